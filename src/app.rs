@@ -1,0 +1,78 @@
+//! Application state and the router built from the module list.
+
+use crate::db::Db;
+use crate::error::AppError;
+use crate::fiscal::{FiscalYear, today_jst};
+use crate::plan::service::PlanData;
+use axum::Router;
+use axum::routing::get;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+use time::Date;
+
+/// How long a loaded plan is served before it is read again. Writes made through this process
+/// clear it at once; this bounds how long a change made by another process (the CLI) takes to show.
+const PLAN_CACHE_TTL: Duration = Duration::from_secs(1);
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    /// Fixed in tests; the real date in Japan otherwise.
+    pub today: Option<Date>,
+    plan_cache: Arc<RwLock<Option<(Instant, Arc<PlanData>)>>>,
+}
+
+impl AppState {
+    pub fn new(db: Db) -> Self {
+        AppState {
+            db,
+            today: None,
+            plan_cache: Arc::default(),
+        }
+    }
+
+    pub fn with_today(mut self, today: Date) -> Self {
+        self.today = Some(today);
+        self
+    }
+
+    pub fn today(&self) -> Date {
+        self.today.unwrap_or_else(today_jst)
+    }
+
+    pub fn current_fiscal_year(&self) -> FiscalYear {
+        FiscalYear::of_date(self.today())
+    }
+
+    /// The current plan with its actuals and evaluations, cached briefly.
+    pub async fn plan_data(&self) -> Result<Arc<PlanData>, AppError> {
+        if let Some((at, data)) = self.plan_cache.read().expect("plan cache lock").as_ref()
+            && at.elapsed() < PLAN_CACHE_TTL
+        {
+            return Ok(data.clone());
+        }
+        let data = PlanData::load(&self.db, self.current_fiscal_year())
+            .await?
+            .ok_or(AppError::NoPlan)?;
+        let data = Arc::new(data);
+        *self.plan_cache.write().expect("plan cache lock") = Some((Instant::now(), data.clone()));
+        Ok(data)
+    }
+
+    /// Call after any write that changes what plan_data returns.
+    pub fn invalidate_plan(&self) {
+        *self.plan_cache.write().expect("plan cache lock") = None;
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new().route("/static/machi.css", get(crate::web::stylesheet));
+    for module in crate::modules::all() {
+        tracing::debug!(module = module.name(), "registering routes");
+        router = router.merge(module.public_routes());
+    }
+    router
+        .fallback(crate::error::not_found)
+        .layer(axum::middleware::map_response(crate::web::security_headers))
+        .with_state(state)
+}

@@ -1,0 +1,186 @@
+//! The command line: `machi [serve]`, `machi plan …`, `machi kpi …`.
+
+use crate::app::{AppState, router};
+use crate::config::Config;
+use crate::db::{self, Db};
+use crate::plan::{commands, file};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "machi", version, about = "自治体DX推進計画の進行管理 (machi)")]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve,
+    /// Load, check or write out a plan file.
+    #[command(subcommand)]
+    Plan(PlanCommand),
+    /// Record KPI actuals.
+    #[command(subcommand)]
+    Kpi(KpiCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Load a plan file: a new plan, or a new revision of the plan with the same id.
+    Import { file: PathBuf },
+    /// Check a plan file without writing anything.
+    Check { file: PathBuf },
+    /// Write the current plan as a plan file (to standard output unless --output is given).
+    Export {
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KpiCommand {
+    /// Record the actual of one 施策's KPI for one 年度: machi kpi record 1-1-1 R5 32
+    Record {
+        /// 施策 code, e.g. 1-1-1
+        code: String,
+        /// 年度: 2023, R5 or 令和5年度
+        fiscal_year: String,
+        /// The value, e.g. 32 or 1,000
+        value: String,
+        /// Where the figure comes from (根拠・出典).
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("起動できません: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("エラー: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(config: &Config) -> anyhow::Result<Db> {
+    db::connect(&config.database_url()?).await
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&cli.config).await,
+        Command::Plan(PlanCommand::Check { file: path }) => {
+            let plan = commands::read_plan_file(&path)?;
+            println!(
+                "{}: 問題ありません({}、基本方針 {}・取組内容 {}・施策 {}・行程表 {}行)",
+                path.display(),
+                plan.title,
+                plan.policies.len(),
+                plan.areas.len(),
+                plan.measures.len(),
+                plan.roadmap.len()
+            );
+            Ok(())
+        }
+        Command::Plan(PlanCommand::Import { file: path }) => {
+            // Read and check the file before touching the database.
+            let plan = commands::read_plan_file(&path)?;
+            let db = open(&cli.config).await?;
+            let outcome = commands::import(&db, &plan, &path.display().to_string()).await?;
+            println!("{}", commands::describe_import(&plan, &outcome));
+            Ok(())
+        }
+        Command::Plan(PlanCommand::Export { output }) => {
+            let db = open(&cli.config).await?;
+            let text = commands::export(&db).await?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, text).map_err(|e| {
+                        anyhow::anyhow!("{} に書き出せません: {e}", path.display())
+                    })?;
+                    eprintln!("{} に書き出しました", path.display());
+                }
+                None => print!("{text}"),
+            }
+            Ok(())
+        }
+        Command::Kpi(KpiCommand::Record {
+            code,
+            fiscal_year,
+            value,
+            note,
+        }) => {
+            let db = open(&cli.config).await?;
+            let message =
+                commands::record_actual(&db, &code, &fiscal_year, &value, &note, "cli").await?;
+            println!("{message}");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: &Config) -> anyhow::Result<()> {
+    let url = config.database_url()?;
+    let db = db::connect(&url).await?;
+    tracing::info!("database: {} ({})", db.backend.name(), db::redact(&url));
+    if let Some(outcome) = commands::ensure_plan(&db).await? {
+        tracing::info!(
+            "計画ファイル {} を読み込みました({outcome:?})",
+            file::BUNDLED_KAMI_NAME
+        );
+    }
+    let app = router(AppState::new(db));
+    let addr = format!("{}:{}", config.host, config.port);
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("{addr} で待ち受けできません: {e}"))?;
+    tracing::info!("machi: http://{addr}/");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish before the server stops.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

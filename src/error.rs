@@ -1,0 +1,92 @@
+//! Errors a request can end in, rendered as a Japanese page (or JSON under /api).
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("ページが見つかりません")]
+    NotFound,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("計画がまだ読み込まれていません。`machi plan import` で計画ファイルを読み込んでください。")]
+    NoPlan,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "web/templates/error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    message: &'a str,
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::NoPlan => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn public_message(&self) -> String {
+        match self {
+            // Details of internal errors go to the log, not to the visitor.
+            AppError::Internal(_) => {
+                "サーバーで問題が起きました。時間をおいてもう一度お試しください。".to_string()
+            }
+            e => e.to_string(),
+        }
+    }
+
+    /// The error as the JSON API answers it.
+    pub fn into_json(self) -> Response {
+        self.log();
+        let status = self.status();
+        let body = serde_json::json!({ "error": { "status": status.as_u16(), "message": self.public_message() } });
+        (status, axum::Json(body)).into_response()
+    }
+
+    fn log(&self) {
+        if let AppError::Internal(e) = self {
+            tracing::error!("request failed: {e:#}");
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        let status = self.status();
+        let title = match status {
+            StatusCode::NOT_FOUND => "ページが見つかりません",
+            StatusCode::BAD_REQUEST => "入力に誤りがあります",
+            _ => "エラー",
+        };
+        let message = self.public_message();
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title,
+            message: &message,
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, message).into_response(),
+        }
+    }
+}
+
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}

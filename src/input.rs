@@ -1,0 +1,42 @@
+//! Reading what people type: numbers with full-width digits and thousands separators.
+
+use crate::fiscal::fold_width;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("「{0}」は数値として読めません(例: 123、1,000、12.5)")]
+pub struct NumberError(pub String);
+
+/// "１２３" → 123, "1,000,000" → 1000000, "12.5" → 12.5. Text, NaN and infinities are refused.
+pub fn parse_number(text: &str) -> Result<f64, NumberError> {
+    let folded = fold_width(text.trim());
+    let cleaned: String = folded
+        .chars()
+        .filter(|c| !matches!(c, ',' | '、' | ' '))
+        .map(|c| if c == '−' || c == 'ー' { '-' } else { c })
+        .collect();
+    let ok_chars = !cleaned.is_empty()
+        && cleaned
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-');
+    match cleaned.parse::<f64>() {
+        Ok(v) if ok_chars && v.is_finite() => Ok(v),
+        _ => Err(NumberError(text.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_number("１２３"), Ok(123.0));
+        assert_eq!(parse_number("1,000,000"), Ok(1_000_000.0));
+        assert_eq!(parse_number(" 12.5 "), Ok(12.5));
+        assert_eq!(parse_number("-3"), Ok(-3.0));
+        assert_eq!(parse_number("１，２３４．５"), Ok(1234.5));
+        for bad in ["", "abc", "12a", "NaN", "inf", "1e5", "--1", "."] {
+            assert!(parse_number(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! machi: a municipality's DX推進計画 as working software.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod fiscal;
+pub mod input;
+pub mod modules;
+pub mod plan;
+pub mod web;

@@ -1,0 +1,16 @@
+//! The one explicit list of feature modules. Each module contributes its routes; later modules
+//! (staff pages, open data, procedures …) are added here.
+
+use crate::app::AppState;
+use axum::Router;
+
+pub trait Module: Send + Sync {
+    /// Short name, for logs and docs.
+    fn name(&self) -> &'static str;
+    /// Routes anyone may read.
+    fn public_routes(&self) -> Router<AppState>;
+}
+
+pub fn all() -> Vec<Box<dyn Module>> {
+    vec![Box::new(crate::web::home::HomeModule), Box::new(crate::plan::PlanModule)]
+}

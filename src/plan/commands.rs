@@ -1,0 +1,103 @@
+//! What the `machi plan` and `machi kpi` commands do, kept apart from argument parsing so tests
+//! call the same code.
+
+use super::file::{self, BUNDLED_KAMI, BUNDLED_KAMI_NAME, PlanFileError, PlanFileErrors};
+use super::model::Plan;
+use super::service::check_actual;
+use super::store::{self, ImportOutcome};
+use crate::db::Db;
+use crate::fiscal::FiscalYear;
+use std::path::Path;
+
+/// Reads and checks a plan file; nothing is written.
+pub fn read_plan_file(path: &Path) -> anyhow::Result<Plan> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        PlanFileErrors(vec![PlanFileError {
+            file: name.clone(),
+            line: None,
+            field: None,
+            message: format!("ファイルを読めません: {e}"),
+        }])
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let line = bytes_line(e.as_bytes(), e.utf8_error().valid_up_to());
+        PlanFileErrors(vec![PlanFileError {
+            file: name.clone(),
+            line: Some(line),
+            field: None,
+            message: "UTF-8 ではない文字があります。UTF-8 で保存してください".into(),
+        }])
+    })?;
+    Ok(file::parse(text.trim_start_matches('\u{feff}'), &name)?)
+}
+
+fn bytes_line(bytes: &[u8], offset: usize) -> usize {
+    bytes[..offset].iter().filter(|b| **b == b'\n').count() + 1
+}
+
+pub async fn import(db: &Db, plan: &Plan, source: &str) -> anyhow::Result<ImportOutcome> {
+    store::import(db, plan, source).await
+}
+
+pub fn describe_import(plan: &Plan, outcome: &ImportOutcome) -> String {
+    match outcome {
+        ImportOutcome::Created(r) => format!(
+            "計画「{}」({})を{}として登録しました(施策 {}件)",
+            plan.title,
+            plan.id,
+            r.label,
+            plan.measures.len()
+        ),
+        ImportOutcome::Revised(r) => format!(
+            "計画「{}」({})の改定を{}として登録しました",
+            plan.title, plan.id, r.label
+        ),
+        ImportOutcome::Unchanged(r) => format!(
+            "計画「{}」({})は{}と同じ内容のため、何も変更していません",
+            plan.title, plan.id, r.label
+        ),
+    }
+}
+
+/// Loads the bundled plan when the database has none; returns what happened, or None if a plan
+/// was already there.
+pub async fn ensure_plan(db: &Db) -> anyhow::Result<Option<ImportOutcome>> {
+    if store::current_plan_id(db).await?.is_some() {
+        return Ok(None);
+    }
+    let plan = file::parse(BUNDLED_KAMI, BUNDLED_KAMI_NAME)?;
+    Ok(Some(store::import(db, &plan, BUNDLED_KAMI_NAME).await?))
+}
+
+pub async fn export(db: &Db) -> anyhow::Result<String> {
+    let stored = store::current(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("計画がまだ読み込まれていません"))?;
+    Ok(file::to_toml(&stored.plan))
+}
+
+/// Checks and records one actual; returns a sentence saying what was stored.
+pub async fn record_actual(
+    db: &Db,
+    code: &str,
+    fiscal_year: &str,
+    value: &str,
+    note: &str,
+    recorded_by: &str,
+) -> anyhow::Result<String> {
+    let stored = store::current(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("計画がまだ読み込まれていません"))?;
+    let plan = &stored.plan;
+    let (fy, v): (FiscalYear, f64) = check_actual(plan, code, fiscal_year, value)?;
+    let measure = plan.measure(code.trim()).expect("checked above");
+    store::record_actual(db, &plan.id, &measure.code, fy, v, note.trim(), recorded_by).await?;
+    Ok(format!(
+        "{} {} の{}の実績を {} として記録しました",
+        measure.label(),
+        measure.kpi.name,
+        fy.wareki(),
+        super::kpi::format_value(v, &measure.kpi.unit)
+    ))
+}

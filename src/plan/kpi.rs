@@ -1,0 +1,642 @@
+//! KPI logic: achievement (達成率), status and roll-ups. Pure functions, no I/O.
+//!
+//! Achievement is gap closure, (actual − baseline) / (target − baseline), which reads right for
+//! both 増やす and 減らす. Without a baseline it falls back to a ratio and says so. "No data" is a
+//! status of its own, never 0 %.
+
+use super::model::{Accumulation, Direction, KpiDefinition};
+use crate::fiscal::FiscalYear;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// 達成
+    Achieved,
+    /// 順調
+    OnTrack,
+    /// 遅れ
+    Behind,
+    /// 未達成 (past its 達成時期)
+    Missed,
+    /// 未入力
+    NoData,
+    /// 評価困難
+    NotEvaluable,
+    /// 中止
+    Discontinued,
+}
+
+impl Status {
+    pub const ALL: [Status; 7] = [
+        Status::Achieved,
+        Status::OnTrack,
+        Status::Behind,
+        Status::Missed,
+        Status::NoData,
+        Status::NotEvaluable,
+        Status::Discontinued,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Achieved => "達成",
+            Status::OnTrack => "順調",
+            Status::Behind => "遅れ",
+            Status::Missed => "未達成",
+            Status::NoData => "未入力",
+            Status::NotEvaluable => "評価困難",
+            Status::Discontinued => "中止",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::Achieved => "achieved",
+            Status::OnTrack => "on_track",
+            Status::Behind => "behind",
+            Status::Missed => "missed",
+            Status::NoData => "no_data",
+            Status::NotEvaluable => "not_evaluable",
+            Status::Discontinued => "discontinued",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// Statuses that carry no measured progress and are left out of roll-ups.
+    pub fn is_excluded_from_rollup(self) -> bool {
+        matches!(
+            self,
+            Status::NoData | Status::NotEvaluable | Status::Discontinued
+        )
+    }
+}
+
+/// How the achievement figure was computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// (実績 − 基準値) ÷ (目標 − 基準値)
+    GapClosure,
+    /// 実績 ÷ 目標 (no baseline)
+    Ratio,
+    /// 目標 ÷ 実績 (減らす without a baseline)
+    InverseRatio,
+    /// That 年度's 実績 ÷ 毎年度の目標
+    Annual,
+}
+
+/// What the pace of a not-yet-achieved KPI was judged against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaceBasis {
+    YearlyTarget,
+    LinearFromBaseline,
+    LinearFromPlanStart,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    pub status: Status,
+    /// The value judged: the latest actual, or the running total for 累計.
+    pub value: Option<f64>,
+    /// The 年度 of the latest actual used.
+    pub value_year: Option<FiscalYear>,
+    pub baseline: Option<f64>,
+    pub baseline_year: Option<FiscalYear>,
+    /// The final target, resolved (a 20%削減 target needs a baseline).
+    pub target: Option<f64>,
+    /// Fraction: 0.5 is half-way. Not capped: 1.2 means beyond the target.
+    pub achievement: Option<f64>,
+    pub method: Option<Method>,
+    /// The value expected by `value_year` for the pace judgement.
+    pub expected: Option<f64>,
+    pub pace_basis: Option<PaceBasis>,
+    /// The formula with its inputs, in Japanese, for the page.
+    pub formula: String,
+    /// Why the status is what it is, in Japanese.
+    pub reason: String,
+}
+
+/// One recorded actual for one 年度.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Actual {
+    pub fiscal_year: FiscalYear,
+    pub value: f64,
+}
+
+/// Context of an evaluation.
+#[derive(Debug, Clone, Copy)]
+pub struct Context {
+    /// Judge as of the end of this 年度: actuals after it are ignored, deadlines up to it have passed
+    /// only if it is later than them.
+    pub as_of: FiscalYear,
+    /// First 年度 of the plan period: the origin of a linear path when there is no baseline.
+    pub plan_start: FiscalYear,
+    pub discontinued: bool,
+}
+
+fn fmt_num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        let s = format!("{v:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// Formats a value with its unit: 27手続, 40%, 1,000,000枚.
+pub fn format_value(v: f64, unit: &str) -> String {
+    format!("{}{}", group_thousands(&fmt_num(v)), unit)
+}
+
+fn group_thousands(s: &str) -> String {
+    let (sign, rest) = s.strip_prefix('-').map_or(("", s), |r| ("-", r));
+    let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{out}.{f}"),
+        None => format!("{sign}{out}"),
+    }
+}
+
+/// 50.0% from 0.5.
+pub fn format_percent(fraction: f64) -> String {
+    format!("{:.1}%", fraction * 100.0)
+}
+
+fn meets(direction: Direction, value: f64, goal: f64) -> bool {
+    match direction {
+        Direction::Increase | Direction::Maintain => value >= goal - 1e-9,
+        Direction::Decrease => value <= goal + 1e-9,
+    }
+}
+
+/// The baseline value and year: the stated value, else the actual recorded for the base year.
+pub fn resolve_baseline(kpi: &KpiDefinition, actuals: &[Actual]) -> Option<(f64, Option<FiscalYear>)> {
+    let b = kpi.baseline.as_ref()?;
+    if let Some(v) = b.value {
+        return Some((v, b.fiscal_year));
+    }
+    let fy = b.fiscal_year?;
+    actuals
+        .iter()
+        .find(|a| a.fiscal_year == fy)
+        .map(|a| (a.value, Some(fy)))
+}
+
+/// The final target: the stated value, or baseline × (1 + change%).
+pub fn resolve_target(kpi: &KpiDefinition, baseline: Option<f64>) -> Option<f64> {
+    if let Some(t) = kpi.target {
+        return Some(t);
+    }
+    let pct = kpi.target_change_percent?;
+    baseline.map(|b| b * (1.0 + pct / 100.0))
+}
+
+/// Evaluates a KPI from its actuals (any order, one per 年度).
+pub fn evaluate(kpi: &KpiDefinition, actuals: &[Actual], ctx: Context) -> Evaluation {
+    let mut relevant: Vec<Actual> = actuals
+        .iter()
+        .copied()
+        .filter(|a| a.fiscal_year <= ctx.as_of && a.value.is_finite())
+        .collect();
+    relevant.sort_by_key(|a| a.fiscal_year);
+
+    let baseline = resolve_baseline(kpi, &relevant);
+    let target = resolve_target(kpi, baseline.map(|b| b.0));
+    let mut ev = Evaluation {
+        status: Status::NoData,
+        value: None,
+        value_year: None,
+        baseline: baseline.map(|b| b.0),
+        baseline_year: baseline.and_then(|b| b.1),
+        target,
+        achievement: None,
+        method: None,
+        expected: None,
+        pace_basis: None,
+        formula: String::new(),
+        reason: String::new(),
+    };
+
+    if ctx.discontinued {
+        ev.status = Status::Discontinued;
+        ev.reason = "施策が中止されたため評価しません。".into();
+        return ev;
+    }
+
+    // Actuals from before the base year say nothing about progress; the base year's own actual is
+    // the baseline, not a result.
+    let base_year = baseline.and_then(|b| b.1);
+    let results: Vec<Actual> = relevant
+        .iter()
+        .copied()
+        .filter(|a| base_year.is_none_or(|by| a.fiscal_year > by))
+        .collect();
+    let Some(latest) = results.last().copied() else {
+        ev.reason = if relevant.is_empty() {
+            "実績が入力されていません。".into()
+        } else {
+            "基準年度より後の実績が入力されていません。".into()
+        };
+        return ev;
+    };
+    let value = match kpi.accumulation {
+        Accumulation::Cumulative => results.iter().map(|a| a.value).sum(),
+        _ => latest.value,
+    };
+    ev.value = Some(value);
+    ev.value_year = Some(latest.fiscal_year);
+
+    let Some(target) = target else {
+        ev.status = Status::NotEvaluable;
+        ev.reason = if kpi.target_change_percent.is_some() {
+            "目標が基準値からの増減で定められていますが、基準値がないため評価できません。".into()
+        } else {
+            "目標値が定められていないため評価できません。".into()
+        };
+        return ev;
+    };
+
+    let unit = kpi.unit.as_str();
+    let v = format_value(value, unit);
+    let t = format_value(target, unit);
+
+    // Achievement.
+    if kpi.accumulation == Accumulation::Annual {
+        if target != 0.0 {
+            ev.achievement = Some(value / target);
+        }
+        ev.method = Some(Method::Annual);
+        ev.formula = format!(
+            "{}の実績 {v} ÷ 毎年度の目標 {t}",
+            latest.fiscal_year.wareki()
+        );
+    } else if let Some((b, _)) = baseline.filter(|(b, _)| (target - b).abs() > 1e-12) {
+        ev.achievement = Some((value - b) / (target - b));
+        ev.method = Some(Method::GapClosure);
+        let bs = format_value(b, unit);
+        ev.formula = format!("(実績 {v} − 基準値 {bs}) ÷ (目標 {t} − 基準値 {bs})");
+    } else if kpi.direction == Direction::Decrease {
+        if value > 0.0 {
+            ev.achievement = Some(target / value);
+        }
+        ev.method = Some(Method::InverseRatio);
+        ev.formula = format!("目標 {t} ÷ 実績 {v}(基準値がないため比で計算)");
+    } else {
+        if target != 0.0 {
+            ev.achievement = Some(value / target);
+        }
+        ev.method = Some(Method::Ratio);
+        ev.formula = format!("実績 {v} ÷ 目標 {t}(基準値がないため比で計算)");
+    }
+
+    // Status.
+    if meets(kpi.direction, value, target) {
+        ev.status = Status::Achieved;
+        ev.reason = format!("{}の実績が目標 {t} に達しています。", latest.fiscal_year.wareki());
+        return ev;
+    }
+    let judged_year = latest.fiscal_year;
+    let deadline_passed = match kpi.accumulation {
+        // Every 年度 is its own deadline.
+        Accumulation::Annual => judged_year < ctx.as_of || judged_year > kpi.deadline,
+        _ => ctx.as_of > kpi.deadline,
+    };
+    if deadline_passed {
+        ev.status = Status::Missed;
+        ev.reason = if kpi.accumulation == Accumulation::Annual {
+            format!("{}の実績 {v} が毎年度の目標 {t} に届きませんでした。", judged_year.wareki())
+        } else {
+            format!(
+                "達成時期({}末)を過ぎ、実績 {v} が目標 {t} に届いていません。",
+                kpi.deadline.wareki()
+            )
+        };
+        return ev;
+    }
+    if kpi.accumulation == Accumulation::Annual {
+        ev.status = Status::Behind;
+        ev.reason = format!(
+            "{}はまだ途中で、実績 {v} は毎年度の目標 {t} に届いていません。",
+            judged_year.wareki()
+        );
+        return ev;
+    }
+
+    // Pace: against that 年度's 年度別目標, else a straight line to the target.
+    let expected = if kpi.direction == Direction::Maintain {
+        // A level to hold has no path towards it.
+        None
+    } else if let Some(y) = kpi.yearly_target(judged_year) {
+        Some((y, PaceBasis::YearlyTarget))
+    } else if let Some((b, Some(by))) = baseline
+        && kpi.deadline > by
+    {
+        let span = f64::from(kpi.deadline.0 - by.0);
+        let done = f64::from(judged_year.0 - by.0).clamp(0.0, span);
+        Some((b + (target - b) * done / span, PaceBasis::LinearFromBaseline))
+    } else if kpi.direction == Direction::Increase && baseline.is_none() {
+        let span = f64::from(kpi.deadline.0 - ctx.plan_start.0 + 1).max(1.0);
+        let done = f64::from(judged_year.0 - ctx.plan_start.0 + 1).clamp(0.0, span);
+        Some((target * done / span, PaceBasis::LinearFromPlanStart))
+    } else {
+        None
+    };
+    match expected {
+        Some((e, basis)) => {
+            ev.expected = Some(e);
+            ev.pace_basis = Some(basis);
+            let es = format_value(e, unit);
+            let basis_text = match basis {
+                PaceBasis::YearlyTarget => "年度別目標",
+                PaceBasis::LinearFromBaseline => "基準値から目標までを均等に進めた場合の値",
+                PaceBasis::LinearFromPlanStart => "計画期間で目標を均等に割った値",
+            };
+            if meets(kpi.direction, value, e) {
+                ev.status = Status::OnTrack;
+                ev.reason = format!(
+                    "{}の実績 {v} は{basis_text} {es} に達しています。",
+                    judged_year.wareki()
+                );
+            } else {
+                ev.status = Status::Behind;
+                ev.reason = format!(
+                    "{}の実績 {v} は{basis_text} {es} に届いていません。",
+                    judged_year.wareki()
+                );
+            }
+        }
+        None => {
+            ev.status = Status::Behind;
+            ev.reason = format!("実績 {v} は目標 {t} に届いていません(途中年度の目安がありません)。");
+        }
+    }
+    ev
+}
+
+/// One 年度 of a KPI's table: target, actual and the judgement as of that 年度.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct YearRow {
+    pub fiscal_year: FiscalYear,
+    pub target: Option<f64>,
+    pub actual: Option<f64>,
+    pub evaluation: Evaluation,
+}
+
+pub fn yearly_rows(
+    kpi: &KpiDefinition,
+    actuals: &[Actual],
+    years: impl Iterator<Item = FiscalYear>,
+    ctx: Context,
+) -> Vec<YearRow> {
+    years
+        .map(|fy| {
+            let target = kpi.yearly_target(fy).or_else(|| {
+                (kpi.accumulation == Accumulation::Annual && fy <= kpi.deadline)
+                    .then_some(kpi.target)
+                    .flatten()
+            });
+            let actual = actuals.iter().find(|a| a.fiscal_year == fy).map(|a| a.value);
+            let evaluation = if actual.is_some() {
+                evaluate(kpi, actuals, Context { as_of: fy, ..ctx })
+            } else {
+                Evaluation {
+                    status: Status::NoData,
+                    ..evaluate(kpi, &[], Context { as_of: fy, ..ctx })
+                }
+            };
+            YearRow {
+                fiscal_year: fy,
+                target,
+                actual,
+                evaluation,
+            }
+        })
+        .collect()
+}
+
+/// Roll-up of several KPIs (a 取組内容 or 基本方針).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rollup {
+    pub total: usize,
+    /// KPIs whose status counts (not 未入力/評価困難/中止).
+    pub included: usize,
+    /// KPIs left out, and how many of each reason.
+    pub excluded: usize,
+    pub counts: Vec<(Status, usize)>,
+    /// Mean achievement of the included KPIs, each capped to 0..=100 %.
+    pub mean_achievement: Option<f64>,
+}
+
+pub fn rollup<'a>(evaluations: impl IntoIterator<Item = &'a Evaluation>) -> Rollup {
+    let mut counts: Vec<(Status, usize)> = Status::ALL.iter().map(|s| (*s, 0)).collect();
+    let mut total = 0;
+    let mut included = 0;
+    let mut sum = 0.0;
+    let mut with_achievement = 0;
+    for ev in evaluations {
+        total += 1;
+        if let Some(c) = counts.iter_mut().find(|(s, _)| *s == ev.status) {
+            c.1 += 1;
+        }
+        if ev.status.is_excluded_from_rollup() {
+            continue;
+        }
+        included += 1;
+        if let Some(a) = ev.achievement {
+            sum += a.clamp(0.0, 1.0);
+            with_achievement += 1;
+        }
+    }
+    Rollup {
+        total,
+        included,
+        excluded: total - included,
+        counts: counts.into_iter().filter(|(_, n)| *n > 0).collect(),
+        mean_achievement: (with_achievement > 0).then(|| sum / with_achievement as f64),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::model::{Baseline, YearlyTarget};
+
+    fn kpi(direction: Direction, accumulation: Accumulation, target: Option<f64>) -> KpiDefinition {
+        KpiDefinition {
+            name: "テスト".into(),
+            target_wording: String::new(),
+            deadline_wording: "令和7年度末".into(),
+            unit: "件".into(),
+            direction,
+            accumulation,
+            baseline: None,
+            target,
+            target_change_percent: None,
+            deadline: FiscalYear(2025),
+            continues: false,
+            yearly_targets: vec![],
+            source: "manual".into(),
+            reading: String::new(),
+        }
+    }
+
+    fn ctx(as_of: i32) -> Context {
+        Context {
+            as_of: FiscalYear(as_of),
+            plan_start: FiscalYear(2023),
+            discontinued: false,
+        }
+    }
+
+    fn a(fy: i32, value: f64) -> Actual {
+        Actual {
+            fiscal_year: FiscalYear(fy),
+            value,
+        }
+    }
+
+    #[test]
+    fn gap_closure_for_a_reduction() {
+        // The design note's example: 1,000,000 sheets → −20% → 800,000; 900,000 is half-way.
+        let mut k = kpi(Direction::Decrease, Accumulation::Point, None);
+        k.baseline = Some(Baseline {
+            value: Some(1_000_000.0),
+            fiscal_year: Some(FiscalYear(2021)),
+        });
+        k.target_change_percent = Some(-20.0);
+        let ev = evaluate(&k, &[a(2024, 900_000.0)], ctx(2024));
+        assert_eq!(ev.target, Some(800_000.0));
+        assert_eq!(ev.method, Some(Method::GapClosure));
+        assert!((ev.achievement.unwrap() - 0.5).abs() < 1e-9);
+        assert!(ev.formula.contains("1,000,000件"), "{}", ev.formula);
+    }
+
+    #[test]
+    fn ratio_fallback_without_baseline_is_disclosed() {
+        let k = kpi(Direction::Increase, Accumulation::Point, Some(24.0));
+        let ev = evaluate(&k, &[a(2024, 12.0)], ctx(2024));
+        assert_eq!(ev.method, Some(Method::Ratio));
+        assert_eq!(ev.achievement, Some(0.5));
+        assert!(ev.formula.contains("基準値がないため"));
+    }
+
+    #[test]
+    fn inverse_ratio_for_reduction_with_absolute_target_and_no_baseline() {
+        let k = kpi(Direction::Decrease, Accumulation::Point, Some(80.0));
+        let ev = evaluate(&k, &[a(2024, 100.0)], ctx(2024));
+        assert_eq!(ev.method, Some(Method::InverseRatio));
+        assert_eq!(ev.achievement, Some(0.8));
+    }
+
+    #[test]
+    fn no_data_is_a_status_not_zero() {
+        let k = kpi(Direction::Increase, Accumulation::Point, Some(24.0));
+        let ev = evaluate(&k, &[], ctx(2024));
+        assert_eq!(ev.status, Status::NoData);
+        assert_eq!(ev.achievement, None);
+    }
+
+    #[test]
+    fn actuals_after_as_of_are_ignored() {
+        let k = kpi(Direction::Increase, Accumulation::Point, Some(24.0));
+        let ev = evaluate(&k, &[a(2025, 24.0)], ctx(2024));
+        assert_eq!(ev.status, Status::NoData);
+    }
+
+    #[test]
+    fn discontinued_wins() {
+        let k = kpi(Direction::Increase, Accumulation::Point, Some(24.0));
+        let ev = evaluate(
+            &k,
+            &[a(2024, 24.0)],
+            Context {
+                discontinued: true,
+                ..ctx(2024)
+            },
+        );
+        assert_eq!(ev.status, Status::Discontinued);
+    }
+
+    #[test]
+    fn maintain_direction() {
+        let k = kpi(Direction::Maintain, Accumulation::Point, Some(100.0));
+        assert_eq!(evaluate(&k, &[a(2024, 100.0)], ctx(2024)).status, Status::Achieved);
+        assert_eq!(evaluate(&k, &[a(2024, 99.0)], ctx(2024)).status, Status::Behind);
+        assert_eq!(evaluate(&k, &[a(2026, 99.0)], ctx(2026)).status, Status::Missed);
+    }
+
+    #[test]
+    fn rollup_leaves_out_no_data_and_counts_them() {
+        let k = kpi(Direction::Increase, Accumulation::Point, Some(10.0));
+        let evs = [
+            evaluate(&k, &[a(2024, 10.0)], ctx(2024)), // 達成, 100 %
+            evaluate(&k, &[a(2024, 5.0)], ctx(2024)),  // 50 %
+            evaluate(&k, &[a(2024, 30.0)], ctx(2024)), // 300 % capped to 100 %
+            evaluate(&k, &[], ctx(2024)),              // 未入力
+            evaluate(
+                &k,
+                &[],
+                Context {
+                    discontinued: true,
+                    ..ctx(2024)
+                },
+            ),
+        ];
+        let r = rollup(&evs);
+        assert_eq!((r.total, r.included, r.excluded), (5, 3, 2));
+        assert!((r.mean_achievement.unwrap() - 2.5 / 3.0).abs() < 1e-9);
+        assert!(r.counts.contains(&(Status::NoData, 1)));
+        assert!(r.counts.contains(&(Status::Discontinued, 1)));
+        assert!(r.counts.contains(&(Status::Achieved, 2)));
+        let empty = rollup(&evs[3..]);
+        assert_eq!(empty.mean_achievement, None);
+        assert_eq!(empty.included, 0);
+    }
+
+    #[test]
+    fn yearly_rows_judge_each_year_on_its_own_data() {
+        let mut k = kpi(Direction::Increase, Accumulation::Point, Some(45.0));
+        k.yearly_targets = vec![
+            YearlyTarget {
+                fiscal_year: FiscalYear(2022),
+                target: 27.0,
+            },
+            YearlyTarget {
+                fiscal_year: FiscalYear(2023),
+                target: 32.0,
+            },
+        ];
+        let rows = yearly_rows(
+            &k,
+            &[a(2022, 27.0), a(2023, 30.0)],
+            (2022..=2025).map(FiscalYear),
+            ctx(2025),
+        );
+        assert_eq!(rows[0].target, Some(27.0));
+        assert_eq!(rows[0].evaluation.status, Status::OnTrack);
+        assert_eq!(rows[1].evaluation.status, Status::Behind);
+        assert_eq!(rows[2].evaluation.status, Status::NoData);
+        assert_eq!(rows[2].actual, None);
+    }
+
+    #[test]
+    fn numbers_format_for_people() {
+        assert_eq!(format_value(1_000_000.0, "枚"), "1,000,000枚");
+        assert_eq!(format_value(27.0, "手続"), "27手続");
+        assert_eq!(format_value(12.5, "%"), "12.5%");
+        assert_eq!(format_value(-1234.25, ""), "-1,234.25");
+        assert_eq!(format_percent(0.5), "50.0%");
+    }
+}

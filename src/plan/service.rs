@@ -1,0 +1,169 @@
+//! The plan as served: the current revision, its actuals and every KPI evaluated, plus the checks
+//! on a new actual that the CLI and the web share.
+
+use super::kpi::{self, Actual, Context, Evaluation, Rollup};
+use super::model::{Plan, Policy};
+use super::store::{self, Revision, StoredPlan};
+use crate::db::Db;
+use crate::fiscal::FiscalYear;
+use crate::input::parse_number;
+use std::collections::HashMap;
+
+pub struct PlanData {
+    pub plan: Plan,
+    pub revision: Revision,
+    pub actuals: HashMap<String, Vec<Actual>>,
+    /// The 年度 everything is judged as of (the current one).
+    pub as_of: FiscalYear,
+    pub evaluations: HashMap<String, Evaluation>,
+}
+
+impl PlanData {
+    pub async fn load(db: &Db, as_of: FiscalYear) -> anyhow::Result<Option<PlanData>> {
+        let Some(StoredPlan { plan, revision }) = store::current(db).await? else {
+            return Ok(None);
+        };
+        let actuals = store::actuals_by_measure(db, &plan.id).await?;
+        Ok(Some(PlanData::new(plan, revision, actuals, as_of)))
+    }
+
+    pub fn new(
+        plan: Plan,
+        revision: Revision,
+        actuals: HashMap<String, Vec<Actual>>,
+        as_of: FiscalYear,
+    ) -> PlanData {
+        let mut data = PlanData {
+            plan,
+            revision,
+            actuals,
+            as_of,
+            evaluations: HashMap::new(),
+        };
+        let ctx = data.context();
+        data.evaluations = data
+            .plan
+            .measures
+            .iter()
+            .map(|m| {
+                (
+                    m.code.clone(),
+                    kpi::evaluate(&m.kpi, data.actuals_of(&m.code), ctx),
+                )
+            })
+            .collect();
+        data
+    }
+
+    pub fn context(&self) -> Context {
+        Context {
+            as_of: self.as_of,
+            plan_start: self.plan.period.first_fiscal_year(),
+            discontinued: false,
+        }
+    }
+
+    pub fn actuals_of(&self, code: &str) -> &[Actual] {
+        self.actuals.get(code).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    pub fn evaluation(&self, code: &str) -> Option<&Evaluation> {
+        self.evaluations.get(code)
+    }
+
+    /// Fiscal years a KPI table shows: the roadmap's years and the plan period.
+    pub fn table_years(&self) -> Vec<FiscalYear> {
+        let first = self
+            .plan
+            .roadmap_years
+            .first
+            .min(self.plan.period.first_fiscal_year());
+        let last = self
+            .plan
+            .roadmap_years
+            .last
+            .max(self.plan.period.last_fiscal_year());
+        (first.0..=last.0).map(FiscalYear).collect()
+    }
+
+    pub fn rollup_all(&self) -> Rollup {
+        kpi::rollup(self.evaluations.values())
+    }
+
+    pub fn rollup_policy(&self, policy: &Policy) -> Rollup {
+        kpi::rollup(
+            self.plan
+                .measures
+                .iter()
+                .filter(|m| m.policy_number() == policy.number)
+                .filter_map(|m| self.evaluations.get(&m.code)),
+        )
+    }
+
+    pub fn rollup_area(&self, area_code: &str) -> Rollup {
+        kpi::rollup(
+            self.plan
+                .measures
+                .iter()
+                .filter(|m| m.area_code() == area_code)
+                .filter_map(|m| self.evaluations.get(&m.code)),
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ActualError {
+    #[error("施策コード「{0}」はこの計画にありません(例: 1-1-1)")]
+    UnknownMeasure(String),
+    #[error("年度: {0}")]
+    FiscalYear(#[from] crate::fiscal::FiscalYearError),
+    #[error("年度: {year}は計画の対象({first}〜{last})の外です")]
+    YearOutOfRange {
+        year: String,
+        first: String,
+        last: String,
+    },
+    #[error("値: {0}")]
+    Number(#[from] crate::input::NumberError),
+    #[error("値: 「{0}」は負の数です。実績は0以上で入力してください")]
+    Negative(String),
+    #[error("値: 「{0}」は100を超えています。単位が%の実績は0〜100で入力してください")]
+    OverHundredPercent(String),
+}
+
+/// Checks a new actual as a person typed it: the measure exists, the 年度 is in the plan's span,
+/// the value is a number that makes sense for the unit.
+pub fn check_actual(
+    plan: &Plan,
+    code: &str,
+    fiscal_year: &str,
+    value: &str,
+) -> Result<(FiscalYear, f64), ActualError> {
+    let measure = plan
+        .measure(code.trim())
+        .ok_or_else(|| ActualError::UnknownMeasure(code.to_string()))?;
+    let fy = FiscalYear::parse(fiscal_year)?;
+    let first = plan
+        .roadmap_years
+        .first
+        .min(plan.period.first_fiscal_year());
+    let last = plan
+        .roadmap_years
+        .last
+        .max(plan.period.last_fiscal_year());
+    if fy < first || fy > last {
+        return Err(ActualError::YearOutOfRange {
+            year: fy.wareki(),
+            first: first.wareki(),
+            last: last.wareki(),
+        });
+    }
+    let v = parse_number(value)?;
+    if v < 0.0 {
+        return Err(ActualError::Negative(value.to_string()));
+    }
+    if measure.kpi.unit == "%" && v > 100.0 {
+        return Err(ActualError::OverHundredPercent(value.to_string()));
+    }
+    Ok((fy, v))
+}

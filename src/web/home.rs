@@ -1,0 +1,60 @@
+//! The front page: what machi is and the plan at a glance.
+
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::plan::views::{self, PolicyBlock, RollupView};
+use crate::web::Layout;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+
+pub struct HomeModule;
+
+impl crate::modules::Module for HomeModule {
+    fn name(&self) -> &'static str {
+        "home"
+    }
+    fn public_routes(&self) -> Router<AppState> {
+        Router::new().route("/", get(home))
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "web/templates/home.html")]
+pub struct HomePage {
+    layout: Layout,
+    town: String,
+    title: String,
+    subtitle: String,
+    adopted: String,
+    period: String,
+    policies: Vec<PolicyBlock>,
+    total: RollupView,
+    as_of: String,
+    area_count: usize,
+    roadmap_count: usize,
+}
+
+pub async fn home(State(state): State<AppState>) -> Result<HomePage, AppError> {
+    let data = state.plan_data().await?;
+    let plan = &data.plan;
+    Ok(HomePage {
+        layout: views::layout(&data, "home"),
+        town: plan.municipality.name.clone(),
+        title: plan.title.clone(),
+        subtitle: plan.subtitle.clone(),
+        adopted: plan.adopted_wording.clone(),
+        period: format!(
+            "{}〜{}",
+            plan.period.start.wareki(),
+            plan.period.end.wareki()
+        ),
+        policies: views::policy_blocks(&data),
+        total: data.rollup_all().into(),
+        as_of: data.as_of.label(),
+        area_count: plan.areas.len(),
+        roadmap_count: plan.roadmap.iter().map(|r| r.items.len()).sum(),
+    })
+}

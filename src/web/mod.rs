@@ -1,0 +1,55 @@
+//! The web layer shared by every module: page layout, static assets, security headers.
+
+pub mod home;
+
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+/// What the common page frame (web/templates/base.html) shows.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    /// Municipality name for the site title; empty before a plan is loaded.
+    pub town: String,
+    /// Which navigation entry is the current page: home, plan, kpis, roadmap.
+    pub current: &'static str,
+    /// The plan revision shown (第1版 …).
+    pub revision: String,
+    /// The 年度 statuses are judged as of.
+    pub as_of: String,
+}
+
+const CSS: &str = include_str!("static/machi.css");
+
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+        .into_response()
+}
+
+/// Headers every response carries. No inline scripts or styles are allowed, nothing is loaded
+/// from elsewhere, and pages cannot be framed.
+pub async fn security_headers(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    res
+}
