@@ -14,12 +14,15 @@ use time::Date;
 /// clear it at once; this bounds how long a change made by another process (the CLI) takes to show.
 const PLAN_CACHE_TTL: Duration = Duration::from_secs(1);
 
+/// The loaded plan and when it was loaded.
+type PlanCache = Arc<RwLock<Option<(Instant, Arc<PlanData>)>>>;
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     /// Fixed in tests; the real date in Japan otherwise.
     pub today: Option<Date>,
-    plan_cache: Arc<RwLock<Option<(Instant, Arc<PlanData>)>>>,
+    plan_cache: PlanCache,
 }
 
 impl AppState {

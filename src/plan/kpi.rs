@@ -347,8 +347,10 @@ pub fn evaluate(kpi: &KpiDefinition, actuals: &[Actual], ctx: Context) -> Evalua
         let done = f64::from(judged_year.0 - by.0).clamp(0.0, span);
         Some((b + (target - b) * done / span, PaceBasis::LinearFromBaseline))
     } else if kpi.direction == Direction::Increase && baseline.is_none() {
-        let span = f64::from(kpi.deadline.0 - ctx.plan_start.0 + 1).max(1.0);
-        let done = f64::from(judged_year.0 - ctx.plan_start.0 + 1).clamp(0.0, span);
+        // A deadline before the plan period (マイナンバーカード: 令和4年度末) starts its own path.
+        let origin = ctx.plan_start.min(kpi.deadline);
+        let span = f64::from(kpi.deadline.0 - origin.0 + 1);
+        let done = f64::from(judged_year.0 - origin.0 + 1).clamp(0.0, span);
         Some((target * done / span, PaceBasis::LinearFromPlanStart))
     } else {
         None

@@ -116,7 +116,7 @@ pub enum ActualError {
     #[error("施策コード「{0}」はこの計画にありません(例: 1-1-1)")]
     UnknownMeasure(String),
     #[error("年度: {0}")]
-    FiscalYear(#[from] crate::fiscal::FiscalYearError),
+    FiscalYear(crate::fiscal::FiscalYearError),
     #[error("年度: {year}は計画の対象({first}〜{last})の外です")]
     YearOutOfRange {
         year: String,
@@ -124,7 +124,7 @@ pub enum ActualError {
         last: String,
     },
     #[error("値: {0}")]
-    Number(#[from] crate::input::NumberError),
+    Number(crate::input::NumberError),
     #[error("値: 「{0}」は負の数です。実績は0以上で入力してください")]
     Negative(String),
     #[error("値: 「{0}」は100を超えています。単位が%の実績は0〜100で入力してください")]
@@ -142,7 +142,7 @@ pub fn check_actual(
     let measure = plan
         .measure(code.trim())
         .ok_or_else(|| ActualError::UnknownMeasure(code.to_string()))?;
-    let fy = FiscalYear::parse(fiscal_year)?;
+    let fy = FiscalYear::parse(fiscal_year).map_err(ActualError::FiscalYear)?;
     let first = plan
         .roadmap_years
         .first
@@ -158,7 +158,7 @@ pub fn check_actual(
             last: last.wareki(),
         });
     }
-    let v = parse_number(value)?;
+    let v = parse_number(value).map_err(ActualError::Number)?;
     if v < 0.0 {
         return Err(ActualError::Negative(value.to_string()));
     }

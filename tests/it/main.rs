@@ -1,0 +1,9 @@
+//! The one integration-test binary: a module per feature.
+
+mod support;
+
+mod cli;
+mod kpi_examples;
+mod pages;
+mod plan_file;
+mod storage;
