@@ -116,9 +116,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let text = commands::export(&db).await?;
             match output {
                 Some(path) => {
-                    std::fs::write(&path, text).map_err(|e| {
-                        anyhow::anyhow!("{} に書き出せません: {e}", path.display())
-                    })?;
+                    std::fs::write(&path, text)
+                        .map_err(|e| anyhow::anyhow!("{} に書き出せません: {e}", path.display()))?;
                     eprintln!("{} に書き出しました", path.display());
                 }
                 None => print!("{text}"),

@@ -93,13 +93,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         .max_connections(max)
         .connect(url)
         .await
-        .with_context(|| {
-            format!(
-                "{}に接続できません: {}",
-                backend.name(),
-                redact(url)
-            )
-        })?;
+        .with_context(|| format!("{}に接続できません: {}", backend.name(), redact(url)))?;
     backend
         .migrator()
         .run(&pool)

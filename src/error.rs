@@ -10,7 +10,9 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     BadRequest(String),
-    #[error("計画がまだ読み込まれていません。`machi plan import` で計画ファイルを読み込んでください。")]
+    #[error(
+        "計画がまだ読み込まれていません。`machi plan import` で計画ファイルを読み込んでください。"
+    )]
     NoPlan,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),

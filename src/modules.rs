@@ -12,5 +12,8 @@ pub trait Module: Send + Sync {
 }
 
 pub fn all() -> Vec<Box<dyn Module>> {
-    vec![Box::new(crate::web::home::HomeModule), Box::new(crate::plan::PlanModule)]
+    vec![
+        Box::new(crate::web::home::HomeModule),
+        Box::new(crate::plan::PlanModule),
+    ]
 }

@@ -152,7 +152,10 @@ pub fn document(data: &PlanData) -> PlanDocument<'_> {
             adopted: format!("{:04}-{:02}", plan.adopted.year, plan.adopted.month),
             adopted_wording: &plan.adopted_wording,
             period: PeriodJson {
-                start: format!("{:04}-{:02}", plan.period.start.year, plan.period.start.month),
+                start: format!(
+                    "{:04}-{:02}",
+                    plan.period.start.year, plan.period.start.month
+                ),
                 end: format!("{:04}-{:02}", plan.period.end.year, plan.period.end.month),
                 wording: &plan.period.wording,
                 first_fiscal_year: plan.period.first_fiscal_year(),

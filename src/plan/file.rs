@@ -238,7 +238,10 @@ fn validate(plan: &Plan) -> Vec<(Vec<Seg>, String)> {
     if plan.format != FORMAT {
         err(
             vec![Key("format")],
-            format!("形式は \"{FORMAT}\" である必要があります(「{}」)", plan.format),
+            format!(
+                "形式は \"{FORMAT}\" である必要があります(「{}」)",
+                plan.format
+            ),
         );
     }
     if plan.id.is_empty()
@@ -254,7 +257,10 @@ fn validate(plan: &Plan) -> Vec<(Vec<Seg>, String)> {
     }
     for (path, value) in [
         (vec![Key("title")], &plan.title),
-        (vec![Key("municipality"), Key("name")], &plan.municipality.name),
+        (
+            vec![Key("municipality"), Key("name")],
+            &plan.municipality.name,
+        ),
     ] {
         if value.trim().is_empty() {
             err(path, "空にはできません".into());
@@ -291,7 +297,10 @@ fn validate(plan: &Plan) -> Vec<(Vec<Seg>, String)> {
             );
         }
         if p.title.trim().is_empty() {
-            err(vec![Key("policies"), Index(i), Key("title")], "空にはできません".into());
+            err(
+                vec![Key("policies"), Index(i), Key("title")],
+                "空にはできません".into(),
+            );
         }
     }
     if plan.policies.is_empty() {
@@ -312,7 +321,10 @@ fn validate(plan: &Plan) -> Vec<(Vec<Seg>, String)> {
             );
         }
         if a.title.trim().is_empty() {
-            err(vec![Key("areas"), Index(i), Key("title")], "空にはできません".into());
+            err(
+                vec![Key("areas"), Index(i), Key("title")],
+                "空にはできません".into(),
+            );
         }
     }
 
@@ -330,10 +342,16 @@ fn validate(plan: &Plan) -> Vec<(Vec<Seg>, String)> {
             ),
             Some((p, a, _)) => {
                 if !areas.contains(&format!("{p}-{a}")) {
-                    err(at("code"), format!("施策 {} の取組内容 {p}-{a} は定義されていません", m.code));
+                    err(
+                        at("code"),
+                        format!("施策 {} の取組内容 {p}-{a} は定義されていません", m.code),
+                    );
                 }
                 if !codes.insert(m.code.clone()) {
-                    err(at("code"), format!("施策 {} が二度定義されています", m.code));
+                    err(
+                        at("code"),
+                        format!("施策 {} が二度定義されています", m.code),
+                    );
                 }
             }
         }
@@ -378,7 +396,10 @@ fn validate(plan: &Plan) -> Vec<(Vec<Seg>, String)> {
                 Key("fiscal_year"),
             ];
             if !years.insert(y.fiscal_year) {
-                err(path, format!("{}の年度別目標が二度書かれています", y.fiscal_year.wareki()));
+                err(
+                    path,
+                    format!("{}の年度別目標が二度書かれています", y.fiscal_year.wareki()),
+                );
             } else if !y.target.is_finite() {
                 err(path, "年度別目標が数値ではありません".into());
             }
@@ -425,7 +446,10 @@ fn validate(plan: &Plan) -> Vec<(Vec<Seg>, String)> {
             }
         }
         if row.items.is_empty() && row.label.is_empty() {
-            err(vec![Key("roadmap"), Index(i)], "取組事項も工程もない行です".into());
+            err(
+                vec![Key("roadmap"), Index(i)],
+                "取組事項も工程もない行です".into(),
+            );
         }
         for (j, item) in row.items.iter().enumerate() {
             check_item(
@@ -501,8 +525,10 @@ mod tests {
             plain_message("missing field `title`"),
             "必須の項目「title」がありません"
         );
-        assert!(plain_message("unknown variant `up`, expected one of `increase`, `decrease`")
-            .contains("increase, decrease"));
+        assert!(
+            plain_message("unknown variant `up`, expected one of `increase`, `decrease`")
+                .contains("increase, decrease")
+        );
         assert!(plain_message("invalid type: string \"x\", expected f64").contains("数値が必要"));
     }
 }

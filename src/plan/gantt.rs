@@ -91,7 +91,11 @@ pub fn roadmap_svg(plan: &Plan, today: FiscalYear) -> String {
                 r#"<rect class="band" x="0" y="{y:.1}" width="{WIDTH}" height="{h:.1}"/>"#
             );
         }
-        let _ = write!(body, r#"<text class="{class}" x="{indent}" y="{:.1}">"#, y + LINE_H - 3.0);
+        let _ = write!(
+            body,
+            r#"<text class="{class}" x="{indent}" y="{:.1}">"#,
+            y + LINE_H - 3.0
+        );
         for (j, part) in wrapped.iter().enumerate() {
             let dy = if j == 0 { 0.0 } else { LINE_H };
             let _ = write!(
@@ -103,7 +107,11 @@ pub fn roadmap_svg(plan: &Plan, today: FiscalYear) -> String {
         body.push_str("</text>");
         if let Line::Bar { text, from, to } = line {
             let start = years.iter().position(|fy| fy == from).unwrap_or(0) as f64;
-            let end = years.iter().position(|fy| fy == to).unwrap_or(years.len() - 1) as f64 + 1.0;
+            let end = years
+                .iter()
+                .position(|fy| fy == to)
+                .unwrap_or(years.len() - 1) as f64
+                + 1.0;
             let x = LABEL_W + start * col_w + 4.0;
             let w = (end - start) * col_w - 8.0;
             let _ = write!(

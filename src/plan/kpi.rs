@@ -155,7 +155,9 @@ pub fn format_value(v: f64, unit: &str) -> String {
 
 fn group_thousands(s: &str) -> String {
     let (sign, rest) = s.strip_prefix('-').map_or(("", s), |r| ("-", r));
-    let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
+    let (int, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(i, f)| (i, Some(f)));
     let mut out = String::new();
     for (i, c) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
@@ -182,7 +184,10 @@ fn meets(direction: Direction, value: f64, goal: f64) -> bool {
 }
 
 /// The baseline value and year: the stated value, else the actual recorded for the base year.
-pub fn resolve_baseline(kpi: &KpiDefinition, actuals: &[Actual]) -> Option<(f64, Option<FiscalYear>)> {
+pub fn resolve_baseline(
+    kpi: &KpiDefinition,
+    actuals: &[Actual],
+) -> Option<(f64, Option<FiscalYear>)> {
     let b = kpi.baseline.as_ref()?;
     if let Some(v) = b.value {
         return Some((v, b.fiscal_year));
@@ -304,7 +309,10 @@ pub fn evaluate(kpi: &KpiDefinition, actuals: &[Actual], ctx: Context) -> Evalua
     // Status.
     if meets(kpi.direction, value, target) {
         ev.status = Status::Achieved;
-        ev.reason = format!("{}の実績が目標 {t} に達しています。", latest.fiscal_year.wareki());
+        ev.reason = format!(
+            "{}の実績が目標 {t} に達しています。",
+            latest.fiscal_year.wareki()
+        );
         return ev;
     }
     let judged_year = latest.fiscal_year;
@@ -316,7 +324,10 @@ pub fn evaluate(kpi: &KpiDefinition, actuals: &[Actual], ctx: Context) -> Evalua
     if deadline_passed {
         ev.status = Status::Missed;
         ev.reason = if kpi.accumulation == Accumulation::Annual {
-            format!("{}の実績 {v} が毎年度の目標 {t} に届きませんでした。", judged_year.wareki())
+            format!(
+                "{}の実績 {v} が毎年度の目標 {t} に届きませんでした。",
+                judged_year.wareki()
+            )
         } else {
             format!(
                 "達成時期({}末)を過ぎ、実績 {v} が目標 {t} に届いていません。",
@@ -345,7 +356,10 @@ pub fn evaluate(kpi: &KpiDefinition, actuals: &[Actual], ctx: Context) -> Evalua
     {
         let span = f64::from(kpi.deadline.0 - by.0);
         let done = f64::from(judged_year.0 - by.0).clamp(0.0, span);
-        Some((b + (target - b) * done / span, PaceBasis::LinearFromBaseline))
+        Some((
+            b + (target - b) * done / span,
+            PaceBasis::LinearFromBaseline,
+        ))
     } else if kpi.direction == Direction::Increase && baseline.is_none() {
         // A deadline before the plan period (マイナンバーカード: 令和4年度末) starts its own path.
         let origin = ctx.plan_start.min(kpi.deadline);
@@ -381,7 +395,8 @@ pub fn evaluate(kpi: &KpiDefinition, actuals: &[Actual], ctx: Context) -> Evalua
         }
         None => {
             ev.status = Status::Behind;
-            ev.reason = format!("実績 {v} は目標 {t} に届いていません(途中年度の目安がありません)。");
+            ev.reason =
+                format!("実績 {v} は目標 {t} に届いていません(途中年度の目安がありません)。");
         }
     }
     ev
@@ -409,7 +424,10 @@ pub fn yearly_rows(
                     .then_some(kpi.target)
                     .flatten()
             });
-            let actual = actuals.iter().find(|a| a.fiscal_year == fy).map(|a| a.value);
+            let actual = actuals
+                .iter()
+                .find(|a| a.fiscal_year == fy)
+                .map(|a| a.value);
             let evaluation = if actual.is_some() {
                 evaluate(kpi, actuals, Context { as_of: fy, ..ctx })
             } else {
@@ -574,9 +592,18 @@ mod tests {
     #[test]
     fn maintain_direction() {
         let k = kpi(Direction::Maintain, Accumulation::Point, Some(100.0));
-        assert_eq!(evaluate(&k, &[a(2024, 100.0)], ctx(2024)).status, Status::Achieved);
-        assert_eq!(evaluate(&k, &[a(2024, 99.0)], ctx(2024)).status, Status::Behind);
-        assert_eq!(evaluate(&k, &[a(2026, 99.0)], ctx(2026)).status, Status::Missed);
+        assert_eq!(
+            evaluate(&k, &[a(2024, 100.0)], ctx(2024)).status,
+            Status::Achieved
+        );
+        assert_eq!(
+            evaluate(&k, &[a(2024, 99.0)], ctx(2024)).status,
+            Status::Behind
+        );
+        assert_eq!(
+            evaluate(&k, &[a(2026, 99.0)], ctx(2026)).status,
+            Status::Missed
+        );
     }
 
     #[test]

@@ -28,7 +28,10 @@ impl crate::modules::Module for PlanModule {
             .route("/plan/kpis", get(routes::kpis))
             .route("/plan/roadmap", get(routes::roadmap))
             .route("/plan/measures/{code}", get(routes::measure))
-            .route("/plan/measures/{code}/action-plan", get(routes::action_plan))
+            .route(
+                "/plan/measures/{code}/action-plan",
+                get(routes::action_plan),
+            )
             .route("/api/plan", get(api::plan_json))
     }
 }

@@ -64,10 +64,8 @@ impl YearMonth {
         let (y, m) = s.trim().split_once('-')?;
         let year: i32 = y.parse().ok()?;
         let month: u8 = m.parse().ok()?;
-        ((1..=12).contains(&month) && (1900..=9999).contains(&year)).then_some(YearMonth {
-            year,
-            month,
-        })
+        ((1..=12).contains(&month) && (1900..=9999).contains(&year))
+            .then_some(YearMonth { year, month })
     }
 
     pub fn wareki(self) -> String {
@@ -93,9 +91,7 @@ impl<'de> Deserialize<'de> for YearMonth {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         YearMonth::parse(&s).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "「{s}」は年月として読めません(例: \"2023-04\")"
-            ))
+            serde::de::Error::custom(format!("「{s}」は年月として読めません(例: \"2023-04\")"))
         })
     }
 }
@@ -258,7 +254,9 @@ impl Measure {
 }
 
 pub fn parse_measure_code(code: &str) -> Option<(u32, u32, u32)> {
-    let mut it = code.split('-').map(|p| p.parse::<u32>().ok().filter(|n| *n > 0));
+    let mut it = code
+        .split('-')
+        .map(|p| p.parse::<u32>().ok().filter(|n| *n > 0));
     let (p, a, m) = (it.next()??, it.next()??, it.next()??);
     it.next().is_none().then_some((p, a, m))
 }
@@ -474,9 +472,7 @@ impl Plan {
     }
     pub fn measures_of(&self, area: &Area) -> impl Iterator<Item = &Measure> {
         let code = area.code();
-        self.measures
-            .iter()
-            .filter(move |m| m.area_code() == code)
+        self.measures.iter().filter(move |m| m.area_code() == code)
     }
     pub fn area_of(&self, measure: &Measure) -> Option<&Area> {
         let code = measure.area_code();

@@ -300,7 +300,10 @@ pub async fn action_plan(
         .map(|t| t.fiscal_year)
         .min()
         .unwrap_or(plan.period.first_fiscal_year());
-    let last_eval = plan.period.last_fiscal_year().max(m.kpi.deadline.min(plan.roadmap_years.last));
+    let last_eval = plan
+        .period
+        .last_fiscal_year()
+        .max(m.kpi.deadline.min(plan.roadmap_years.last));
     let evaluations = kpi
         .years
         .iter()
@@ -330,7 +333,10 @@ pub async fn action_plan(
         comprehensive: ap.and_then(|a| a.comprehensive_plan.clone()),
         dx_policy: ap
             .and_then(|a| a.dx_plan.as_ref().map(|d| d.policy.clone()))
-            .or_else(|| plan.policy(m.policy_number()).map(|p| format!("{} {}", p.number, p.title)))
+            .or_else(|| {
+                plan.policy(m.policy_number())
+                    .map(|p| format!("{} {}", p.number, p.title))
+            })
             .unwrap_or_default(),
         dx_area: ap
             .and_then(|a| a.dx_plan.as_ref().map(|d| d.area.clone()))

@@ -64,7 +64,10 @@ impl PlanData {
     }
 
     pub fn actuals_of(&self, code: &str) -> &[Actual] {
-        self.actuals.get(code).map(Vec::as_slice).unwrap_or_default()
+        self.actuals
+            .get(code)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     pub fn evaluation(&self, code: &str) -> Option<&Evaluation> {
@@ -147,10 +150,7 @@ pub fn check_actual(
         .roadmap_years
         .first
         .min(plan.period.first_fiscal_year());
-    let last = plan
-        .roadmap_years
-        .last
-        .max(plan.period.last_fiscal_year());
+    let last = plan.roadmap_years.last.max(plan.period.last_fiscal_year());
     if fy < first || fy > last {
         return Err(ActualError::YearOutOfRange {
             year: fy.wareki(),

@@ -79,10 +79,12 @@ pub async fn current(db: &Db) -> anyhow::Result<Option<StoredPlan>> {
 }
 
 pub async fn current_plan_id(db: &Db) -> anyhow::Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-        .bind(CURRENT_PLAN_KEY)
-        .fetch_optional(&db.pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(CURRENT_PLAN_KEY)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
 }
 
 pub async fn revisions(db: &Db, plan_id: &str) -> anyhow::Result<Vec<Revision>> {
@@ -175,7 +177,10 @@ pub async fn import(db: &Db, plan: &Plan, source: &str) -> anyhow::Result<Import
     })
 }
 
-async fn set_current(tx: &mut sqlx::Transaction<'_, sqlx::Any>, plan_id: &str) -> anyhow::Result<()> {
+async fn set_current(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    plan_id: &str,
+) -> anyhow::Result<()> {
     sqlx::query(
         "INSERT INTO settings (key, value) VALUES ($1, $2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -1,6 +1,8 @@
 //! What the plan pages show, computed once from the plan data so templates only print.
 
-use super::kpi::{self, Evaluation, Method, PaceBasis, Rollup, Status, format_percent, format_value};
+use super::kpi::{
+    self, Evaluation, Method, PaceBasis, Rollup, Status, format_percent, format_value,
+};
 use super::model::{Accumulation, KpiDefinition, Measure};
 use super::service::PlanData;
 use crate::web::Layout;
@@ -49,7 +51,8 @@ pub struct MeasureRow {
 }
 
 pub fn achievement_text(ev: &Evaluation) -> String {
-    ev.achievement.map_or_else(|| "—".to_string(), format_percent)
+    ev.achievement
+        .map_or_else(|| "—".to_string(), format_percent)
 }
 
 pub fn measure_row(data: &PlanData, m: &Measure) -> MeasureRow {
@@ -82,11 +85,7 @@ pub fn measure_row(data: &PlanData, m: &Measure) -> MeasureRow {
         achievement: ev.map_or_else(|| "—".to_string(), achievement_text),
         latest,
         policy: m.policy_number(),
-        area_label: data
-            .plan
-            .area_of(m)
-            .map(|a| a.label())
-            .unwrap_or_default(),
+        area_label: data.plan.area_of(m).map(|a| a.label()).unwrap_or_default(),
     }
 }
 
@@ -243,6 +242,7 @@ pub fn kpi_card(data: &PlanData, m: &Measure) -> KpiCard {
         data.context(),
     );
     let period = data.plan.period.first_fiscal_year()..=data.plan.period.last_fiscal_year();
+    let base_year = k.baseline.as_ref().and_then(|b| b.fiscal_year);
     let years = rows
         .iter()
         .map(|r| YearView {
@@ -251,15 +251,28 @@ pub fn kpi_card(data: &PlanData, m: &Measure) -> KpiCard {
             short: r.fiscal_year.wareki(),
             target: fmt(r.target),
             actual: fmt(r.actual),
-            status: r.evaluation.status.into(),
+            status: if base_year == Some(r.fiscal_year) {
+                StatusView {
+                    label: "基準年度",
+                    key: "no_data",
+                }
+            } else {
+                r.evaluation.status.into()
+            },
             in_period: period.contains(&r.fiscal_year),
         })
         .collect();
     let method_note = match ev.and_then(|e| e.method) {
-        Some(Method::GapClosure) => "達成率 = (実績 − 基準値) ÷ (目標 − 基準値)。基準値から目標までの差をどれだけ縮めたかを表します。",
+        Some(Method::GapClosure) => {
+            "達成率 = (実績 − 基準値) ÷ (目標 − 基準値)。基準値から目標までの差をどれだけ縮めたかを表します。"
+        }
         Some(Method::Ratio) => "基準値がないため、達成率 = 実績 ÷ 目標 で計算しています。",
-        Some(Method::InverseRatio) => "基準値がないため、減らす目標の達成率を 目標 ÷ 実績 で計算しています。",
-        Some(Method::Annual) => "毎年度の目標のため、直近の年度の実績 ÷ 毎年度の目標 で計算しています。",
+        Some(Method::InverseRatio) => {
+            "基準値がないため、減らす目標の達成率を 目標 ÷ 実績 で計算しています。"
+        }
+        Some(Method::Annual) => {
+            "毎年度の目標のため、直近の年度の実績 ÷ 毎年度の目標 で計算しています。"
+        }
         None => "",
     };
     let pace = match ev.and_then(|e| Some((e.expected?, e.pace_basis?, e.value_year?))) {

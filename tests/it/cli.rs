@@ -14,17 +14,31 @@ async fn import_record_and_export_from_the_command_line() {
     run(cli(&dir, &["plan", "import", plan_path.to_str().unwrap()]))
         .await
         .unwrap();
-    run(cli(&dir, &["kpi", "record", "1-1-1", "R5", "32", "--note", "ぴったりサービス公開数"]))
-        .await
-        .unwrap();
+    run(cli(
+        &dir,
+        &[
+            "kpi",
+            "record",
+            "1-1-1",
+            "R5",
+            "32",
+            "--note",
+            "ぴったりサービス公開数",
+        ],
+    ))
+    .await
+    .unwrap();
     let err = run(cli(&dir, &["kpi", "record", "1-1-1", "R5", "三十"]))
         .await
         .unwrap_err();
     assert!(format!("{err:#}").contains("「三十」は数値として読めません"));
     let out = dir.join("export.toml");
-    run(cli(&dir, &["plan", "export", "--output", out.to_str().unwrap()]))
-        .await
-        .unwrap();
+    run(cli(
+        &dir,
+        &["plan", "export", "--output", out.to_str().unwrap()],
+    ))
+    .await
+    .unwrap();
     let exported = std::fs::read_to_string(&out).unwrap();
     let original = machi::plan::file::parse(machi::plan::file::BUNDLED_KAMI, "b").unwrap();
     assert_eq!(machi::plan::file::parse(&exported, "e").unwrap(), original);

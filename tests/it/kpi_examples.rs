@@ -90,7 +90,10 @@ fn m1_1_4_regional_initiatives_add_up() {
     assert_eq!(ev.value, Some(2.0));
     assert!(close(ev.achievement, 2.0 / 3.0));
     assert_eq!(ev.status, Status::OnTrack);
-    assert_eq!(eval(&k, &[(5, 1.0), (6, 1.0), (7, 1.0)], 7).status, Status::Achieved);
+    assert_eq!(
+        eval(&k, &[(5, 1.0), (6, 1.0), (7, 1.0)], 7).status,
+        Status::Achieved
+    );
 }
 
 #[test]
@@ -130,8 +133,16 @@ fn m1_2_2_mynaportal_notice_every_year() {
     assert_eq!(ev.status, Status::Achieved);
     assert_eq!(ev.method, Some(Method::Annual));
     assert!(close(ev.achievement, 2.0));
-    assert_eq!(eval(&k, &[(6, 0.0)], 7).status, Status::Missed, "R6 is over");
-    assert_eq!(eval(&k, &[(7, 0.0)], 7).status, Status::Behind, "R7 still running");
+    assert_eq!(
+        eval(&k, &[(6, 0.0)], 7).status,
+        Status::Missed,
+        "R6 is over"
+    );
+    assert_eq!(
+        eval(&k, &[(7, 0.0)], 7).status,
+        Status::Behind,
+        "R7 still running"
+    );
 }
 
 #[test]

@@ -13,9 +13,15 @@ async fn home_introduces_the_plan() {
         let r = get(&db, "/").await;
         assert_eq!(r.status, 200);
         assert!(r.body.contains("<html lang=\"ja\">"));
-        assert!(r.body.contains("香美町 デジタル・トランスフォーメーション(DX) 推進計画"));
+        assert!(
+            r.body
+                .contains("香美町 デジタル・トランスフォーメーション(DX) 推進計画")
+        );
         assert!(r.body.contains("令和5年4月〜令和8年3月"));
-        assert!(r.body.contains("基本方針1 行政サービスのデジタル化による町民生活の利便性向上"));
+        assert!(
+            r.body
+                .contains("基本方針1 行政サービスのデジタル化による町民生活の利便性向上")
+        );
         assert!(r.body.contains("18 の施策"));
         assert!(r.body.contains("令和6年度 (2024年度)時点"));
     })
@@ -30,9 +36,18 @@ async fn plan_overview_lists_every_measure_with_its_status() {
         let r = get(&db, "/plan").await;
         assert_eq!(r.status, 200);
         assert_eq!(count(&r.body, "<a href=\"/plan/measures/"), 18);
-        assert!(r.body.contains("1-① 行政手続きのオンライン化・地域社会のデジタル化"));
-        assert!(r.body.contains("2-③-2) 職員のICTリテラシー(利活用能力)向上"));
-        assert!(r.body.contains("<span class=\"badge s-on_track\">順調</span>"));
+        assert!(
+            r.body
+                .contains("1-① 行政手続きのオンライン化・地域社会のデジタル化")
+        );
+        assert!(
+            r.body
+                .contains("2-③-2) 職員のICTリテラシー(利活用能力)向上")
+        );
+        assert!(
+            r.body
+                .contains("<span class=\"badge s-on_track\">順調</span>")
+        );
         assert_eq!(count(&r.body, "s-no_data\">未入力"), 17);
         assert!(r.body.contains("未入力・評価困難・中止の 17 施策を除く"));
         assert!(r.body.contains("香美町情報化推進委員会"));
@@ -84,7 +99,10 @@ async fn measure_page_shows_the_kpi_card_with_yearly_targets_and_actuals() {
         assert!(b.contains("KPI: オンライン申請業務の拡充"));
         assert!(b.contains("申請業務45手続の達成"));
         for t in ["27手続", "32手続", "38手続", "45手続"] {
-            assert!(b.contains(&format!("<td class=\"num\">{t}</td>")), "yearly target {t}");
+            assert!(
+                b.contains(&format!("<td class=\"num\">{t}</td>")),
+                "yearly target {t}"
+            );
         }
         assert!(b.contains("<td class=\"num\">30手続</td>"));
         assert!(b.contains("実績 30手続 ÷ 目標 45手続(基準値がないため比で計算)"));
@@ -105,7 +123,9 @@ async fn measure_page_for_a_reduction_shows_gap_closure() {
         record(&db, "2-2-3", "R3", "1000000").await;
         record(&db, "2-2-3", "R6", "900000").await;
         let b = get(&db, "/plan/measures/2-2-3").await.body;
-        assert!(b.contains("(実績 900,000枚 − 基準値 1,000,000枚) ÷ (目標 800,000枚 − 基準値 1,000,000枚)"));
+        assert!(b.contains(
+            "(実績 900,000枚 − 基準値 1,000,000枚) ÷ (目標 800,000枚 − 基準値 1,000,000枚)"
+        ));
         assert!(b.contains("50.0%"));
         assert!(b.contains("800,000枚(基準値から20%削減)"));
         assert!(b.contains("1,000,000枚(令和3年度)"));
@@ -140,7 +160,13 @@ async fn roadmap_is_an_svg_gantt_with_a_table() {
         let b = &r.body;
         assert!(b.contains("<svg class=\"gantt\""));
         assert!(b.contains("role=\"img\""));
-        for y in ["令和3年度", "令和4年度", "令和5年度", "令和6年度", "令和7年度"] {
+        for y in [
+            "令和3年度",
+            "令和4年度",
+            "令和5年度",
+            "令和6年度",
+            "令和7年度",
+        ] {
             assert!(b.contains(&format!(">{y}</text>")), "{y} column");
         }
         // 27手続き row both in the chart and in the table.
@@ -150,7 +176,10 @@ async fn roadmap_is_an_svg_gantt_with_a_table() {
         assert!(b.contains("※2 自治体情報セキュリティクラウドについて"));
         let bars = count(b, "<rect class=\"bar\"");
         assert_eq!(bars, 45, "one bar per roadmap item");
-        assert!(b.contains("class=\"now\""), "current year line in 令和6年度");
+        assert!(
+            b.contains("class=\"now\""),
+            "current year line in 令和6年度"
+        );
     })
     .await;
 }
@@ -231,9 +260,17 @@ async fn api_plan_is_the_whole_plan_as_json() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|t| (t["fiscal_year"].as_i64().unwrap(), t["target"].as_f64().unwrap()))
+            .map(|t| {
+                (
+                    t["fiscal_year"].as_i64().unwrap(),
+                    t["target"].as_f64().unwrap(),
+                )
+            })
             .collect();
-        assert_eq!(yearly, vec![(2022, 27.0), (2023, 32.0), (2024, 38.0), (2025, 45.0)]);
+        assert_eq!(
+            yearly,
+            vec![(2022, 27.0), (2023, 32.0), (2024, 38.0), (2025, 45.0)]
+        );
         assert_eq!(k["actuals"][0]["fiscal_year"], 2023);
         assert_eq!(k["actuals"][0]["value"], 30.0);
         assert_eq!(k["status"], "behind");
@@ -267,9 +304,21 @@ async fn every_response_carries_security_headers_and_css_is_served() {
         let css = get(&db, "/static/machi.css").await;
         assert!(css.body.contains("@media print"));
         // Pages load nothing from elsewhere and use no inline style or script.
-        for path in ["/", "/plan", "/plan/kpis", "/plan/roadmap", "/plan/measures/1-1-1", "/plan/measures/1-1-1/action-plan"] {
+        for path in [
+            "/",
+            "/plan",
+            "/plan/kpis",
+            "/plan/roadmap",
+            "/plan/measures/1-1-1",
+            "/plan/measures/1-1-1/action-plan",
+        ] {
             let b = get(&db, path).await.body;
-            assert!(!b.contains("http://") || b.matches("http://").all(|_| b.contains("xmlns=\"http://www.w3.org/2000/svg\"")), "{path}");
+            assert!(
+                !b.contains("http://")
+                    || b.matches("http://")
+                        .all(|_| b.contains("xmlns=\"http://www.w3.org/2000/svg\"")),
+                "{path}"
+            );
             assert!(!b.contains("https://"), "{path}");
             assert!(!b.contains(" style=\""), "{path}");
             assert!(!b.contains("<script"), "{path}");

@@ -48,7 +48,11 @@ fn measure_classes_follow_the_plans_sentences() {
     assert_eq!(of(MeasureClass::Local).len(), 9);
     for m in &plan.measures {
         if m.class != MeasureClass::Local {
-            assert!(!m.class_basis.is_empty(), "{} needs the plan's sentence", m.code);
+            assert!(
+                !m.class_basis.is_empty(),
+                "{} needs the plan's sentence",
+                m.code
+            );
         }
     }
 }
@@ -68,7 +72,10 @@ fn kpis_keep_the_plans_wording_and_typed_fields() {
         .iter()
         .map(|t| (t.fiscal_year.0, t.target))
         .collect();
-    assert_eq!(yearly, vec![(2022, 27.0), (2023, 32.0), (2024, 38.0), (2025, 45.0)]);
+    assert_eq!(
+        yearly,
+        vec![(2022, 27.0), (2023, 32.0), (2024, 38.0), (2025, 45.0)]
+    );
     assert_eq!(online.department, "企画課");
 
     let paper = plan.measure("2-2-3").unwrap();
@@ -91,13 +98,21 @@ fn kpis_keep_the_plans_wording_and_typed_fields() {
         .map(|m| m.code.as_str())
         .collect();
     assert_eq!(annual, ["1-2-2", "2-2-2", "2-3-1", "2-3-2"]);
-    assert_eq!(plan.measure("1-1-5").unwrap().kpi.accumulation, Accumulation::Cumulative);
+    assert_eq!(
+        plan.measure("1-1-5").unwrap().kpi.accumulation,
+        Accumulation::Cumulative
+    );
     for m in &plan.measures {
         assert!(
-            plan.measures.iter().all(|o| o.code == m.code || o.kpi.name != m.kpi.name),
+            plan.measures
+                .iter()
+                .all(|o| o.code == m.code || o.kpi.name != m.kpi.name),
             "KPI names are distinct"
         );
-        assert!(m.kpi.baseline.as_ref().is_none_or(|b| b.value.is_none()), "no invented baselines");
+        assert!(
+            m.kpi.baseline.as_ref().is_none_or(|b| b.value.is_none()),
+            "no invented baselines"
+        );
     }
 }
 
@@ -126,11 +141,23 @@ fn the_roadmap_has_every_row_with_notes() {
     assert_eq!(committee.label, "情報化推進委員会の設置");
     let marks: Vec<&str> = plan.roadmap_notes.iter().map(|n| n.mark.as_str()).collect();
     assert_eq!(marks, ["※1", "※2"]);
-    assert!(plan.roadmap.iter().any(|r| r.measure == "1-1-1" && r.notes == ["※1"]));
-    assert!(plan.roadmap.iter().any(|r| r.measure == "2-3-1" && r.notes == ["※2"]));
+    assert!(
+        plan.roadmap
+            .iter()
+            .any(|r| r.measure == "1-1-1" && r.notes == ["※1"])
+    );
+    assert!(
+        plan.roadmap
+            .iter()
+            .any(|r| r.measure == "2-3-1" && r.notes == ["※2"])
+    );
     // Every measure but 1-②… has rows; all 18 appear.
     for m in &plan.measures {
-        assert!(plan.roadmap_of(&m.code).count() > 0, "{} has no roadmap row", m.code);
+        assert!(
+            plan.roadmap_of(&m.code).count() > 0,
+            "{} has no roadmap row",
+            m.code
+        );
     }
 }
 
@@ -143,7 +170,13 @@ fn governance_and_action_plan_example_are_kept() {
     assert!(committee.cadence.contains("3カ月に1回程度"));
     assert!(plan.body("dx_office").unwrap().name.contains("企画課"));
     assert!(plan.body("advisor").is_some());
-    assert!(plan.body("department").unwrap().roles.iter().any(|r| r.contains("BPR")));
+    assert!(
+        plan.body("department")
+            .unwrap()
+            .roles
+            .iter()
+            .any(|r| r.contains("BPR"))
+    );
     let ap = plan.measure("1-1-1").unwrap().action_plan.as_ref().unwrap();
     assert_eq!(ap.number, "1");
     assert_eq!(ap.department, "企画課");
@@ -155,7 +188,13 @@ fn governance_and_action_plan_example_are_kept() {
     assert!(ap.effect.contains("役場に出向くことなく"));
     assert_eq!(ap.schedule.len(), 4);
     assert_eq!(ap.schedule[0].items[1].text, "条例の制定");
-    assert!(plan.measures.iter().filter(|m| m.action_plan.is_some()).count() == 1);
+    assert!(
+        plan.measures
+            .iter()
+            .filter(|m| m.action_plan.is_some())
+            .count()
+            == 1
+    );
 }
 
 fn errors(text: &str) -> PlanFileErrors {
@@ -164,7 +203,10 @@ fn errors(text: &str) -> PlanFileErrors {
 
 /// The bundled plan with one replacement applied.
 fn broken(from: &str, to: &str) -> String {
-    assert!(BUNDLED_KAMI.contains(from), "fixture text not found: {from}");
+    assert!(
+        BUNDLED_KAMI.contains(from),
+        "fixture text not found: {from}"
+    );
     BUNDLED_KAMI.replacen(from, to, 1)
 }
 
@@ -174,12 +216,19 @@ fn line_of(text: &str, needle: &str) -> usize {
 
 #[test]
 fn broken_toml_names_the_line() {
-    let text = broken("title = \"行政手続きのオンライン化\"", "title = \"閉じていない");
+    let text = broken(
+        "title = \"行政手続きのオンライン化\"",
+        "title = \"閉じていない",
+    );
     let e = errors(&text);
     assert_eq!(e.0.len(), 1);
     assert_eq!(e.0[0].file, "town.toml");
     assert_eq!(e.0[0].line, Some(line_of(&text, "title = \"閉じていない")));
-    assert!(e.0[0].message.contains("TOMLとして読めません"), "{}", e.0[0].message);
+    assert!(
+        e.0[0].message.contains("TOMLとして読めません"),
+        "{}",
+        e.0[0].message
+    );
 }
 
 #[test]
@@ -191,7 +240,11 @@ fn wrong_types_and_names_are_explained_in_japanese() {
     assert!(e.0[0].message.contains("数値が必要"), "{}", e.0[0].message);
 
     let e = errors(&broken("direction = \"decrease\"", "direction = \"down\""));
-    assert!(e.0[0].message.contains("「down」は使えない値です"), "{}", e.0[0].message);
+    assert!(
+        e.0[0].message.contains("「down」は使えない値です"),
+        "{}",
+        e.0[0].message
+    );
     assert!(e.0[0].message.contains("increase"));
 
     let e = errors(&broken("unit = \"手続\"", "units = \"手続\""));
@@ -221,7 +274,10 @@ fn inconsistent_plans_list_every_problem_with_line_and_field() {
     };
     let dup = find("施策 1-1-1 が二度定義されています");
     assert_eq!(dup.field.as_deref(), Some("measures[2].code"));
-    assert_eq!(dup.line, Some(line_of(&text, "code = \"1-1-1\"\ntitle = \"窓口")));
+    assert_eq!(
+        dup.line,
+        Some(line_of(&text, "code = \"1-1-1\"\ntitle = \"窓口"))
+    );
     let code = find("全国地方公共団体コード");
     assert_eq!(code.field.as_deref(), Some("municipality.code"));
     assert_eq!(code.line, Some(line_of(&text, "code = \"285855\"")));
@@ -230,19 +286,36 @@ fn inconsistent_plans_list_every_problem_with_line_and_field() {
     assert_eq!(unknown.line, Some(line_of(&text, "measure = \"9-9-9\"")));
     let years = find("終わりの年度");
     assert!(years.field.as_deref().unwrap().ends_with(".to"));
-    assert!(e.to_string().starts_with("計画ファイルを読み込めません(6件の問題)"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("計画ファイルを読み込めません(6件の問題)"),
+        "{e}"
+    );
 }
 
 #[test]
 fn a_plan_needs_a_target_and_known_structure() {
     let e = errors(&broken("target = 24\n", ""));
     assert!(e.to_string().contains("目標値(target)か"), "{e}");
-    let e = errors(&broken("format = \"machi-plan/1\"", "format = \"machi-plan/9\""));
+    let e = errors(&broken(
+        "format = \"machi-plan/1\"",
+        "format = \"machi-plan/9\"",
+    ));
     assert!(e.to_string().contains("machi-plan/1"));
-    let e = errors(&broken("[[areas]]\npolicy = 2\nnumber = 1", "[[areas]]\npolicy = 3\nnumber = 1"));
-    assert!(e.to_string().contains("基本方針 3 は定義されていません"), "{e}");
+    let e = errors(&broken(
+        "[[areas]]\npolicy = 2\nnumber = 1",
+        "[[areas]]\npolicy = 3\nnumber = 1",
+    ));
+    assert!(
+        e.to_string().contains("基本方針 3 は定義されていません"),
+        "{e}"
+    );
     let e = errors(&broken("mark = \"※2\"", "mark = \"※3\""));
-    assert!(e.to_string().contains("注記 ※2 が roadmap_notes にありません"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("注記 ※2 が roadmap_notes にありません"),
+        "{e}"
+    );
     let e = errors("");
     assert!(e.to_string().contains("必須の項目"), "{e}");
 }

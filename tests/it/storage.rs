@@ -118,7 +118,12 @@ async fn bad_actuals_are_refused_and_nothing_is_written() {
     each_backend(|db| async move {
         with_plan(&db).await;
         let cases = [
-            ("9-9-9", "R5", "1", "施策コード「9-9-9」はこの計画にありません"),
+            (
+                "9-9-9",
+                "R5",
+                "1",
+                "施策コード「9-9-9」はこの計画にありません",
+            ),
             ("1-1-1", "R12", "1", "令和12年度は計画の対象"),
             ("1-1-1", "来年", "1", "年度として読めません"),
             ("1-1-1", "R5", "たくさん", "数値として読めません"),
@@ -132,7 +137,12 @@ async fn bad_actuals_are_refused_and_nothing_is_written() {
                 .to_string();
             assert!(err.contains(expected), "{code} {fy} {value}: {err}");
         }
-        assert!(store::actual_records(&db, "kami-2023").await.unwrap().is_empty());
+        assert!(
+            store::actual_records(&db, "kami-2023")
+                .await
+                .unwrap()
+                .is_empty()
+        );
     })
     .await;
 }

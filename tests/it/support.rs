@@ -26,7 +26,9 @@ pub fn temp_dir() -> std::path::PathBuf {
 }
 
 pub async fn sqlite() -> Db {
-    db::connect(&db::sqlite_url_for_dir(&temp_dir())).await.unwrap()
+    db::connect(&db::sqlite_url_for_dir(&temp_dir()))
+        .await
+        .unwrap()
 }
 
 /// A database per backend. Run `f` on each; PostgreSQL schemas are dropped afterwards.
