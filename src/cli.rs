@@ -143,10 +143,11 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
     let url = config.database_url()?;
     let db = db::connect(&url).await?;
     tracing::info!("database: {} ({})", db.backend.name(), db::redact(&url));
-    if let Some(outcome) = commands::ensure_plan(&db).await? {
+    if let Some((plan, outcome)) = commands::ensure_plan(&db).await? {
         tracing::info!(
-            "計画ファイル {} を読み込みました({outcome:?})",
-            file::BUNDLED_KAMI_NAME
+            "{}: {}",
+            file::BUNDLED_KAMI_NAME,
+            commands::describe_import(&plan, &outcome)
         );
     }
     let app = router(AppState::new(db));

@@ -62,12 +62,13 @@ pub fn describe_import(plan: &Plan, outcome: &ImportOutcome) -> String {
 
 /// Loads the bundled plan when the database has none; returns what happened, or None if a plan
 /// was already there.
-pub async fn ensure_plan(db: &Db) -> anyhow::Result<Option<ImportOutcome>> {
+pub async fn ensure_plan(db: &Db) -> anyhow::Result<Option<(Plan, ImportOutcome)>> {
     if store::current_plan_id(db).await?.is_some() {
         return Ok(None);
     }
     let plan = file::parse(BUNDLED_KAMI, BUNDLED_KAMI_NAME)?;
-    Ok(Some(store::import(db, &plan, BUNDLED_KAMI_NAME).await?))
+    let outcome = store::import(db, &plan, BUNDLED_KAMI_NAME).await?;
+    Ok(Some((plan, outcome)))
 }
 
 pub async fn export(db: &Db) -> anyhow::Result<String> {

@@ -50,7 +50,7 @@ async fn sqlite_database_uses_wal() {
 async fn the_bundled_plan_is_loaded_once() {
     each_backend(|db| async move {
         let first = machi::plan::commands::ensure_plan(&db).await.unwrap();
-        assert!(matches!(first, Some(ImportOutcome::Created(_))));
+        assert!(matches!(first, Some((_, ImportOutcome::Created(_)))));
         let second = machi::plan::commands::ensure_plan(&db).await.unwrap();
         assert_eq!(second, None);
         let stored = store::current(&db).await.unwrap().unwrap();
