@@ -22,6 +22,10 @@ pub struct AppState {
     pub db: Db,
     /// Fixed in tests; the real date in Japan otherwise.
     pub today: Option<Date>,
+    /// Mark cookies Secure even when the request does not say it came over HTTPS.
+    pub secure_cookies: bool,
+    /// Hold back answers to failed sign-ins (off in tests, which check the delay's size).
+    pub slow_failed_sign_ins: bool,
     plan_cache: PlanCache,
 }
 
@@ -30,6 +34,8 @@ impl AppState {
         AppState {
             db,
             today: None,
+            secure_cookies: false,
+            slow_failed_sign_ins: true,
             plan_cache: Arc::default(),
         }
     }
@@ -72,7 +78,9 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new().route("/static/machi.css", get(crate::web::stylesheet));
     for module in crate::modules::all() {
         tracing::debug!(module = module.name(), "registering routes");
-        router = router.merge(module.public_routes());
+        router = router
+            .merge(module.public_routes())
+            .merge(module.staff_routes());
     }
     router
         .fallback(crate::error::not_found)

@@ -27,6 +27,27 @@ pub enum Command {
     /// Record KPI actuals.
     #[command(subcommand)]
     Kpi(KpiCommand),
+    /// Staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; the password is read from standard input (first line), never from
+    /// the command line: `echo 'pass phrase' | machi user add admin --role system_admin`
+    Add {
+        username: String,
+        /// system_admin, dx_office, department_editor, committee, advisor or viewer
+        #[arg(long)]
+        role: String,
+        /// Name shown on pages (default: the user name)
+        #[arg(long)]
+        name: Option<String>,
+        /// 所属課 (required for department_editor)
+        #[arg(long, default_value = "")]
+        department: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -136,6 +157,40 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{message}");
             Ok(())
         }
+        Command::User(UserCommand::Add {
+            username,
+            role,
+            name,
+            department,
+        }) => {
+            use crate::auth::model::Role;
+            let role = Role::from_key(&role).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "役割「{role}」はありません(使える役割: {})",
+                    Role::ALL.map(|r| r.key()).join(", ")
+                )
+            })?;
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            let db = open(&cli.config).await?;
+            let new = crate::auth::store::NewUser {
+                display_name: name.unwrap_or_else(|| username.clone()),
+                username,
+                role,
+                department,
+                password,
+            };
+            let user = crate::auth::store::create_user(&db, &new, &crate::audit::Actor::cli())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "ユーザー {}({})を作成しました",
+                user.username,
+                user.role.label()
+            );
+            Ok(())
+        }
     }
 }
 
@@ -150,7 +205,9 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
             commands::describe_import(&plan, &outcome)
         );
     }
-    let app = router(AppState::new(db));
+    let mut state = AppState::new(db);
+    state.secure_cookies = config.secure_cookies;
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let addr = format!("{}:{}", config.host, config.port);
     let listener = tokio::net::TcpListener::bind(&addr)
         .await

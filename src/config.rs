@@ -16,6 +16,10 @@ pub struct Config {
     /// sqlite://… or postgres://…; default: SQLite in the data folder.
     #[arg(long, env = "MACHI_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
+    /// Always mark cookies Secure (set when machi is served over HTTPS without a proxy that
+    /// sends X-Forwarded-Proto).
+    #[arg(long, env = "MACHI_SECURE_COOKIES", global = true)]
+    pub secure_cookies: bool,
 }
 
 impl Config {

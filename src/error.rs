@@ -10,6 +10,10 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     BadRequest(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
     #[error(
         "計画がまだ読み込まれていません。`machi plan import` で計画ファイルを読み込んでください。"
     )]
@@ -37,6 +41,8 @@ impl AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::NoPlan => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -74,6 +80,8 @@ impl IntoResponse for AppError {
         let title = match status {
             StatusCode::NOT_FOUND => "ページが見つかりません",
             StatusCode::BAD_REQUEST => "入力に誤りがあります",
+            StatusCode::FORBIDDEN => "この操作はできません",
+            StatusCode::PAYLOAD_TOO_LARGE => "送信された内容が大きすぎます",
             _ => "エラー",
         };
         let message = self.public_message();

@@ -1,6 +1,8 @@
 //! machi: a municipality's DX推進計画 as working software.
 
 pub mod app;
+pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

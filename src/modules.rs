@@ -9,6 +9,10 @@ pub trait Module: Send + Sync {
     fn name(&self) -> &'static str;
     /// Routes anyone may read.
     fn public_routes(&self) -> Router<AppState>;
+    /// Routes behind sign-in; each handler takes `Staff` (or `StaffForm`) and checks its permission.
+    fn staff_routes(&self) -> Router<AppState> {
+        Router::new()
+    }
 }
 
 pub fn all() -> Vec<Box<dyn Module>> {

@@ -13,6 +13,7 @@ pub fn layout(data: &PlanData, current: &'static str) -> Layout {
         current,
         revision: format!("{} ({})", data.revision.label, data.plan.adopted_wording),
         as_of: data.as_of.label(),
+        staff: None,
     }
 }
 

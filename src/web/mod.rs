@@ -16,6 +16,48 @@ pub struct Layout {
     pub revision: String,
     /// The 年度 statuses are judged as of.
     pub as_of: String,
+    /// Set on staff pages: who is signed in and what the staff menu offers.
+    pub staff: Option<StaffNav>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StaffNav {
+    pub name: String,
+    pub role: &'static str,
+    pub csrf: String,
+    pub can_manage_users: bool,
+    pub can_view_audit: bool,
+}
+
+impl StaffNav {
+    pub fn of(staff: &crate::auth::Staff) -> StaffNav {
+        use crate::auth::permissions::{Action, Subject};
+        StaffNav {
+            name: staff.user.display_name.clone(),
+            role: staff.user.role.label(),
+            csrf: staff.session.csrf_token.clone(),
+            can_manage_users: staff.can(Action::ManageUsers, Subject::None),
+            can_view_audit: staff.can(Action::ViewAudit, Subject::None),
+        }
+    }
+}
+
+impl Layout {
+    /// The signed-in user's CSRF token, for the hidden field of every form.
+    pub fn csrf(&self) -> &str {
+        self.staff.as_ref().map_or("", |s| s.csrf.as_str())
+    }
+
+    /// The frame of a staff page.
+    pub fn staff(staff: &crate::auth::Staff, current: &'static str) -> Layout {
+        Layout {
+            town: String::new(),
+            current,
+            revision: String::new(),
+            as_of: String::new(),
+            staff: Some(StaffNav::of(staff)),
+        }
+    }
 }
 
 const CSS: &str = include_str!("static/machi.css");

@@ -1,0 +1,69 @@
+//! Staff accounts and their roles.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// システム管理者: users and settings.
+    SystemAdmin,
+    /// DX推進担当 (企画課): the plan, checking reports, reports to the committee and the 町長.
+    DxOffice,
+    /// 業務主管課: reports on the 施策 of its own department.
+    DepartmentEditor,
+    /// 情報化推進委員会 委員 (the chair too): reads everything, evaluates.
+    Committee,
+    /// アドバイザー(外部専門家): reads everything, may comment.
+    Advisor,
+    /// 閲覧 (町長, other staff): reads everything staff can see.
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::SystemAdmin,
+        Role::DxOffice,
+        Role::DepartmentEditor,
+        Role::Committee,
+        Role::Advisor,
+        Role::Viewer,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::SystemAdmin => "system_admin",
+            Role::DxOffice => "dx_office",
+            Role::DepartmentEditor => "department_editor",
+            Role::Committee => "committee",
+            Role::Advisor => "advisor",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::SystemAdmin => "システム管理者",
+            Role::DxOffice => "DX推進担当(企画課)",
+            Role::DepartmentEditor => "業務主管課 担当者",
+            Role::Committee => "情報化推進委員会 委員",
+            Role::Advisor => "アドバイザー",
+            Role::Viewer => "閲覧",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.key() == key)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// The 業務主管課 a department editor reports for.
+    pub department: String,
+    pub disabled: bool,
+    pub version: i64,
+}
