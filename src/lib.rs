@@ -11,4 +11,5 @@ pub mod fiscal;
 pub mod input;
 pub mod modules;
 pub mod plan;
+pub mod reporting;
 pub mod web;

@@ -19,5 +19,8 @@ pub fn all() -> Vec<Box<dyn Module>> {
     vec![
         Box::new(crate::web::home::HomeModule),
         Box::new(crate::plan::PlanModule),
+        Box::new(crate::auth::AuthModule),
+        Box::new(crate::audit::AuditModule),
+        Box::new(crate::reporting::ReportingModule),
     ]
 }

@@ -111,3 +111,135 @@ pub async fn record(db: &Db, code: &str, fy: &str, value: &str) {
         .await
         .unwrap();
 }
+
+/// A browser-like client for the in-process router: keeps cookies, reads CSRF tokens from pages.
+pub struct Client {
+    app: axum::Router,
+    pub cookies: std::collections::BTreeMap<String, String>,
+    /// The CSRF token from the last page that had one.
+    pub csrf: String,
+    pub ip: std::net::SocketAddr,
+}
+
+fn hidden_value(body: &str, name: &str) -> Option<String> {
+    let needle = format!("name=\"{name}\" value=\"");
+    let start = body.find(&needle)? + needle.len();
+    let end = body[start..].find('"')? + start;
+    Some(body[start..end].to_string())
+}
+
+impl Client {
+    pub fn new(db: &Db) -> Client {
+        let mut state = AppState::new(db.clone()).with_today(mid_plan_day());
+        state.slow_failed_sign_ins = false;
+        Client {
+            app: router(state),
+            cookies: Default::default(),
+            csrf: String::new(),
+            ip: "192.0.2.10:50000".parse().unwrap(),
+        }
+    }
+
+    async fn send(&mut self, req: axum::http::Request<axum::body::Body>) -> Response {
+        use http_body_util::BodyExt;
+        use tower::ServiceExt;
+        let mut req = req;
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(self.ip));
+        if !self.cookies.is_empty() {
+            let cookie = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            req.headers_mut()
+                .insert("cookie", cookie.parse().unwrap());
+        }
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        for v in res.headers().get_all("set-cookie") {
+            let v = v.to_str().unwrap();
+            let (kv, _) = v.split_once(';').unwrap_or((v, ""));
+            let (k, val) = kv.split_once('=').unwrap();
+            if val.is_empty() || v.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_string(), val.to_string());
+            }
+        }
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let body = String::from_utf8(bytes.to_vec()).unwrap();
+        if let Some(token) = hidden_value(&body, "csrf") {
+            self.csrf = token;
+        }
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Response {
+        let req = axum::http::Request::builder()
+            .uri(path)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Posts a form with the current CSRF token added.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let mut all: Vec<(&str, &str)> = vec![("csrf", &self.csrf)];
+        all.extend_from_slice(fields);
+        let body = serde_urlencoded::to_string(&all).unwrap();
+        self.post_raw(path, body).await
+    }
+
+    pub async fn post_raw(&mut self, path: &str, body: String) -> Response {
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri(path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("host", "machi.test")
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    pub async fn sign_in(&mut self, username: &str, password: &str) -> Response {
+        self.get("/login").await;
+        self.post("/login", &[("username", username), ("password", password), ("next", "/staff")])
+            .await
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Creates a user with `PASSWORD`.
+pub async fn user(db: &Db, username: &str, role: machi::auth::model::Role, department: &str) -> machi::auth::model::User {
+    machi::auth::store::create_user(
+        db,
+        &machi::auth::store::NewUser {
+            username: username.into(),
+            display_name: format!("{username}さん"),
+            role,
+            department: department.into(),
+            password: PASSWORD.into(),
+        },
+        &machi::audit::Actor::cli(),
+    )
+    .await
+    .unwrap()
+}
+
+/// A client signed in as a new user of that role.
+pub async fn signed_in(db: &Db, username: &str, role: machi::auth::model::Role, department: &str) -> Client {
+    with_plan(db).await;
+    user(db, username, role, department).await;
+    let mut c = Client::new(db);
+    let r = c.sign_in(username, PASSWORD).await;
+    assert_eq!(r.status, 303, "sign-in of {username}: {}", r.body);
+    c
+}
