@@ -59,7 +59,16 @@ pub async fn csv_export(
     let entries = list(&state.db, &filter, i64::MAX).await?;
     let mut w = csv::Writer::from_writer(Vec::from("\u{feff}".as_bytes()));
     w.write_record([
-        "ID", "日時(UTC)", "ユーザー", "接続元", "操作", "対象", "対象ID", "変更前", "変更後", "備考",
+        "ID",
+        "日時(UTC)",
+        "ユーザー",
+        "接続元",
+        "操作",
+        "対象",
+        "対象ID",
+        "変更前",
+        "変更後",
+        "備考",
     ])
     .map_err(anyhow::Error::from)?;
     for e in &entries {

@@ -33,7 +33,9 @@ pub enum Action {
 pub enum Subject<'a> {
     None,
     /// A 施策, with the department the plan assigns it to (may be empty).
-    Measure { department: &'a str },
+    Measure {
+        department: &'a str,
+    },
 }
 
 /// Whether `user` may do `action` on `subject`. Disabled accounts may do nothing.
@@ -105,7 +107,9 @@ mod tests {
             (Role::Advisor, "Y..........Y"),
             (Role::Viewer, "Y..........."),
         ];
-        let subject = Subject::Measure { department: "企画課" };
+        let subject = Subject::Measure {
+            department: "企画課",
+        };
         for (role, row) in table {
             let u = user(role, "町民課");
             for (action, expected) in actions.iter().zip(row.chars()) {
@@ -121,12 +125,32 @@ mod tests {
     #[test]
     fn department_editors_edit_only_their_own_measures() {
         let u = user(Role::DepartmentEditor, "企画課");
-        assert!(allowed(&u, Action::EditReport, Subject::Measure { department: "企画課" }));
-        assert!(!allowed(&u, Action::EditReport, Subject::Measure { department: "町民課" }));
-        assert!(!allowed(&u, Action::EditReport, Subject::Measure { department: "" }));
+        assert!(allowed(
+            &u,
+            Action::EditReport,
+            Subject::Measure {
+                department: "企画課"
+            }
+        ));
+        assert!(!allowed(
+            &u,
+            Action::EditReport,
+            Subject::Measure {
+                department: "町民課"
+            }
+        ));
+        assert!(!allowed(
+            &u,
+            Action::EditReport,
+            Subject::Measure { department: "" }
+        ));
         assert!(!allowed(&u, Action::EditReport, Subject::None));
         let nobody = user(Role::DepartmentEditor, "");
-        assert!(!allowed(&nobody, Action::EditReport, Subject::Measure { department: "" }));
+        assert!(!allowed(
+            &nobody,
+            Action::EditReport,
+            Subject::Measure { department: "" }
+        ));
     }
 
     #[test]

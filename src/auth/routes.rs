@@ -120,7 +120,12 @@ pub struct LoginForm {
     next: String,
 }
 
-async fn audit_event(state: &AppState, actor: &Actor, action: &str, note: &str) -> Result<(), AppError> {
+async fn audit_event(
+    state: &AppState,
+    actor: &Actor,
+    action: &str,
+    note: &str,
+) -> Result<(), AppError> {
     let mut conn = state.db.pool.acquire().await?;
     audit::record(
         &mut conn,
@@ -162,14 +167,22 @@ pub async fn login(
         .await?
         .max(store::locked_for(&state.db, &ip_key, now).await?);
     if let Some(seconds) = lock {
-        audit_event(&state, &actor, "auth.sign_in_refused", "ロック中のサインイン").await?;
+        audit_event(
+            &state,
+            &actor,
+            "auth.sign_in_refused",
+            "ロック中のサインイン",
+        )
+        .await?;
         let minutes = (seconds + 59) / 60;
         return Ok(login_page(
             &state,
             https,
             &form.next,
             &username,
-            &format!("サインインの失敗が続いたため、一時的にサインインできません。約{minutes}分後にもう一度お試しください。"),
+            &format!(
+                "サインインの失敗が続いたため、一時的にサインインできません。約{minutes}分後にもう一度お試しください。"
+            ),
             "",
             StatusCode::TOO_MANY_REQUESTS,
         ));
@@ -186,7 +199,13 @@ pub async fn login(
         let failures = store::record_failure(&state.db, &user_key, now)
             .await?
             .max(store::record_failure(&state.db, &ip_key, now).await?);
-        audit_event(&state, &actor, "auth.sign_in_failed", &format!("{failures}回目の失敗")).await?;
+        audit_event(
+            &state,
+            &actor,
+            "auth.sign_in_failed",
+            &format!("{failures}回目の失敗"),
+        )
+        .await?;
         if state.slow_failed_sign_ins {
             tokio::time::sleep(std::time::Duration::from_millis(store::failure_delay_ms(
                 failures,

@@ -101,7 +101,10 @@ pub fn safe_next(next: &str) -> &str {
 impl FromRequestParts<AppState> for Staff {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let found = match cookie(&parts.headers, SESSION_COOKIE) {
             Some(token) => store::session_user(&state.db, token)
                 .await
@@ -188,8 +191,8 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for StaffForm<T> {
         let bytes = axum::body::to_bytes(body, FORM_LIMIT).await.map_err(|_| {
             AppError::PayloadTooLarge("送信された内容が大きすぎます。".into()).into_response()
         })?;
-        let token: CsrfField = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| csrf_refused().into_response())?;
+        let token: CsrfField =
+            serde_urlencoded::from_bytes(&bytes).map_err(|_| csrf_refused().into_response())?;
         if !constant_time_eq(&token.csrf, &staff.session.csrf_token) {
             return Err(csrf_refused().into_response());
         }
@@ -218,8 +221,8 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for AnonForm<T> {
         let bytes = axum::body::to_bytes(body, FORM_LIMIT).await.map_err(|_| {
             AppError::PayloadTooLarge("送信された内容が大きすぎます。".into()).into_response()
         })?;
-        let token: CsrfField = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| csrf_refused().into_response())?;
+        let token: CsrfField =
+            serde_urlencoded::from_bytes(&bytes).map_err(|_| csrf_refused().into_response())?;
         let expected = cookie(&parts.headers, LOGIN_CSRF_COOKIE).unwrap_or("");
         if expected.is_empty() || !constant_time_eq(&token.csrf, expected) {
             return Err(csrf_refused().into_response());
@@ -242,7 +245,14 @@ mod tests {
     #[test]
     fn next_must_be_local() {
         assert_eq!(safe_next("/staff/reports?x=1"), "/staff/reports?x=1");
-        for bad in ["//evil.example", "https://evil.example/", "/\\evil", "evil", "/a\nb", ""] {
+        for bad in [
+            "//evil.example",
+            "https://evil.example/",
+            "/\\evil",
+            "evil",
+            "/a\nb",
+            "",
+        ] {
             assert_eq!(safe_next(bad), "/staff", "{bad:?}");
         }
     }
@@ -250,7 +260,10 @@ mod tests {
     #[test]
     fn cookies_are_read_by_name() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, "a=1; machi_session=abc; b=2".parse().unwrap());
+        h.insert(
+            header::COOKIE,
+            "a=1; machi_session=abc; b=2".parse().unwrap(),
+        );
         assert_eq!(cookie(&h, SESSION_COOKIE), Some("abc"));
         assert_eq!(cookie(&h, "c"), None);
     }

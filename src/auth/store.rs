@@ -58,7 +58,9 @@ pub enum UserError {
         field: &'static str,
         message: String,
     },
-    #[error("ほかの人が先に更新しました。画面を読み込み直して、変更内容を確認してからもう一度保存してください")]
+    #[error(
+        "ほかの人が先に更新しました。画面を読み込み直して、変更内容を確認してからもう一度保存してください"
+    )]
     Stale { current: Box<User> },
     #[error(transparent)]
     Other(#[from] anyhow::Error),
@@ -154,7 +156,7 @@ pub async fn create_user(db: &Db, new: &NewUser, actor: &Actor) -> Result<User, 
         .await?;
     let user = row_to_user(&row)?;
     audit::record(
-        &mut *tx,
+        &mut tx,
         actor,
         Change {
             action: "user.create",
@@ -263,7 +265,7 @@ pub async fn update_user(
             .await?;
     }
     audit::record(
-        &mut *tx,
+        &mut tx,
         actor,
         Change {
             action: "user.update",
@@ -302,7 +304,7 @@ pub async fn set_password(
         .execute(&mut *tx)
         .await?;
     audit::record(
-        &mut *tx,
+        &mut tx,
         actor,
         Change {
             action,

@@ -205,7 +205,7 @@ pub fn transition(
     use ReportState::*;
     let to = match (from, event) {
         (NotStarted | Draft | Returned, Event::Save) => Some(Draft),
-        (Draft | Returned, Event::Submit) => Some(Submitted),
+        (NotStarted | Draft | Returned, Event::Submit) => Some(Submitted),
         (Submitted, Event::Confirm) => Some(Checked),
         (Submitted | Checked, Event::Return) => Some(Returned),
         (Checked | Evaluated, Event::Evaluate) if kind == PeriodKind::Yearly => Some(Evaluated),
@@ -259,12 +259,46 @@ mod tests {
     fn every_transition_for_a_yearly_report() {
         let expected: [(ReportState, [Option<ReportState>; 7]); 7] = [
             // Save, Submit, Confirm, Return, Evaluate, Finalize, Reopen
-            (NotStarted, [Some(Draft), None, None, None, None, None, None]),
-            (Draft, [Some(Draft), Some(Submitted), None, None, None, None, None]),
-            (Submitted, [None, None, Some(Checked), Some(Returned), None, None, None]),
-            (Checked, [None, None, None, Some(Returned), Some(Evaluated), None, None]),
-            (Returned, [Some(Draft), Some(Submitted), None, None, None, None, None]),
-            (Evaluated, [None, None, None, None, Some(Evaluated), Some(Finalized), None]),
+            (
+                NotStarted,
+                [Some(Draft), Some(Submitted), None, None, None, None, None],
+            ),
+            (
+                Draft,
+                [Some(Draft), Some(Submitted), None, None, None, None, None],
+            ),
+            (
+                Submitted,
+                [None, None, Some(Checked), Some(Returned), None, None, None],
+            ),
+            (
+                Checked,
+                [
+                    None,
+                    None,
+                    None,
+                    Some(Returned),
+                    Some(Evaluated),
+                    None,
+                    None,
+                ],
+            ),
+            (
+                Returned,
+                [Some(Draft), Some(Submitted), None, None, None, None, None],
+            ),
+            (
+                Evaluated,
+                [
+                    None,
+                    None,
+                    None,
+                    None,
+                    Some(Evaluated),
+                    Some(Finalized),
+                    None,
+                ],
+            ),
             (Finalized, [None, None, None, None, None, None, Some(Draft)]),
         ];
         for (from, row) in expected {

@@ -180,7 +180,10 @@ pub async fn create_period(
     {
         errors.add(
             "due_date",
-            format!("「{}」は日付として読めません(例: 2026-05-31)", form.due_date),
+            format!(
+                "「{}」は日付として読めません(例: 2026-05-31)",
+                form.due_date
+            ),
         );
     }
     if errors.is_empty() {
@@ -343,7 +346,10 @@ fn input_of(r: &Report) -> ReportInput {
     ReportInput {
         op: String::new(),
         version: r.version,
-        actual: r.actual_value.map(|v| format_value(v, "")).unwrap_or_default(),
+        actual: r
+            .actual_value
+            .map(|v| format_value(v, ""))
+            .unwrap_or_default(),
         actual_note: r.actual_note.clone(),
         progress: r.progress.clone(),
         roadmap_progress: r.roadmap_progress.clone(),
@@ -445,9 +451,17 @@ pub async fn report_page(
         None => String::new(),
     };
     let values = input_of(&ctx.report);
-    Ok(render(&state, &staff, &ctx, values, FieldErrors::default(), None, notice)
-        .await?
-        .into_response())
+    Ok(render(
+        &state,
+        &staff,
+        &ctx,
+        values,
+        FieldErrors::default(),
+        None,
+        notice,
+    )
+    .await?
+    .into_response())
 }
 
 pub async fn report_action(
@@ -534,7 +548,16 @@ pub async fn report_action(
             };
             let mut shown = shown;
             shown.version = current.version;
-            let page = render(&state, &staff, &fresh, shown, errors, Some(*current), String::new()).await?;
+            let page = render(
+                &state,
+                &staff,
+                &fresh,
+                shown,
+                errors,
+                Some(*current),
+                String::new(),
+            )
+            .await?;
             Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(ReportError::Transition(e)) => {

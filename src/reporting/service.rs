@@ -121,11 +121,16 @@ pub fn check(
         Event::Save | Event::Submit => {
             changes.actual_note = text(&mut errors, "actual_note", &input.actual_note);
             changes.progress = text(&mut errors, "progress", &input.progress);
-            changes.roadmap_progress = text(&mut errors, "roadmap_progress", &input.roadmap_progress);
-            changes.shortfall_reason = text(&mut errors, "shortfall_reason", &input.shortfall_reason);
+            changes.roadmap_progress =
+                text(&mut errors, "roadmap_progress", &input.roadmap_progress);
+            changes.shortfall_reason =
+                text(&mut errors, "shortfall_reason", &input.shortfall_reason);
             changes.improvement = text(&mut errors, "improvement", &input.improvement);
-            changes.improvement_followup =
-                text(&mut errors, "improvement_followup", &input.improvement_followup);
+            changes.improvement_followup = text(
+                &mut errors,
+                "improvement_followup",
+                &input.improvement_followup,
+            );
             changes.actual_value = if input.actual.trim().is_empty() {
                 None
             } else {
@@ -159,7 +164,10 @@ pub fn check(
                 if changes.progress.is_empty() {
                     errors.add("progress", "取組状況を入力してください");
                 }
-                if period.kind == PeriodKind::Yearly && changes.actual_value.is_none() && errors.get("actual").is_none() {
+                if period.kind == PeriodKind::Yearly
+                    && changes.actual_value.is_none()
+                    && errors.get("actual").is_none()
+                {
                     errors.add("actual", "年次報告にはKPIの実績値が必要です");
                 }
                 if behind {
@@ -170,7 +178,10 @@ pub fn check(
                         );
                     }
                     if changes.improvement.is_empty() {
-                        errors.add("improvement", "目標に届いていないため、改善策を入力してください");
+                        errors.add(
+                            "improvement",
+                            "目標に届いていないため、改善策を入力してください",
+                        );
                     }
                 }
                 if previous_improvement.is_some_and(|p| !p.is_empty())
@@ -186,7 +197,10 @@ pub fn check(
         Event::Return => {
             changes.check_comment = text(&mut errors, "check_comment", &input.check_comment);
             if changes.check_comment.is_empty() {
-                errors.add("check_comment", "差し戻す理由(直してほしい点)を入力してください");
+                errors.add(
+                    "check_comment",
+                    "差し戻す理由(直してほしい点)を入力してください",
+                );
             }
         }
         Event::Confirm => {
@@ -197,7 +211,10 @@ pub fn check(
             changes.grade_reason = text(&mut errors, "grade_reason", &input.grade_reason);
             match Status::from_key(&changes.grade) {
                 None => errors.add("grade", "評価を選んでください"),
-                Some(_) if changes.grade != report.computed_status && changes.grade_reason.is_empty() => {
+                Some(_)
+                    if changes.grade != report.computed_status
+                        && changes.grade_reason.is_empty() =>
+                {
                     errors.add(
                         "grade_reason",
                         "計算上の評価と異なる評価にする場合は、その理由を入力してください",
@@ -209,7 +226,10 @@ pub fn check(
         Event::Reopen => {
             changes.reason = text(&mut errors, "reason", &input.reason);
             if changes.reason.is_empty() {
-                errors.add("reason", "確定を解除する理由を入力してください(監査ログに残ります)");
+                errors.add(
+                    "reason",
+                    "確定を解除する理由を入力してください(監査ログに残ります)",
+                );
             }
         }
         Event::Finalize => {}

@@ -62,7 +62,9 @@ const PERIOD_COLUMNS: &str = "id, plan_id, fiscal_year, kind, quarter, title, du
 pub enum ReportError {
     #[error("{0}")]
     Invalid(String),
-    #[error("ほかの人が先にこの報告を更新しました。下に現在の内容を表示しています。確認してからもう一度操作してください")]
+    #[error(
+        "ほかの人が先にこの報告を更新しました。下に現在の内容を表示しています。確認してからもう一度操作してください"
+    )]
     Stale(Box<Report>),
     #[error(transparent)]
     Transition(#[from] super::model::TransitionError),

@@ -14,7 +14,13 @@ async fn audit_actions(db: &machi::db::Db) -> Vec<String> {
 async fn staff_pages_need_a_session() {
     each_backend(|db| async move {
         let mut c = Client::new(&db);
-        for path in ["/staff", "/staff/users", "/staff/audit", "/staff/password", "/staff/audit.csv"] {
+        for path in [
+            "/staff",
+            "/staff/users",
+            "/staff/audit",
+            "/staff/password",
+            "/staff/audit.csv",
+        ] {
             let r = c.get(path).await;
             assert_eq!(r.status, 303, "{path}");
             let loc = r.headers["location"].to_str().unwrap();
@@ -38,12 +44,27 @@ async fn sign_in_sign_out_and_audit() {
         let cookie = page.headers["set-cookie"].to_str().unwrap();
         assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
         let r = c
-            .post("/login", &[("username", "kikaku"), ("password", PASSWORD), ("next", "/staff/audit")])
+            .post(
+                "/login",
+                &[
+                    ("username", "kikaku"),
+                    ("password", PASSWORD),
+                    ("next", "/staff/audit"),
+                ],
+            )
             .await;
         assert_eq!(r.status, 303);
         assert_eq!(r.headers["location"], "/staff/audit");
-        let set: Vec<&str> = r.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap()).collect();
-        let session = set.iter().find(|c| c.starts_with("machi_session=")).unwrap();
+        let set: Vec<&str> = r
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        let session = set
+            .iter()
+            .find(|c| c.starts_with("machi_session="))
+            .unwrap();
         assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"));
         assert!(!session.contains("Secure"), "plain HTTP in tests");
         let audit = c.get("/staff/audit").await;
@@ -73,7 +94,11 @@ async fn wrong_passwords_are_counted_slowed_and_then_locked() {
         // Locked now, even with the right password.
         let r = c.sign_in("kikaku", PASSWORD).await;
         assert_eq!(r.status, 429);
-        assert!(r.body.contains("一時的にサインインできません"), "{}", r.body);
+        assert!(
+            r.body.contains("一時的にサインインできません"),
+            "{}",
+            r.body
+        );
         // Another account from the same address is locked too (per-address throttle).
         user(&db, "other", Role::Viewer, "").await;
         assert_eq!(c.sign_in("other", PASSWORD).await.status, 429);
@@ -118,7 +143,10 @@ async fn forms_without_the_csrf_token_are_refused() {
         c.get("/staff/users/new").await;
         let good = c.csrf.clone();
         for (path, body) in [
-            ("/staff/users", "username=x1234&display_name=x&role=viewer&password=aaaaaaaaaaaa".to_string()),
+            (
+                "/staff/users",
+                "username=x1234&display_name=x&role=viewer&password=aaaaaaaaaaaa".to_string(),
+            ),
             ("/staff/password", "current=a&new=b&confirm=b".to_string()),
             ("/logout", String::new()),
             ("/staff/users", format!("csrf={}x&username=x1234", good)),
@@ -130,7 +158,10 @@ async fn forms_without_the_csrf_token_are_refused() {
         // The login form needs its own token too.
         let mut anon = Client::new(&db);
         let r = anon
-            .post_raw("/login", "username=admin&password=correct+horse+battery".into())
+            .post_raw(
+                "/login",
+                "username=admin&password=correct+horse+battery".into(),
+            )
             .await;
         assert_eq!(r.status, 403);
         // Still signed in: nothing above logged us out.
@@ -144,18 +175,37 @@ async fn no_session_fixation_and_no_open_redirect() {
     each_backend(|db| async move {
         user(&db, "kikaku", Role::DxOffice, "企画課").await;
         let mut c = Client::new(&db);
-        c.cookies.insert("machi_session".into(), "attacker-chosen".into());
+        c.cookies
+            .insert("machi_session".into(), "attacker-chosen".into());
         c.get("/login").await;
         let r = c
-            .post("/login", &[("username", "kikaku"), ("password", PASSWORD), ("next", "//evil.example/x")])
+            .post(
+                "/login",
+                &[
+                    ("username", "kikaku"),
+                    ("password", PASSWORD),
+                    ("next", "//evil.example/x"),
+                ],
+            )
             .await;
         assert_eq!(r.headers["location"], "/staff");
         assert_ne!(c.cookies["machi_session"], "attacker-chosen");
-        for next in ["https://evil.example/", "/\\evil.example", "javascript:alert(1)"] {
+        for next in [
+            "https://evil.example/",
+            "/\\evil.example",
+            "javascript:alert(1)",
+        ] {
             let mut d = Client::new(&db);
             d.get("/login").await;
             let r = d
-                .post("/login", &[("username", "kikaku"), ("password", PASSWORD), ("next", next)])
+                .post(
+                    "/login",
+                    &[
+                        ("username", "kikaku"),
+                        ("password", PASSWORD),
+                        ("next", next),
+                    ],
+                )
                 .await;
             assert_eq!(r.headers["location"], "/staff", "{next}");
         }
@@ -172,24 +222,59 @@ async fn admins_manage_users_and_disabling_ends_access_at_once() {
         // Bad input is explained beside the fields and nothing is saved.
         admin.get("/staff/users/new").await;
         let r = admin
-            .post("/staff/users", &[("username", "a b"), ("display_name", ""), ("role", "department_editor"), ("department", ""), ("password", "short")])
+            .post(
+                "/staff/users",
+                &[
+                    ("username", "a b"),
+                    ("display_name", ""),
+                    ("role", "department_editor"),
+                    ("department", ""),
+                    ("password", "short"),
+                ],
+            )
             .await;
         assert_eq!(r.status, 422);
         assert!(r.body.contains("半角英数字と . _ - で3〜32文字"));
         let r = admin
-            .post("/staff/users", &[("username", "kenko1"), ("display_name", "健康課 担当"), ("role", "department_editor"), ("department", ""), ("password", "long enough pw")])
+            .post(
+                "/staff/users",
+                &[
+                    ("username", "kenko1"),
+                    ("display_name", "健康課 担当"),
+                    ("role", "department_editor"),
+                    ("department", ""),
+                    ("password", "long enough pw"),
+                ],
+            )
             .await;
         assert!(r.body.contains("業務主管課の担当者には所属課が必要です"));
         let r = admin
-            .post("/staff/users", &[("username", "kenko1"), ("display_name", "健康課 担当"), ("role", "department_editor"), ("department", "健康課"), ("password", "long enough pw")])
+            .post(
+                "/staff/users",
+                &[
+                    ("username", "kenko1"),
+                    ("display_name", "健康課 担当"),
+                    ("role", "department_editor"),
+                    ("department", "健康課"),
+                    ("password", "long enough pw"),
+                ],
+            )
             .await;
         assert_eq!(r.status, 303);
-        let list = admin.get("/staff/users").await;
+        let list = admin.get(r.headers["location"].to_str().unwrap()).await;
         assert!(list.body.contains("kenko1 を保存しました"));
         assert!(list.body.contains("健康課 担当"));
         // Duplicate names are refused.
         let r = admin
-            .post("/staff/users", &[("username", "kenko1"), ("display_name", "x"), ("role", "viewer"), ("password", "long enough pw")])
+            .post(
+                "/staff/users",
+                &[
+                    ("username", "kenko1"),
+                    ("display_name", "x"),
+                    ("role", "viewer"),
+                    ("password", "long enough pw"),
+                ],
+            )
             .await;
         assert!(r.body.contains("「kenko1」は既に使われています"));
         // Disable the editor: their next request is refused.
@@ -200,7 +285,16 @@ async fn admins_manage_users_and_disabling_ends_access_at_once() {
         let page = admin.get(&format!("/staff/users/{id}")).await;
         assert_eq!(page.status, 200);
         let r = admin
-            .post(&format!("/staff/users/{id}"), &[("display_name", "町民課 担当"), ("role", "department_editor"), ("department", "町民課"), ("disabled", "1"), ("version", "1")])
+            .post(
+                &format!("/staff/users/{id}"),
+                &[
+                    ("display_name", "町民課 担当"),
+                    ("role", "department_editor"),
+                    ("department", "町民課"),
+                    ("disabled", "1"),
+                    ("version", "1"),
+                ],
+            )
             .await;
         assert_eq!(r.status, 303);
         assert_eq!(editor.get("/staff").await.status, 303);
@@ -222,16 +316,38 @@ async fn a_stale_user_edit_is_refused_with_what_changed() {
         a.get(&path).await;
         b.get(&path).await;
         let r = a
-            .post(&path, &[("display_name", "町長"), ("role", "viewer"), ("department", ""), ("version", "1")])
+            .post(
+                &path,
+                &[
+                    ("display_name", "町長"),
+                    ("role", "viewer"),
+                    ("department", ""),
+                    ("version", "1"),
+                ],
+            )
             .await;
         assert_eq!(r.status, 303);
         let r = b
-            .post(&path, &[("display_name", "副町長"), ("role", "committee"), ("department", ""), ("version", "1")])
+            .post(
+                &path,
+                &[
+                    ("display_name", "副町長"),
+                    ("role", "committee"),
+                    ("department", ""),
+                    ("version", "1"),
+                ],
+            )
             .await;
         assert_eq!(r.status, 409);
         assert!(r.body.contains("ほかの人が先に更新しました"));
-        assert!(r.body.contains("表示名: 町長"), "shows what the other person saved");
-        assert!(r.body.contains("value=\"副町長\""), "keeps what this person typed");
+        assert!(
+            r.body.contains("表示名: 町長"),
+            "shows what the other person saved"
+        );
+        assert!(
+            r.body.contains("value=\"副町長\""),
+            "keeps what this person typed"
+        );
         let name: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
             .bind(target.id)
             .fetch_one(&db.pool)
@@ -250,20 +366,33 @@ async fn password_change_checks_and_ends_other_sessions() {
         assert_eq!(other.sign_in("kikaku", PASSWORD).await.status, 303);
         a.get("/staff/password").await;
         let r = a
-            .post("/staff/password", &[("current", "nope"), ("new", "short"), ("confirm", "short")])
+            .post(
+                "/staff/password",
+                &[("current", "nope"), ("new", "short"), ("confirm", "short")],
+            )
             .await;
         assert_eq!(r.status, 422);
         assert!(r.body.contains("現在のパスワードが違います"));
         assert!(r.body.contains("10文字以上にしてください"));
         let r = a
-            .post("/staff/password", &[("current", PASSWORD), ("new", "a new long phrase"), ("confirm", "a new long phrase")])
+            .post(
+                "/staff/password",
+                &[
+                    ("current", PASSWORD),
+                    ("new", "a new long phrase"),
+                    ("confirm", "a new long phrase"),
+                ],
+            )
             .await;
         assert_eq!(r.status, 200);
         assert!(r.body.contains("パスワードを変更しました"));
         assert_eq!(a.get("/staff").await.status, 200, "this session stays");
         assert_eq!(other.get("/staff").await.status, 303, "other sessions end");
         let mut fresh = Client::new(&db);
-        assert_eq!(fresh.sign_in("kikaku", "a new long phrase").await.status, 303);
+        assert_eq!(
+            fresh.sign_in("kikaku", "a new long phrase").await.status,
+            303
+        );
     })
     .await;
 }
@@ -283,11 +412,23 @@ async fn roles_without_permission_get_403_on_admin_routes() {
             assert_eq!(c.get("/staff/users/new").await.status, 403, "{role:?}");
             c.get("/staff").await;
             let r = c
-                .post("/staff/users", &[("username", "sneaky"), ("display_name", "x"), ("role", "system_admin"), ("password", "long enough pw")])
+                .post(
+                    "/staff/users",
+                    &[
+                        ("username", "sneaky"),
+                        ("display_name", "x"),
+                        ("role", "system_admin"),
+                        ("password", "long enough pw"),
+                    ],
+                )
                 .await;
             assert_eq!(r.status, 403, "{role:?}");
             let audit = c.get("/staff/audit").await.status;
-            assert_eq!(audit, if role == Role::DxOffice { 200 } else { 403 }, "{role:?}");
+            assert_eq!(
+                audit,
+                if role == Role::DxOffice { 200 } else { 403 },
+                "{role:?}"
+            );
         }
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = 'sneaky'")
             .fetch_one(&db.pool)
@@ -303,21 +444,35 @@ async fn the_audit_log_is_append_only_filterable_and_exportable() {
     each_backend(|db| async move {
         let mut c = signed_in(&db, "admin", Role::SystemAdmin, "").await;
         user(&db, "someone", Role::Viewer, "").await;
-        let upd = sqlx::query("UPDATE audit_log SET note = 'x'").execute(&db.pool).await;
+        let upd = sqlx::query("UPDATE audit_log SET note = 'x'")
+            .execute(&db.pool)
+            .await;
         assert!(upd.is_err(), "updates are refused");
         let del = sqlx::query("DELETE FROM audit_log").execute(&db.pool).await;
         assert!(del.is_err(), "deletes are refused");
         let filtered = c.get("/staff/audit?action=user.create").await;
         assert!(filtered.body.contains("user.create"));
-        assert!(!filtered.body.contains("<th scope=\"row\" data-label=\"操作\">auth.sign_in</th>"));
+        assert!(
+            !filtered
+                .body
+                .contains("<th scope=\"row\" data-label=\"操作\">auth.sign_in</th>")
+        );
         let csv = c.get("/staff/audit.csv?action=user").await;
         assert_eq!(csv.status, 200);
-        assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+        assert!(
+            csv.headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
         assert!(csv.body.starts_with('\u{feff}'));
         let mut rdr = csv::Reader::from_reader(csv.body.trim_start_matches('\u{feff}').as_bytes());
         let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
         assert!(rows.iter().all(|r| r[4].starts_with("user.")));
-        assert!(rows.iter().any(|r| r[7].is_empty() && r[8].contains("\"username\":\"someone\"")));
+        assert!(
+            rows.iter()
+                .any(|r| r[7].is_empty() && r[8].contains("\"username\":\"someone\""))
+        );
         // Filter values are data, never SQL.
         let r = c.get("/staff/audit?user=%27%20OR%201%3D1%20--").await;
         assert_eq!(r.status, 200);

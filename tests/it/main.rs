@@ -7,4 +7,5 @@ mod cli;
 mod kpi_examples;
 mod pages;
 mod plan_file;
+mod reporting;
 mod storage;

@@ -153,8 +153,7 @@ impl Client {
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect::<Vec<_>>()
                 .join("; ");
-            req.headers_mut()
-                .insert("cookie", cookie.parse().unwrap());
+            req.headers_mut().insert("cookie", cookie.parse().unwrap());
         }
         let res = self.app.clone().oneshot(req).await.unwrap();
         for v in res.headers().get_all("set-cookie") {
@@ -210,15 +209,27 @@ impl Client {
 
     pub async fn sign_in(&mut self, username: &str, password: &str) -> Response {
         self.get("/login").await;
-        self.post("/login", &[("username", username), ("password", password), ("next", "/staff")])
-            .await
+        self.post(
+            "/login",
+            &[
+                ("username", username),
+                ("password", password),
+                ("next", "/staff"),
+            ],
+        )
+        .await
     }
 }
 
 pub const PASSWORD: &str = "correct horse battery";
 
 /// Creates a user with `PASSWORD`.
-pub async fn user(db: &Db, username: &str, role: machi::auth::model::Role, department: &str) -> machi::auth::model::User {
+pub async fn user(
+    db: &Db,
+    username: &str,
+    role: machi::auth::model::Role,
+    department: &str,
+) -> machi::auth::model::User {
     machi::auth::store::create_user(
         db,
         &machi::auth::store::NewUser {
@@ -235,7 +246,12 @@ pub async fn user(db: &Db, username: &str, role: machi::auth::model::Role, depar
 }
 
 /// A client signed in as a new user of that role.
-pub async fn signed_in(db: &Db, username: &str, role: machi::auth::model::Role, department: &str) -> Client {
+pub async fn signed_in(
+    db: &Db,
+    username: &str,
+    role: machi::auth::model::Role,
+    department: &str,
+) -> Client {
     with_plan(db).await;
     user(db, username, role, department).await;
     let mut c = Client::new(db);
