@@ -440,13 +440,7 @@ async fn reporting_routes_follow_the_permission_table() {
                 expect(periods),
                 "{role:?} period form"
             );
-            let r = act(
-                &mut c,
-                &db,
-                id,
-                &[("op", "save"), ("progress", &format!("{name}"))],
-            )
-            .await;
+            let r = act(&mut c, &db, id, &[("op", "save"), ("progress", &name)]).await;
             assert_eq!(r.status == 303, save, "{role:?} {dept} save: {}", r.status);
             c.get(&format!("/staff/reports/{id}")).await;
             let r = c
