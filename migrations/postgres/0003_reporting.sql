@@ -55,3 +55,12 @@ CREATE TABLE snapshots (
     issued_by TEXT NOT NULL,
     document TEXT NOT NULL
 );
+
+-- An issued snapshot is never changed.
+CREATE FUNCTION snapshots_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'snapshots are immutable';
+END
+$$;
+CREATE TRIGGER snapshots_no_change BEFORE UPDATE OR DELETE ON snapshots
+    FOR EACH ROW EXECUTE FUNCTION snapshots_immutable();

@@ -55,3 +55,13 @@ CREATE TABLE snapshots (
     issued_by TEXT NOT NULL,
     document TEXT NOT NULL
 );
+
+-- An issued snapshot is never changed.
+CREATE TRIGGER snapshots_no_update BEFORE UPDATE ON snapshots
+BEGIN
+    SELECT RAISE(ABORT, 'snapshots are immutable');
+END;
+CREATE TRIGGER snapshots_no_delete BEFORE DELETE ON snapshots
+BEGIN
+    SELECT RAISE(ABORT, 'snapshots are immutable');
+END;

@@ -5,6 +5,8 @@
 pub mod model;
 pub mod routes;
 pub mod service;
+pub mod snapshot;
+pub mod snapshot_routes;
 pub mod store;
 
 use crate::app::AppState;
@@ -31,5 +33,10 @@ impl crate::modules::Module for ReportingModule {
                 get(routes::report_page).post(routes::report_action),
             )
             .route("/staff/reports/{id}/comments", post(routes::add_comment))
+            .route(
+                "/staff/snapshots",
+                get(snapshot_routes::list).post(snapshot_routes::issue),
+            )
+            .route("/staff/snapshots/{id}", get(snapshot_routes::view))
     }
 }

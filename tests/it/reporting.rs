@@ -478,3 +478,82 @@ async fn reporting_routes_follow_the_permission_table() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn snapshots_are_frozen_and_compared_with_the_previous_ones() {
+    each_backend(|db| async move {
+        let mut kikaku = signed_in(&db, "kikaku", Role::DxOffice, "企画課").await;
+        let mut iin = signed_in(&db, "iin", Role::Committee, "").await;
+        let mut viewer = signed_in(&db, "chocho", Role::Viewer, "").await;
+        open_period(&mut kikaku, "R5").await;
+        open_period(&mut kikaku, "R6").await;
+        let p5: i64 = sqlx::query_scalar("SELECT id FROM reporting_periods WHERE fiscal_year = 2023")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        let p6: i64 = sqlx::query_scalar("SELECT id FROM reporting_periods WHERE fiscal_year = 2024")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+
+        // Finalize R5 for 1-1-1 with 32 (on target), then issue the R5 committee material.
+        let r5 = report_id(&db, 2023, "1-1-1").await;
+        act(&mut kikaku, &db, r5, &[("op", "submit"), ("actual", "32"), ("progress", "27手続を運用")]).await;
+        act(&mut kikaku, &db, r5, &[("op", "confirm")]).await;
+        act(&mut iin, &db, r5, &[("op", "evaluate"), ("grade", "on_track")]).await;
+        assert_eq!(act(&mut kikaku, &db, r5, &[("op", "finalize")]).await.status, 303);
+        kikaku.get("/staff/snapshots").await;
+        let r = kikaku
+            .post("/staff/snapshots", &[("kind", "committee_material"), ("period", &p5.to_string())])
+            .await;
+        assert_eq!(r.status, 303);
+        let first = r.headers["location"].to_str().unwrap().to_string();
+        let page = viewer.get(&first).await;
+        assert_eq!(page.status, 200, "everyone on the staff side reads reports");
+        assert!(page.body.contains("令和5年度 年次報告 委員会資料"));
+        assert!(page.body.contains("32手続(令和5年度)"));
+        assert!(page.body.contains("これが最初の委員会資料です"));
+
+        // R6: 30 procedures, finalized; the next material shows what changed.
+        let r6 = report_id(&db, 2024, "1-1-1").await;
+        act(
+            &mut kikaku,
+            &db,
+            r6,
+            &[("op", "submit"), ("actual", "30"), ("progress", "追加"), ("shortfall_reason", "遅れ"), ("improvement", "優先順位")],
+        )
+        .await;
+        act(&mut kikaku, &db, r6, &[("op", "confirm")]).await;
+        act(&mut iin, &db, r6, &[("op", "evaluate"), ("grade", "behind")]).await;
+        act(&mut kikaku, &db, r6, &[("op", "finalize")]).await;
+        kikaku.get("/staff/snapshots").await;
+        let r = kikaku
+            .post("/staff/snapshots", &[("kind", "committee_material"), ("period", &p6.to_string())])
+            .await;
+        let second = r.headers["location"].to_str().unwrap().to_string();
+        let page = viewer.get(&second).await;
+        assert!(page.body.contains("前回からの変化"));
+        assert!(page.body.contains("<td data-label=\"前回\">32手続(令和5年度)</td><td data-label=\"今回\">30手続(令和6年度)</td>"), "value change");
+        assert!(page.body.contains("<td data-label=\"前回\">順調</td><td data-label=\"今回\">遅れ</td>"), "grade change");
+        assert!(page.body.contains("前年度からの変化"));
+
+        // The first one still shows exactly what was issued.
+        let again = viewer.get(&first).await;
+        assert!(again.body.contains("32手続(令和5年度)"));
+        assert!(!again.body.contains("30手続"));
+        // And the database refuses to change it.
+        assert!(sqlx::query("UPDATE snapshots SET title = 'x'").execute(&db.pool).await.is_err());
+        assert!(sqlx::query("DELETE FROM snapshots").execute(&db.pool).await.is_err());
+
+        // Only 企画課 issues.
+        viewer.get("/staff/snapshots").await;
+        let r = viewer
+            .post("/staff/snapshots", &[("kind", "mayor_report"), ("period", &p6.to_string())])
+            .await;
+        assert_eq!(r.status, 403);
+        let bad = kikaku.post("/staff/snapshots", &[("kind", "x"), ("period", "999")]).await;
+        assert_eq!(bad.status, 422);
+        assert!(bad.body.contains("報告期間を選んでください"));
+    })
+    .await;
+}
