@@ -293,6 +293,7 @@ pub async fn action_plan(
         .collect();
     // 施策の評価 rows: from the first 年度 with a target (the example sheet starts at 令和4年度) or
     // the plan's start, to the end of the period.
+    let finalized = crate::reporting::store::finalized_yearly(&state.db, &plan.id).await?;
     let first_eval = m
         .kpi
         .yearly_targets
@@ -309,6 +310,24 @@ pub async fn action_plan(
         .iter()
         .filter(|y| first_eval <= y.fiscal_year && y.fiscal_year <= last_eval)
         .map(|y| {
+            // A 確定 yearly report carries the committee's grade and the department's reasons.
+            if let Some((_, r)) = finalized
+                .iter()
+                .find(|(fy, r)| *fy == y.fiscal_year && r.measure_code == m.code)
+            {
+                let grade = super::kpi::Status::from_key(&r.grade)
+                    .map(|s| s.label())
+                    .unwrap_or(y.status.label);
+                let mut reason = r.shortfall_reason.clone();
+                if !r.improvement.is_empty() {
+                    reason = format!("{reason} 改善策: {}", r.improvement).trim().to_string();
+                }
+                return (
+                    y.label.clone(),
+                    format!("{grade}(実績 {})", y.actual),
+                    reason,
+                );
+            }
             let grade = if y.status.key == "no_data" {
                 String::new()
             } else {
