@@ -216,6 +216,14 @@ pub fn to_toml(plan: &Plan) -> String {
     )
 }
 
+/// The consistency checks of a plan file, for a plan edited in the browser: (field path, message).
+pub fn check(plan: &Plan) -> Vec<(String, String)> {
+    validate(plan)
+        .into_iter()
+        .map(|(path, message)| (path_text(&path), message))
+        .collect()
+}
+
 /// 全国地方公共団体コード: 5 digits and a check digit.
 pub fn municipality_code_is_valid(code: &str) -> bool {
     let digits: Vec<u32> = code.chars().filter_map(|c| c.to_digit(10)).collect();

@@ -320,7 +320,9 @@ pub async fn action_plan(
                     .unwrap_or(y.status.label);
                 let mut reason = r.shortfall_reason.clone();
                 if !r.improvement.is_empty() {
-                    reason = format!("{reason} 改善策: {}", r.improvement).trim().to_string();
+                    reason = format!("{reason} 改善策: {}", r.improvement)
+                        .trim()
+                        .to_string();
                 }
                 return (
                     y.label.clone(),

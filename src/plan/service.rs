@@ -16,6 +16,8 @@ pub struct PlanData {
     /// The 年度 everything is judged as of (the current one).
     pub as_of: FiscalYear,
     pub evaluations: HashMap<String, Evaluation>,
+    /// KPI definition changes of approved revisions: (revision label, approved at, change).
+    pub kpi_changes: Vec<(String, String, super::revision::KpiChange)>,
 }
 
 impl PlanData {
@@ -24,7 +26,17 @@ impl PlanData {
             return Ok(None);
         };
         let actuals = store::actuals_by_measure(db, &plan.id).await?;
-        Ok(Some(PlanData::new(plan, revision, actuals, as_of)))
+        let mut data = PlanData::new(plan, revision, actuals, as_of);
+        data.kpi_changes = super::revision::approved(db, &data.plan.id)
+            .await?
+            .into_iter()
+            .flat_map(|r| {
+                r.kpi_changes
+                    .into_iter()
+                    .map(move |c| (r.label.clone(), r.approved_at.clone(), c))
+            })
+            .collect();
+        Ok(Some(data))
     }
 
     pub fn new(
@@ -39,6 +51,7 @@ impl PlanData {
             actuals,
             as_of,
             evaluations: HashMap::new(),
+            kpi_changes: Vec::new(),
         };
         let ctx = data.context();
         data.evaluations = data

@@ -169,6 +169,18 @@ pub struct YearView {
     pub actual: String,
     pub status: StatusView,
     pub in_period: bool,
+    /// Set on the 年度 in which an approved revision changed the KPI.
+    pub break_note: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ChangeView {
+    pub revision: String,
+    pub date: String,
+    pub field: String,
+    pub before: String,
+    pub after: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone)]
@@ -194,6 +206,8 @@ pub struct KpiCard {
     pub reason: String,
     pub pace: String,
     pub years: Vec<YearView>,
+    /// How the KPI was redefined by later revisions.
+    pub changes: Vec<ChangeView>,
 }
 
 fn baseline_text(kpi: &KpiDefinition, ev: Option<&Evaluation>) -> String {
@@ -244,6 +258,19 @@ pub fn kpi_card(data: &PlanData, m: &Measure) -> KpiCard {
     );
     let period = data.plan.period.first_fiscal_year()..=data.plan.period.last_fiscal_year();
     let base_year = k.baseline.as_ref().and_then(|b| b.fiscal_year);
+    // (revision, 年度 of approval) of each change to this KPI: the break in its series.
+    let changes: Vec<(String, Option<crate::fiscal::FiscalYear>)> = data
+        .kpi_changes
+        .iter()
+        .filter(|(_, _, c)| c.measure_code == m.code)
+        .map(|(label, at, _)| {
+            let fy =
+                time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+                    .ok()
+                    .map(|t| crate::fiscal::FiscalYear::of_date(t.date()));
+            (label.clone(), fy)
+        })
+        .collect();
     let years = rows
         .iter()
         .map(|r| YearView {
@@ -261,6 +288,20 @@ pub fn kpi_card(data: &PlanData, m: &Measure) -> KpiCard {
                 r.evaluation.status.into()
             },
             in_period: period.contains(&r.fiscal_year),
+            break_note: {
+                let labels: Vec<&str> = changes
+                    .iter()
+                    .filter(|c| c.1 == Some(r.fiscal_year))
+                    .map(|c| c.0.as_str())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                if labels.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}でKPIを変更", labels.join("・"))
+                }
+            },
         })
         .collect();
     let method_note = match ev.and_then(|e| e.method) {
@@ -315,6 +356,19 @@ pub fn kpi_card(data: &PlanData, m: &Measure) -> KpiCard {
         reason: ev.map(|e| e.reason.clone()).unwrap_or_default(),
         pace,
         years,
+        changes: data
+            .kpi_changes
+            .iter()
+            .filter(|(_, _, c)| c.measure_code == m.code)
+            .map(|(label, at, c)| ChangeView {
+                revision: label.clone(),
+                date: at.get(..10).unwrap_or(at).to_string(),
+                field: c.field.clone(),
+                before: c.before.clone(),
+                after: c.after.clone(),
+                reason: c.reason.clone(),
+            })
+            .collect(),
     }
 }
 

@@ -320,6 +320,15 @@ pub struct Difference {
 /// What changed from `old` to `new`: values, statuses, grades, achievement, report state.
 pub fn compare(old: &SnapshotDocument, new: &SnapshotDocument) -> Vec<Difference> {
     let mut out = Vec::new();
+    if old.plan_revision != new.plan_revision {
+        // KPIs may have been redefined in between: say so rather than compare silently.
+        out.push(Difference {
+            measure: "計画".into(),
+            what: "計画の版(KPIの定義が変わっている場合があります)",
+            before: old.plan_revision.clone(),
+            after: new.plan_revision.clone(),
+        });
+    }
     for m in &new.measures {
         let Some(o) = old.measures.iter().find(|o| o.code == m.code) else {
             out.push(Difference {

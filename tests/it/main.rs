@@ -8,4 +8,5 @@ mod kpi_examples;
 mod pages;
 mod plan_file;
 mod reporting;
+mod revisions;
 mod storage;

@@ -321,10 +321,29 @@ async fn last_years_improvement_comes_back_the_next_year() {
         // Once 確定, the reason and the improvement appear on the アクションプラン sheet.
         let mut iin = signed_in(&db, "iin", Role::Committee, "").await;
         act(&mut kikaku, &db, id, &[("op", "confirm")]).await;
-        act(&mut iin, &db, id, &[("op", "evaluate"), ("grade", "behind")]).await;
-        assert_eq!(act(&mut kikaku, &db, id, &[("op", "finalize")]).await.status, 303);
-        let sheet = Client::new(&db).get("/plan/measures/1-1-1/action-plan").await;
-        assert!(sheet.body.contains("<td>遅れ(実績 30手続)</td><td>調整の遅れ 改善策: 標準様式の手続から優先する</td>"), "{}", sheet.body);
+        act(
+            &mut iin,
+            &db,
+            id,
+            &[("op", "evaluate"), ("grade", "behind")],
+        )
+        .await;
+        assert_eq!(
+            act(&mut kikaku, &db, id, &[("op", "finalize")])
+                .await
+                .status,
+            303
+        );
+        let sheet = Client::new(&db)
+            .get("/plan/measures/1-1-1/action-plan")
+            .await;
+        assert!(
+            sheet.body.contains(
+                "<td>遅れ(実績 30手続)</td><td>調整の遅れ 改善策: 標準様式の手続から優先する</td>"
+            ),
+            "{}",
+            sheet.body
+        );
         open_period(&mut kikaku, "R7").await;
         let next = report_id(&db, 2025, "1-1-1").await;
         let page = kikaku.get(&format!("/staff/reports/{next}")).await;

@@ -140,6 +140,16 @@ impl Client {
         }
     }
 
+    /// Another browser on the same server process (shares its caches).
+    pub fn same_server(&self) -> Client {
+        Client {
+            app: self.app.clone(),
+            cookies: Default::default(),
+            csrf: String::new(),
+            ip: self.ip,
+        }
+    }
+
     async fn send(&mut self, req: axum::http::Request<axum::body::Body>) -> Response {
         use http_body_util::BodyExt;
         use tower::ServiceExt;
