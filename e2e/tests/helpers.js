@@ -1,0 +1,69 @@
+// Starts machi on a free port with a fresh data folder, and Chromium from Debian's package.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const root = resolve(import.meta.dirname, '..', '..');
+export const BIN = process.env.MACHI_BIN || join(root, 'target', 'debug', 'machi');
+export const OUT = join(root, 'e2e', 'out');
+export const PASSWORD = 'correct horse battery';
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+    s.on('error', fail);
+  });
+}
+
+export async function startMachi(users = []) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'machi-e2e-'));
+  const port = await freePort();
+  const env = { ...process.env, MACHI_DATA_DIR: dataDir, MACHI_PORT: String(port) };
+  for (const [name, role, department = ''] of users) {
+    const r = spawnSync(BIN, ['user', 'add', name, '--role', role, '--department', department], {
+      env, input: PASSWORD + '\n', encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`user add ${name}: ${r.stderr}`);
+  }
+  const proc = spawn(BIN, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  proc.stderr.on('data', (d) => { log += d; });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      const res = await fetch(`${base}/plan`);
+      if (res.ok) break;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { base, dataDir, env, stop: () => proc.kill('SIGTERM'), log: () => log };
+}
+
+export async function launch() {
+  mkdirSync(OUT, { recursive: true });
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export async function signIn(page, base, username) {
+  await page.goto(`${base}/login`);
+  await page.getByLabel('ユーザー名').fill(username);
+  await page.getByLabel('パスワード').fill(PASSWORD);
+  await page.getByRole('button', { name: 'サインイン' }).click();
+  await page.waitForURL(`${base}/staff`);
+}
+
+export async function signOut(page) {
+  await page.getByRole('button', { name: /サインアウト/ }).click();
+  await page.waitForURL(/\/login\?signed_out=1/);
+}
