@@ -210,6 +210,17 @@ pub fn wareki_month(year: i32, month: u8) -> String {
     }
 }
 
+/// A stored UTC timestamp (RFC 3339) as people in Japan read it: 令和8年11月26日 19:39.
+pub fn jst(stored: &str) -> String {
+    match time::OffsetDateTime::parse(stored, &time::format_description::well_known::Rfc3339) {
+        Ok(t) => {
+            let t = t.to_offset(time::macros::offset!(+9));
+            format!("{} {:02}:{:02}", wareki_date(t.date()), t.hour(), t.minute())
+        }
+        Err(_) => stored.to_string(),
+    }
+}
+
 /// Today in Japan (UTC+9; Japan has no daylight saving time).
 pub fn today_jst() -> Date {
     time::OffsetDateTime::now_utc()
@@ -278,6 +289,13 @@ mod tests {
         assert_eq!(wareki_date(date!(2026 - 03 - 31)), "令和8年3月31日");
         assert_eq!(wareki_month(2023, 4), "令和5年4月");
         assert_eq!(wareki_month(2026, 3), "令和8年3月");
+    }
+
+    #[test]
+    fn stored_times_show_in_japan_time() {
+        assert_eq!(jst("2026-11-26T10:39:30.69Z"), "令和8年11月26日 19:39");
+        assert_eq!(jst("2019-04-30T15:00:00Z"), "令和元年5月1日 00:00");
+        assert_eq!(jst("garbage"), "garbage");
     }
 
     #[test]
