@@ -215,7 +215,12 @@ pub fn jst(stored: &str) -> String {
     match time::OffsetDateTime::parse(stored, &time::format_description::well_known::Rfc3339) {
         Ok(t) => {
             let t = t.to_offset(time::macros::offset!(+9));
-            format!("{} {:02}:{:02}", wareki_date(t.date()), t.hour(), t.minute())
+            format!(
+                "{} {:02}:{:02}",
+                wareki_date(t.date()),
+                t.hour(),
+                t.minute()
+            )
         }
         Err(_) => stored.to_string(),
     }
