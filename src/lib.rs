@@ -12,4 +12,5 @@ pub mod input;
 pub mod modules;
 pub mod plan;
 pub mod reporting;
+pub mod textfile;
 pub mod web;

@@ -9,6 +9,7 @@ pub mod model;
 pub mod revision;
 pub mod routes;
 pub mod service;
+pub mod sheet;
 pub mod staff_routes;
 pub mod store;
 pub mod views;
