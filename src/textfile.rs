@@ -27,7 +27,11 @@ impl CsvEncoding {
 }
 
 /// A CSV file from a header and rows.
-pub fn csv_bytes<I, R, S>(header: &[&str], rows: I, encoding: CsvEncoding) -> anyhow::Result<Vec<u8>>
+pub fn csv_bytes<I, R, S>(
+    header: &[&str],
+    rows: I,
+    encoding: CsvEncoding,
+) -> anyhow::Result<Vec<u8>>
 where
     I: IntoIterator<Item = R>,
     R: IntoIterator<Item = S>,
@@ -89,7 +93,11 @@ mod tests {
             assert!(text.contains("\"1,000\""));
             assert_eq!(
                 label,
-                if enc == CsvEncoding::Utf8Bom { "UTF-8 (BOM付き)" } else { "Shift_JIS" }
+                if enc == CsvEncoding::Utf8Bom {
+                    "UTF-8 (BOM付き)"
+                } else {
+                    "Shift_JIS"
+                }
             );
         }
         assert_eq!(decode_text("a,b".as_bytes()).unwrap().1, "UTF-8");

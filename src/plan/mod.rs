@@ -1,7 +1,9 @@
 //! The plan loop: the plan file, the KPI logic, storage and the public plan pages.
 
 pub mod api;
+pub mod chart;
 pub mod commands;
+pub mod exports;
 pub mod file;
 pub mod gantt;
 pub mod kpi;
@@ -13,6 +15,7 @@ pub mod sheet;
 pub mod staff_routes;
 pub mod store;
 pub mod views;
+pub mod xlsx;
 
 use crate::app::AppState;
 use axum::Router;
@@ -36,6 +39,25 @@ impl crate::modules::Module for PlanModule {
                 get(routes::action_plan),
             )
             .route("/api/plan", get(api::plan_json))
+            .route("/plan/kpis.xlsx", get(exports::kpis_xlsx))
+            .route("/plan/kpis.csv", get(exports::kpis_csv))
+            .route("/plan/kpis/series.csv", get(exports::plan_series_csv))
+            .route("/plan/kpis/series.json", get(exports::plan_series_json))
+            .route("/plan/roadmap.xlsx", get(exports::roadmap_xlsx))
+            .route("/plan/action-plans.xlsx", get(exports::action_plans_xlsx))
+            .route("/plan/action-plans", get(routes::action_plans))
+            .route(
+                "/plan/measures/{code}/action-plan.xlsx",
+                get(exports::action_plan_xlsx),
+            )
+            .route(
+                "/plan/measures/{code}/series.csv",
+                get(exports::measure_series_csv),
+            )
+            .route(
+                "/plan/measures/{code}/series.json",
+                get(exports::measure_series_json),
+            )
     }
 
     fn staff_routes(&self) -> Router<AppState> {

@@ -227,3 +227,30 @@ pub async fn action_plan(
         sheet: super::sheet::sheet(&data, m, &finalized),
     })
 }
+
+#[derive(Template, WebTemplate)]
+#[template(path = "plan/templates/action_plans.html")]
+pub struct ActionPlansPage {
+    layout: Layout,
+    sheets: Vec<(MeasureRow, SheetView)>,
+}
+
+/// Every sheet on one page, for printing (one 施策 per A4 page).
+pub async fn action_plans(State(state): State<AppState>) -> Result<ActionPlansPage, AppError> {
+    let data = state.plan_data().await?;
+    let finalized = crate::reporting::store::finalized_yearly(&state.db, &data.plan.id).await?;
+    Ok(ActionPlansPage {
+        layout: views::layout(&data, "plan"),
+        sheets: data
+            .plan
+            .measures
+            .iter()
+            .map(|m| {
+                (
+                    views::measure_row(&data, m),
+                    super::sheet::sheet(&data, m, &finalized),
+                )
+            })
+            .collect(),
+    })
+}

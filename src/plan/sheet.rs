@@ -151,7 +151,9 @@ pub fn sheet(data: &PlanData, m: &Measure, finalized: &[(FiscalYear, Report)]) -
             .unwrap_or_default(),
         dx_area: ap
             .and_then(|a| a.dx_plan.as_ref().map(|d| d.area.clone()))
-            .or_else(|| area.map(|a| format!("{} {}", crate::plan::model::circled(a.number), a.title)))
+            .or_else(|| {
+                area.map(|a| format!("{} {}", crate::plan::model::circled(a.number), a.title))
+            })
             .unwrap_or_default(),
         dx_measure: ap
             .and_then(|a| a.dx_plan.as_ref().map(|d| d.measure.clone()))

@@ -47,6 +47,8 @@ pub struct MeasureRow {
     pub achievement: String,
     /// "32手続(令和5年度)" or "—"
     pub latest: String,
+    /// Compact chart (SVG), decorative: the numbers are in the row.
+    pub spark: String,
     pub policy: u32,
     pub area_label: String,
 }
@@ -85,6 +87,7 @@ pub fn measure_row(data: &PlanData, m: &Measure) -> MeasureRow {
         status: status.into(),
         achievement: ev.map_or_else(|| "—".to_string(), achievement_text),
         latest,
+        spark: sparkline(data, m),
         policy: m.policy_number(),
         area_label: data.plan.area_of(m).map(|a| a.label()).unwrap_or_default(),
     }
@@ -208,6 +211,30 @@ pub struct KpiCard {
     pub years: Vec<YearView>,
     /// How the KPI was redefined by later revisions.
     pub changes: Vec<ChangeView>,
+    /// SVG line chart of targets and actuals.
+    pub chart: String,
+}
+
+fn chart_input<'a>(
+    data: &'a PlanData,
+    m: &'a Measure,
+    years: &'a [crate::fiscal::FiscalYear],
+) -> super::chart::ChartInput<'a> {
+    let ev = data.evaluation(&m.code);
+    super::chart::ChartInput {
+        kpi: &m.kpi,
+        actuals: data.actuals_of(&m.code),
+        years,
+        baseline: ev.and_then(|e| e.baseline),
+        target: ev.and_then(|e| e.target).or(m.kpi.target),
+        plan_start: data.plan.period.first_fiscal_year(),
+    }
+}
+
+/// The compact chart for the KPI list.
+pub fn sparkline(data: &PlanData, m: &Measure) -> String {
+    let years = data.table_years();
+    super::chart::sparkline(&chart_input(data, m, &years))
 }
 
 fn baseline_text(kpi: &KpiDefinition, ev: Option<&Evaluation>) -> String {
@@ -329,7 +356,13 @@ pub fn kpi_card(data: &PlanData, m: &Measure) -> KpiCard {
         None => String::new(),
     };
     let achievement = ev.map_or_else(|| "—".to_string(), achievement_text);
+    let table_years = data.table_years();
+    let chart = super::chart::kpi_svg(
+        &chart_input(data, m, &table_years),
+        &format!("chart-{}", m.code),
+    );
     KpiCard {
+        chart,
         name: k.name.clone(),
         target_wording: k.target_wording.clone(),
         deadline_wording: k.deadline_wording.clone(),

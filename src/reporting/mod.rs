@@ -38,5 +38,9 @@ impl crate::modules::Module for ReportingModule {
                 get(snapshot_routes::list).post(snapshot_routes::issue),
             )
             .route("/staff/snapshots/{id}", get(snapshot_routes::view))
+            .route(
+                "/staff/snapshots/{id}/download.xlsx",
+                get(snapshot_routes::download),
+            )
     }
 }

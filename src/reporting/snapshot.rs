@@ -359,3 +359,74 @@ pub fn compare(old: &SnapshotDocument, new: &SnapshotDocument) -> Vec<Difference
     }
     out
 }
+
+/// The issued snapshot as a workbook (landscape A4), exactly as stored.
+pub fn workbook(doc: &SnapshotDocument) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use crate::plan::xlsx::{Styles, a4, sheet_name};
+    let st = Styles::new();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet_name(doc.kind.label()))?;
+    ws.write_string_with_format(0, 0, &doc.title, &st.title)?;
+    ws.write_string(
+        1,
+        0,
+        &format!(
+            "{}({}) 発行 {} 発行者 {} 平均達成率 {}",
+            doc.plan_title,
+            doc.plan_revision,
+            crate::fiscal::jst(&doc.issued_at),
+            doc.issued_by,
+            doc.mean_achievement
+        ),
+    )?;
+    let headers = [
+        "施策",
+        "KPI",
+        "実績(確定)",
+        "状況",
+        "達成率",
+        "報告の状態",
+        "報告された実績",
+        "計算上の評価",
+        "委員会の評価",
+        "評価の理由",
+        "取組状況",
+        "行程表の進捗",
+        "未達成の原因・理由",
+        "改善策",
+    ];
+    let widths = [
+        22.0, 24.0, 16.0, 8.0, 8.0, 10.0, 12.0, 10.0, 10.0, 18.0, 28.0, 20.0, 22.0, 22.0,
+    ];
+    for (c, (h, w)) in headers.iter().zip(widths).enumerate() {
+        ws.write_string_with_format(3, c as u16, *h, &st.head)?;
+        ws.set_column_width(c as u16, w)?;
+    }
+    let mut r = 4;
+    for m in &doc.measures {
+        let values = [
+            format!("{} {}", m.label, m.title),
+            format!("{}({})", m.kpi_name, m.target_wording),
+            m.value.clone(),
+            m.status_label.clone(),
+            m.achievement.clone(),
+            m.report_state.clone(),
+            m.report_actual.clone(),
+            m.computed_grade.clone(),
+            m.grade.clone(),
+            m.grade_reason.clone(),
+            m.progress.clone(),
+            m.roadmap_progress.clone(),
+            m.shortfall_reason.clone(),
+            m.improvement.clone(),
+        ];
+        for (c, v) in values.iter().enumerate() {
+            ws.write_string_with_format(r, c as u16, v, &st.wrap)?;
+        }
+        r += 1;
+    }
+    ws.set_repeat_rows(3, 3)?;
+    a4(ws, true, r, headers.len() as u16 - 1)?;
+    wb.save_to_buffer()
+}

@@ -1,0 +1,294 @@
+//! Downloads: Excel workbooks, CSV (UTF-8 with BOM or Shift_JIS) and the open KPI data (CSV, JSON).
+
+use super::service::PlanData;
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::textfile::{CsvEncoding, csv_bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A file download; the name is ASCII-safe with the Japanese name in `filename*`.
+pub fn download(bytes: Vec<u8>, content_type: &str, ascii_name: &str, name: &str) -> Response {
+    let encoded = crate::auth::session::urlencode(name);
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> AppError {
+    AppError::Internal(anyhow::anyhow!("workbook: {e}"))
+}
+
+async fn finalized(
+    state: &AppState,
+    data: &PlanData,
+) -> Result<Vec<(crate::fiscal::FiscalYear, crate::reporting::model::Report)>, AppError> {
+    Ok(crate::reporting::store::finalized_yearly(&state.db, &data.plan.id).await?)
+}
+
+pub async fn action_plan_xlsx(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let data = state.plan_data().await?;
+    data.plan.measure(&code).ok_or(AppError::NotFound)?;
+    let fin = finalized(&state, &data).await?;
+    let bytes = super::xlsx::action_plans(&data, Some(&code), &fin).map_err(xlsx_error)?;
+    Ok(download(
+        bytes,
+        XLSX,
+        &format!("action-plan-{code}.xlsx"),
+        &format!("アクションプラン_{code}.xlsx"),
+    ))
+}
+
+pub async fn action_plans_xlsx(State(state): State<AppState>) -> Result<Response, AppError> {
+    let data = state.plan_data().await?;
+    let fin = finalized(&state, &data).await?;
+    let bytes = super::xlsx::action_plans(&data, None, &fin).map_err(xlsx_error)?;
+    Ok(download(
+        bytes,
+        XLSX,
+        "action-plans.xlsx",
+        "アクションプラン_全施策.xlsx",
+    ))
+}
+
+pub async fn kpis_xlsx(State(state): State<AppState>) -> Result<Response, AppError> {
+    let data = state.plan_data().await?;
+    let fin = finalized(&state, &data).await?;
+    let bytes = super::xlsx::kpi_list(&data, &fin).map_err(xlsx_error)?;
+    Ok(download(bytes, XLSX, "kpis.xlsx", "KPI一覧.xlsx"))
+}
+
+pub async fn roadmap_xlsx(State(state): State<AppState>) -> Result<Response, AppError> {
+    let data = state.plan_data().await?;
+    let bytes = super::xlsx::roadmap(&data).map_err(xlsx_error)?;
+    Ok(download(bytes, XLSX, "roadmap.xlsx", "行程表.xlsx"))
+}
+
+#[derive(Deserialize, Default)]
+pub struct EncodingQuery {
+    #[serde(default)]
+    encoding: String,
+}
+
+fn csv_response(bytes: Vec<u8>, enc: CsvEncoding, ascii: &str, name: &str) -> Response {
+    download(
+        bytes,
+        &format!("text/csv; charset={}", enc.charset()),
+        ascii,
+        name,
+    )
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map(|v| {
+        if v.fract() == 0.0 {
+            format!("{}", v as i64)
+        } else {
+            format!("{v}")
+        }
+    })
+    .unwrap_or_default()
+}
+
+/// The KPI list as CSV: one row per 施策.
+pub async fn kpis_csv(
+    State(state): State<AppState>,
+    Query(q): Query<EncodingQuery>,
+) -> Result<Response, AppError> {
+    let data = state.plan_data().await?;
+    let enc = CsvEncoding::from_query(&q.encoding);
+    let rows = data.plan.measures.iter().map(|m| {
+        let ev = data.evaluation(&m.code);
+        vec![
+            m.code.clone(),
+            m.title.clone(),
+            m.kpi.name.clone(),
+            m.kpi.target_wording.clone(),
+            m.kpi.deadline_wording.clone(),
+            m.kpi.unit.clone(),
+            num(ev.and_then(|e| e.target).or(m.kpi.target)),
+            m.kpi.deadline.0.to_string(),
+            num(ev.and_then(|e| e.value)),
+            ev.and_then(|e| e.value_year)
+                .map(|y| y.0.to_string())
+                .unwrap_or_default(),
+            ev.and_then(|e| e.achievement)
+                .map(|a| format!("{:.1}", a * 100.0))
+                .unwrap_or_default(),
+            ev.map_or("未入力", |e| e.status.label()).to_string(),
+        ]
+    });
+    let bytes = csv_bytes(
+        &[
+            "施策コード",
+            "施策",
+            "KPI",
+            "数値目標",
+            "達成時期",
+            "単位",
+            "目標値",
+            "達成年度",
+            "最新実績",
+            "最新実績の年度",
+            "達成率(%)",
+            "状況",
+        ],
+        rows,
+        enc,
+    )?;
+    Ok(csv_response(bytes, enc, "kpis.csv", "KPI一覧.csv"))
+}
+
+/// One point of a KPI series: a 年度 with its target (if the plan gives one) and confirmed actual.
+#[derive(Debug, Serialize)]
+pub struct SeriesPoint {
+    pub measure_code: String,
+    pub measure: String,
+    pub kpi: String,
+    pub unit: String,
+    pub fiscal_year: i32,
+    pub wareki: String,
+    pub target: Option<f64>,
+    pub actual: Option<f64>,
+}
+
+fn series(data: &PlanData, only: Option<&str>) -> Vec<SeriesPoint> {
+    let years = data.table_years();
+    data.plan
+        .measures
+        .iter()
+        .filter(|m| only.is_none_or(|c| c == m.code))
+        .flat_map(|m| {
+            years.iter().map(move |fy| SeriesPoint {
+                measure_code: m.code.clone(),
+                measure: m.title.clone(),
+                kpi: m.kpi.name.clone(),
+                unit: m.kpi.unit.clone(),
+                fiscal_year: fy.0,
+                wareki: fy.wareki(),
+                target: m.kpi.yearly_target(*fy).or_else(|| {
+                    (m.kpi.accumulation == super::model::Accumulation::Annual
+                        && *fy <= m.kpi.deadline)
+                        .then_some(m.kpi.target)
+                        .flatten()
+                }),
+                actual: data
+                    .actuals_of(&m.code)
+                    .iter()
+                    .find(|a| a.fiscal_year == *fy)
+                    .map(|a| a.value),
+            })
+        })
+        .collect()
+}
+
+fn series_csv_bytes(points: &[SeriesPoint], enc: CsvEncoding) -> anyhow::Result<Vec<u8>> {
+    csv_bytes(
+        &[
+            "施策コード",
+            "施策",
+            "KPI",
+            "単位",
+            "年度",
+            "和暦",
+            "年度別目標",
+            "実績",
+        ],
+        points.iter().map(|p| {
+            vec![
+                p.measure_code.clone(),
+                p.measure.clone(),
+                p.kpi.clone(),
+                p.unit.clone(),
+                p.fiscal_year.to_string(),
+                p.wareki.clone(),
+                num(p.target),
+                num(p.actual),
+            ]
+        }),
+        enc,
+    )
+}
+
+#[derive(Serialize)]
+struct SeriesDocument<'a> {
+    plan_id: &'a str,
+    municipality_code: &'a str,
+    revision: &'a str,
+    license: &'static str,
+    note: &'static str,
+    series: Vec<SeriesPoint>,
+}
+
+fn series_json(data: &PlanData, only: Option<&str>) -> Response {
+    axum::Json(SeriesDocument {
+        plan_id: &data.plan.id,
+        municipality_code: &data.plan.municipality.code,
+        revision: &data.revision.label,
+        license: "CC-BY-4.0",
+        note: "実績は確定したものだけを含みます。",
+        series: series(data, only),
+    })
+    .into_response()
+}
+
+pub async fn plan_series_csv(
+    State(state): State<AppState>,
+    Query(q): Query<EncodingQuery>,
+) -> Result<Response, AppError> {
+    let data = state.plan_data().await?;
+    let enc = CsvEncoding::from_query(&q.encoding);
+    let bytes = series_csv_bytes(&series(&data, None), enc)?;
+    Ok(csv_response(
+        bytes,
+        enc,
+        "kpi-series.csv",
+        "KPI実績_全施策.csv",
+    ))
+}
+
+pub async fn plan_series_json(State(state): State<AppState>) -> Result<Response, AppError> {
+    let data = state.plan_data().await?;
+    Ok(series_json(&data, None))
+}
+
+pub async fn measure_series_csv(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<EncodingQuery>,
+) -> Result<Response, AppError> {
+    let data = state.plan_data().await?;
+    data.plan.measure(&code).ok_or(AppError::NotFound)?;
+    let enc = CsvEncoding::from_query(&q.encoding);
+    let bytes = series_csv_bytes(&series(&data, Some(&code)), enc)?;
+    Ok(csv_response(
+        bytes,
+        enc,
+        &format!("kpi-series-{code}.csv"),
+        &format!("KPI実績_{code}.csv"),
+    ))
+}
+
+pub async fn measure_series_json(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let data = state.plan_data().await?;
+    data.plan.measure(&code).ok_or(AppError::NotFound)?;
+    Ok(series_json(&data, Some(&code)))
+}
