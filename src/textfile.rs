@@ -105,6 +105,7 @@ mod tests {
 
     #[test]
     fn undecodable_bytes_are_refused() {
-        assert_eq!(decode_text(&[0xff, 0xfe, 0x00, 0x81]), Err(EncodingError));
+        assert_eq!(decode_text(b"ab\x81\x20c"), Err(EncodingError));
+        assert_eq!(decode_text(b"\x82"), Err(EncodingError));
     }
 }
