@@ -8,12 +8,19 @@ pub struct NumberError(pub String);
 
 /// "１２３" → 123, "1,000,000" → 1000000, "12.5" → 12.5. Text, NaN and infinities are refused.
 pub fn parse_number(text: &str) -> Result<f64, NumberError> {
-    let folded = fold_width(text.trim());
-    let cleaned: String = folded
+    let folded: String = fold_width(text.trim())
         .chars()
-        .filter(|c| !matches!(c, ',' | '、' | ' '))
-        .map(|c| if c == '−' || c == 'ー' { '-' } else { c })
+        .map(|c| match c {
+            '、' => ',',
+            '−' | 'ー' => '-',
+            c => c,
+        })
         .collect();
+    // Commas only as thousands separators: "1,000" is a thousand, "1,2" is a typo.
+    if folded.contains(',') && !thousands_grouped(&folded) {
+        return Err(NumberError(text.to_string()));
+    }
+    let cleaned: String = folded.chars().filter(|c| !matches!(c, ',' | ' ')).collect();
     let ok_chars = !cleaned.is_empty()
         && cleaned
             .chars()
@@ -22,6 +29,15 @@ pub fn parse_number(text: &str) -> Result<f64, NumberError> {
         Ok(v) if ok_chars && v.is_finite() => Ok(v),
         _ => Err(NumberError(text.to_string())),
     }
+}
+
+fn thousands_grouped(s: &str) -> bool {
+    let int = s.trim_start_matches('-').split('.').next().unwrap_or("");
+    let mut groups = int.split(',');
+    let first = groups.next().unwrap_or("");
+    (1..=3).contains(&first.len())
+        && first.chars().all(|c| c.is_ascii_digit())
+        && groups.all(|g| g.len() == 3 && g.chars().all(|c| c.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -35,7 +51,10 @@ mod tests {
         assert_eq!(parse_number(" 12.5 "), Ok(12.5));
         assert_eq!(parse_number("-3"), Ok(-3.0));
         assert_eq!(parse_number("１，２３４．５"), Ok(1234.5));
-        for bad in ["", "abc", "12a", "NaN", "inf", "1e5", "--1", "."] {
+        assert_eq!(parse_number("1、000"), Ok(1000.0));
+        for bad in [
+            "", "abc", "12a", "NaN", "inf", "1e5", "--1", ".", "1,2", "12,34", ",100",
+        ] {
             assert!(parse_number(bad).is_err(), "{bad}");
         }
     }

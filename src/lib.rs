@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod fiscal;
+pub mod imports;
 pub mod input;
 pub mod modules;
 pub mod plan;

@@ -22,5 +22,6 @@ pub fn all() -> Vec<Box<dyn Module>> {
         Box::new(crate::auth::AuthModule),
         Box::new(crate::audit::AuditModule),
         Box::new(crate::reporting::ReportingModule),
+        Box::new(crate::imports::ImportsModule),
     ]
 }

@@ -145,7 +145,7 @@ pub fn urlencode(s: &str) -> String {
 }
 
 /// The request's Origin, when sent, must be this site (defence in depth beside the token).
-fn origin_matches(headers: &HeaderMap) -> bool {
+pub fn origin_matches(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };

@@ -107,7 +107,7 @@ pub fn write_action_plan(
         }
         Ok(())
     };
-    ws.write_string_with_format(0, 0, &format!("アクションプラン {label}"), &st.title)?;
+    ws.write_string_with_format(0, 0, format!("アクションプラン {label}"), &st.title)?;
     let mut r = 2;
     for (k, v) in [
         ("施策NO.", s.number.as_str()),
@@ -254,7 +254,7 @@ pub fn kpi_list(data: &PlanData, finalized: &[(FiscalYear, Report)]) -> Result<V
     ws.write_string_with_format(
         0,
         0,
-        &format!("{} KPI一覧({}時点)", data.plan.title, data.as_of.wareki()),
+        format!("{} KPI一覧({}時点)", data.plan.title, data.as_of.wareki()),
         &st.title,
     )?;
     let mut headers: Vec<String> = ["施策", "施策名", "KPI", "数値目標", "達成時期"]
@@ -322,7 +322,7 @@ pub fn kpi_list(data: &PlanData, finalized: &[(FiscalYear, Report)]) -> Result<V
         ws.write_string_with_format(r, c, &grade, &st.cell)?;
         r += 1;
     }
-    ws.write_string(r + 1, 0, &format!("単位は各施策のKPIによる(例: {})。達成率は (実績−基準値)÷(目標−基準値)、基準値がないときは 実績÷目標。", format_value(45.0, "手続")))?;
+    ws.write_string(r + 1, 0, format!("単位は各施策のKPIによる(例: {})。達成率は (実績−基準値)÷(目標−基準値)、基準値がないときは 実績÷目標。", format_value(45.0, "手続")))?;
     ws.set_repeat_rows(2, 2)?;
     ws.set_freeze_panes(3, 2)?;
     a4(ws, true, r + 1, headers.len() as u16 - 1)?;
@@ -339,7 +339,7 @@ pub fn roadmap(data: &PlanData) -> Result<Vec<u8>, XlsxError> {
     ws.write_string_with_format(
         0,
         0,
-        &format!("{} 行程表", data.plan.municipality.name),
+        format!("{} 行程表", data.plan.municipality.name),
         &st.title,
     )?;
     ws.write_string_with_format(2, 0, "施策", &st.head)?;
@@ -348,7 +348,7 @@ pub fn roadmap(data: &PlanData) -> Result<Vec<u8>, XlsxError> {
         ws.write_string_with_format(
             2,
             2 + i as u16,
-            &format!("{}\n({}年度)", fy.wareki(), fy.0),
+            format!("{}\n({}年度)", fy.wareki(), fy.0),
             &st.head,
         )?;
         ws.set_column_width(2 + i as u16, 16)?;
@@ -391,7 +391,7 @@ pub fn roadmap(data: &PlanData) -> Result<Vec<u8>, XlsxError> {
     }
     r += 1;
     for n in &data.plan.roadmap_notes {
-        ws.write_string(r, 0, &format!("{} {}", n.mark, n.text))?;
+        ws.write_string(r, 0, format!("{} {}", n.mark, n.text))?;
         r += 1;
     }
     ws.set_repeat_rows(2, 2)?;

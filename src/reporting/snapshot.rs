@@ -371,7 +371,7 @@ pub fn workbook(doc: &SnapshotDocument) -> Result<Vec<u8>, rust_xlsxwriter::Xlsx
     ws.write_string(
         1,
         0,
-        &format!(
+        format!(
             "{}({}) 発行 {} 発行者 {} 平均達成率 {}",
             doc.plan_title,
             doc.plan_revision,

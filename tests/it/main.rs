@@ -4,6 +4,8 @@ mod support;
 
 mod auth;
 mod cli;
+mod exports;
+mod imports;
 mod kpi_examples;
 mod pages;
 mod plan_file;

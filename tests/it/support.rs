@@ -217,6 +217,64 @@ impl Client {
         self.send(req).await
     }
 
+    /// Posts a multipart form with the CSRF token and one file.
+    pub async fn post_file(&mut self, path: &str, file_name: &str, bytes: &[u8]) -> Response {
+        let boundary = "machi-test-boundary-7d1f";
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n",
+                self.csrf
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri(path)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header("host", "machi.test")
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// The raw bytes of a download.
+    pub async fn get_bytes(&mut self, path: &str) -> (u16, axum::http::HeaderMap, Vec<u8>) {
+        use http_body_util::BodyExt;
+        use tower::ServiceExt;
+        let mut req = axum::http::Request::builder()
+            .uri(path)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(self.ip));
+        if !self.cookies.is_empty() {
+            let cookie = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            req.headers_mut().insert("cookie", cookie.parse().unwrap());
+        }
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        (status, headers, bytes)
+    }
+
     pub async fn sign_in(&mut self, username: &str, password: &str) -> Response {
         self.get("/login").await;
         self.post(
