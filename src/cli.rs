@@ -30,6 +30,26 @@ pub enum Command {
     /// Staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Open data: check files against 自治体標準オープンデータセット or a Table Schema.
+    #[command(subcommand)]
+    Opendata(OpendataCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OpendataCommand {
+    /// Validate a CSV (UTF-8, UTF-8 with BOM or Shift_JIS): machi opendata validate toilets.csv --schema public_toilet
+    Validate {
+        file: PathBuf,
+        /// A standard dataset key (public_toilet, evacuation_space, aed, tourism) or a Table Schema JSON file
+        #[arg(long)]
+        schema: String,
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
+        /// List at most this many errors (all are counted)
+        #[arg(long, default_value_t = 1000)]
+        limit_errors: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -156,6 +176,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 commands::record_actual(&db, &code, &fiscal_year, &value, &note, "cli").await?;
             println!("{message}");
             Ok(())
+        }
+        Command::Opendata(OpendataCommand::Validate {
+            file,
+            schema,
+            json,
+            limit_errors,
+        }) => {
+            let schema = crate::opendata::load_schema(&schema)?;
+            let input = std::fs::File::open(&file)
+                .map_err(|e| anyhow::anyhow!("{} を開けません: {e}", file.display()))?;
+            let report = crate::opendata::validate::validate(
+                std::io::BufReader::with_capacity(256 * 1024, input),
+                &schema,
+                limit_errors,
+            )?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!(
+                    "{}",
+                    crate::opendata::report_text(&file.display().to_string(), &report)
+                );
+            }
+            if report.valid {
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!("検証エラー {}件", report.error_count))
+            }
         }
         Command::User(UserCommand::Add {
             username,

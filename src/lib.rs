@@ -11,6 +11,7 @@ pub mod fiscal;
 pub mod imports;
 pub mod input;
 pub mod modules;
+pub mod opendata;
 pub mod plan;
 pub mod reporting;
 pub mod textfile;

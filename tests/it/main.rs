@@ -7,6 +7,7 @@ mod cli;
 mod exports;
 mod imports;
 mod kpi_examples;
+mod opendata;
 mod pages;
 mod plan_file;
 mod reporting;

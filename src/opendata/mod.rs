@@ -1,0 +1,49 @@
+//! The open data catalog: standard dataset schemas and the CSV validator (this part), then the
+//! catalog, its CKAN-compatible API and DCAT.
+
+pub mod schema;
+pub mod standard;
+pub mod validate;
+
+use schema::TableSchema;
+
+/// Reads a schema argument: a bundled standard's key, or a path to a Table Schema JSON file.
+pub fn load_schema(arg: &str) -> anyhow::Result<TableSchema> {
+    if let Some(s) = standard::by_key(arg) {
+        return Ok(s.schema());
+    }
+    let text = std::fs::read_to_string(arg).map_err(|e| {
+        anyhow::anyhow!(
+            "スキーマ「{arg}」が読めません: {e}(標準データセットのキー: {})",
+            standard::STANDARDS.map(|s| s.key).join(", ")
+        )
+    })?;
+    TableSchema::from_json(&text).map_err(|e| anyhow::anyhow!("{arg}: {e}"))
+}
+
+/// The report as a person reads it on a terminal.
+pub fn report_text(file: &str, r: &validate::Report) -> String {
+    let mut out = format!(
+        "{file}: {}({}、{}行、エラー{}件)\n",
+        if r.valid {
+            "問題ありません"
+        } else {
+            "エラーがあります"
+        },
+        r.encoding,
+        r.rows,
+        r.error_count
+    );
+    for e in &r.errors {
+        let at = match (e.row_number, e.field_number) {
+            (Some(row), Some(col)) => format!("{row}行目 {col}列目"),
+            (Some(row), None) => format!("{row}行目"),
+            _ => "ファイル".into(),
+        };
+        out.push_str(&format!("  {at} [{}] {}\n", e.kind, e.message));
+    }
+    if r.error_count > r.errors.len() {
+        out.push_str(&format!("  …ほか{}件\n", r.error_count - r.errors.len()));
+    }
+    out
+}
