@@ -137,6 +137,10 @@ pub struct CompiledField {
     enumeration: Option<Vec<Value>>,
     pub required: bool,
     pub unique: bool,
+    /// Whether checks compare values (bounds, enum): otherwise strings need no copy.
+    needs_value: bool,
+    /// A string without format or value constraints: nothing to cast.
+    plain_string: bool,
 }
 
 /// Why a cell failed: the Frictionless error type and a note in Japanese.
@@ -190,13 +194,20 @@ impl CompiledField {
             enumeration: None,
             required: field.constraints.required == Some(true),
             unique: field.constraints.unique == Some(true),
+            needs_value: field.constraints.minimum.is_some()
+                || field.constraints.maximum.is_some()
+                || field.constraints.enumeration.is_some(),
+            plain_string: false,
         };
+        compiled.plain_string = matches!(field.kind.as_str(), "string" | "any")
+            && field.format.is_none()
+            && !compiled.needs_value;
         let as_value = |v: &serde_json::Value| -> Result<Value, SchemaError> {
             let text = match v {
                 serde_json::Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            compiled_cast(field, &text)
+            compiled_cast(field, &text, true)
                 .map_err(|_| err(format!("制約の値「{text}」が型に合いません")))
         };
         compiled.minimum = field
@@ -222,10 +233,14 @@ impl CompiledField {
 
     /// Casts and checks one non-missing cell.
     pub fn check(&self, text: &str) -> Result<Value, CellProblem> {
-        let value = compiled_cast(&self.field, text).map_err(|expected| CellProblem {
-            kind: "type-error",
-            note: format!("「{text}」は{expected}として読めません"),
-        })?;
+        let value = if self.plain_string {
+            Value::Bool(true)
+        } else {
+            compiled_cast(&self.field, text, self.needs_value).map_err(|expected| CellProblem {
+                kind: "type-error",
+                note: format!("「{text}」は{expected}として読めません"),
+            })?
+        };
         let len = text.chars().count();
         let c = &self.field.constraints;
         let constraint = |note: String| CellProblem {
@@ -296,7 +311,7 @@ fn two_digits(s: &str) -> Option<u32> {
     (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
 }
 
-fn parse_date(s: &str) -> Option<String> {
+fn parse_date(s: &str) -> Option<&str> {
     let (y, rest) = s.split_once('-')?;
     let (m, d) = rest.split_once('-')?;
     if y.len() != 4 || !y.bytes().all(|b| b.is_ascii_digit()) {
@@ -305,11 +320,11 @@ fn parse_date(s: &str) -> Option<String> {
     let (m, d) = (two_digits(m)?, two_digits(d)?);
     let month = time::Month::try_from(m as u8).ok()?;
     time::Date::from_calendar_date(y.parse().ok()?, month, d as u8).ok()?;
-    Some(s.to_string())
+    Some(s)
 }
 
 /// HH:MM:SS, or HH:MM when the format says so (`%H:%M`).
-fn parse_time(s: &str, format: Option<&str>) -> Option<String> {
+fn parse_time(s: &str, format: Option<&str>) -> Option<(u32, u32, u32)> {
     let parts: Vec<&str> = s.split(':').collect();
     let want = if format == Some("%H:%M") { 2 } else { 3 };
     if parts.len() != want {
@@ -320,17 +335,24 @@ fn parse_time(s: &str, format: Option<&str>) -> Option<String> {
     if nums[0] > 23 || nums[1] > 59 || nums.get(2).is_some_and(|s| *s > 59) {
         return None;
     }
-    Some(format!(
-        "{:02}:{:02}:{:02}",
-        nums[0],
-        nums[1],
-        nums.get(2).copied().unwrap_or(0)
-    ))
+    Some((nums[0], nums[1], nums.get(2).copied().unwrap_or(0)))
+}
+
+fn time_text((h, m, s): (u32, u32, u32)) -> String {
+    format!("{h:02}:{m:02}:{s:02}")
 }
 
 /// Casts a cell as Frictionless does for the types machi supports; the error is what was expected.
-fn compiled_cast(field: &Field, text: &str) -> Result<Value, &'static str> {
+/// Text-like values are only copied when `keep` asks for them (comparisons).
+fn compiled_cast(field: &Field, text: &str, keep: bool) -> Result<Value, &'static str> {
     let format = field.format.as_deref();
+    let text_value = |t: &str| {
+        if keep {
+            Value::Text(t.to_string())
+        } else {
+            Value::Bool(true)
+        }
+    };
     match field.kind.as_str() {
         "string" | "any" => match format {
             Some("uri") => {
@@ -358,7 +380,7 @@ fn compiled_cast(field: &Field, text: &str) -> Result<Value, &'static str> {
                     Err("メールアドレス")
                 }
             }
-            _ => Ok(Value::Text(text.into())),
+            _ => Ok(text_value(text)),
         },
         "integer" => {
             let t = text.strip_prefix('+').unwrap_or(text);
@@ -386,10 +408,22 @@ fn compiled_cast(field: &Field, text: &str) -> Result<Value, &'static str> {
             _ => Err("真偽値(true/false)"),
         },
         "date" => parse_date(text)
-            .map(Value::Temporal)
+            .map(|d| {
+                if keep {
+                    Value::Temporal(d.to_string())
+                } else {
+                    Value::Bool(true)
+                }
+            })
             .ok_or("日付(YYYY-MM-DD)"),
         "time" => parse_time(text, format)
-            .map(Value::Temporal)
+            .map(|t| {
+                if keep {
+                    Value::Temporal(time_text(t))
+                } else {
+                    Value::Bool(true)
+                }
+            })
             .ok_or(if format == Some("%H:%M") {
                 "時刻(hh:mm)"
             } else {

@@ -22,10 +22,8 @@ impl<R: Read> Read for Breaks<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         let mut seen = self.seen.borrow_mut();
-        for (i, b) in buf[..n].iter().enumerate() {
-            if *b == b'\n' || *b == b'\r' {
-                seen.push_back((self.offset + i as u64, *b));
-            }
+        for i in memchr::memchr2_iter(b'\n', b'\r', &buf[..n]) {
+            seen.push_back((self.offset + i as u64, buf[i]));
         }
         self.offset += n as u64;
         Ok(n)
@@ -39,7 +37,12 @@ fn blank_lines_before(seen: &RefCell<VecDeque<(u64, u8)>>, start: u64) -> usize 
     while seen.front().is_some_and(|(o, _)| *o + 1 < start) {
         seen.pop_front();
     }
-    let at = |o: u64| seen.iter().find(|(x, _)| *x == o).map(|(_, b)| *b);
+    // Offsets are in increasing order.
+    let at = |o: u64| {
+        seen.binary_search_by_key(&o, |(x, _)| *x)
+            .ok()
+            .map(|i| seen[i].1)
+    };
     let mut pos = start;
     // After CRLF the reader reports the record as starting on the LF of the previous line.
     if at(pos) == Some(b'\n') && start > 0 && at(start - 1) == Some(b'\r') {
@@ -216,18 +219,34 @@ pub fn validate(
     } else {
         "UTF-8".to_string()
     };
-    let stream = Cursor::new(head).chain(rest);
-    let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
-        .encoding(Some(enc))
-        .bom_override(true)
-        .build(stream);
     let seen = Rc::new(RefCell::new(VecDeque::new()));
-    let counted = Breaks {
-        inner: decoded,
-        offset: 0,
-        seen: seen.clone(),
+    let rows = if enc == UTF_8 {
+        // UTF-8 needs no transcoding: the CSV reader checks it record by record.
+        let start = if bom { 3 } else { 0 };
+        let stream = Cursor::new(head).chain(rest);
+        let mut stream = stream;
+        let mut skip = [0u8; 3];
+        if start > 0 {
+            let _ = stream.read_exact(&mut skip);
+        }
+        let counted = Breaks {
+            inner: stream,
+            offset: 0,
+            seen: seen.clone(),
+        };
+        check_rows(counted, false, &seen, schema, &fields, &mut out)
+    } else {
+        let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
+            .encoding(Some(enc))
+            .bom_override(true)
+            .build(Cursor::new(head).chain(rest));
+        let counted = Breaks {
+            inner: decoded,
+            offset: 0,
+            seen: seen.clone(),
+        };
+        check_rows(counted, true, &seen, schema, &fields, &mut out)
     };
-    let rows = check_rows(counted, &seen, schema, &fields, &mut out);
     Ok(finish(out, encoding, rows))
 }
 
@@ -244,6 +263,7 @@ fn finish(out: Collector, encoding: String, rows: usize) -> Report {
 /// Header and rows; returns the number of data rows.
 fn check_rows(
     decoded: impl Read,
+    transcoded: bool,
     breaks: &RefCell<VecDeque<(u64, u8)>>,
     schema: &TableSchema,
     fields: &[CompiledField],
@@ -253,10 +273,10 @@ fn check_rows(
         .has_headers(false)
         .flexible(true)
         .from_reader(decoded);
-    let mut records = reader.records();
-    let header = match records.next() {
-        Some(Ok(h)) => h,
-        Some(Err(e)) => {
+    let mut header = csv::StringRecord::new();
+    match reader.read_record(&mut header) {
+        Ok(true) => {}
+        Err(e) => {
             out.push(ValidationError {
                 kind: "source-error",
                 row_number: Some(1),
@@ -267,7 +287,7 @@ fn check_rows(
             });
             return 0;
         }
-        None => {
+        Ok(false) => {
             out.push(ValidationError {
                 kind: "source-error",
                 row_number: None,
@@ -278,11 +298,19 @@ fn check_rows(
             });
             return 0;
         }
-    };
+    }
     let labels: Vec<String> = header.iter().map(|s| s.to_string()).collect();
     // Which column each field reads (None when absent).
     let columns = match_labels(&labels, schema, fields, out);
     let missing: HashSet<&str> = schema.missing_values.iter().map(String::as_str).collect();
+    let only_blank_missing = schema.missing_values == [String::new()];
+    let is_missing = |t: &str| {
+        if only_blank_missing {
+            t.is_empty()
+        } else {
+            missing.contains(t)
+        }
+    };
     let mut uniques: Vec<Option<HashSet<String>>> =
         fields.iter().map(|f| f.unique.then(HashSet::new)).collect();
     let pk: Vec<usize> = schema
@@ -298,11 +326,14 @@ fn check_rows(
     let mut pk_seen: HashSet<Vec<String>> = HashSet::new();
     let mut row_number = 1;
     let mut data_rows = 0;
-    for rec in records {
-        row_number += 1;
-        let rec = match rec {
-            Ok(r) => r,
+    // One record reused for every row: no allocation per row.
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
             Err(e) => {
+                row_number += 1;
                 let kind = if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
                     "encoding-error"
                 } else {
@@ -318,7 +349,8 @@ fn check_rows(
                 });
                 continue;
             }
-        };
+        }
+        row_number += 1;
         // Empty lines are skipped by the CSV reader; Frictionless counts them as blank rows.
         if let Some(p) = rec.position() {
             for _ in 0..blank_lines_before(breaks, p.byte()) {
@@ -345,7 +377,8 @@ fn check_rows(
             });
             continue;
         }
-        if rec.iter().any(|c| c.contains('\u{FFFD}')) {
+        // Bytes a legacy decoder could not map show up as U+FFFD.
+        if transcoded && rec.iter().any(|c| c.contains('\u{FFFD}')) {
             out.push(ValidationError {
                 kind: "encoding-error",
                 row_number: Some(row_number),
@@ -355,7 +388,8 @@ fn check_rows(
                 message: "文字コードとして読めない文字があります".into(),
             });
         }
-        for (n, cell) in rec.iter().enumerate().skip(labels.len()) {
+        for n in labels.len()..rec.len() {
+            let cell = &rec[n];
             out.push(ValidationError {
                 kind: "extra-cell",
                 row_number: Some(row_number),
@@ -379,7 +413,7 @@ fn check_rows(
                 });
                 continue;
             };
-            if missing.contains(text) {
+            if is_missing(text) {
                 if f.required || pk.contains(&i) {
                     out.push(ValidationError {
                         kind: "constraint-error",
