@@ -26,6 +26,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Hold back answers to failed sign-ins (off in tests, which check the delay's size).
     pub slow_failed_sign_ins: bool,
+    /// Where uploaded files are kept.
+    pub data_dir: std::path::PathBuf,
     plan_cache: PlanCache,
 }
 
@@ -36,6 +38,7 @@ impl AppState {
             today: None,
             secure_cookies: false,
             slow_failed_sign_ins: true,
+            data_dir: std::path::PathBuf::from("data"),
             plan_cache: Arc::default(),
         }
     }
@@ -60,9 +63,10 @@ impl AppState {
         {
             return Ok(data.clone());
         }
-        let data = PlanData::load(&self.db, self.current_fiscal_year())
+        let mut data = PlanData::load(&self.db, self.current_fiscal_year())
             .await?
             .ok_or(AppError::NoPlan)?;
+        crate::modules::apply_kpi_sources(&self.db, &mut data, self.today()).await?;
         let data = Arc::new(data);
         *self.plan_cache.write().expect("plan cache lock") = Some((Instant::now(), data.clone()));
         Ok(data)

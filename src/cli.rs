@@ -255,6 +255,7 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
     }
     let mut state = AppState::new(db);
     state.secure_cookies = config.secure_cookies;
+    state.data_dir = config.data_dir.clone();
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let addr = format!("{}:{}", config.host, config.port);
     let listener = tokio::net::TcpListener::bind(&addr)

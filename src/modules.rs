@@ -23,5 +23,41 @@ pub fn all() -> Vec<Box<dyn Module>> {
         Box::new(crate::audit::AuditModule),
         Box::new(crate::reporting::ReportingModule),
         Box::new(crate::imports::ImportsModule),
+        Box::new(crate::opendata::OpendataModule),
     ]
+}
+
+/// KPI sources the modules provide: source key → actuals per 年度.
+pub const KPI_SOURCES: [&str; 2] = ["manual", crate::opendata::PUBLISHED_DATASETS];
+
+/// Replaces the actuals of KPIs whose source is a module with what that module counts, so
+/// nobody retypes a number machi already knows.
+pub async fn apply_kpi_sources(
+    db: &crate::db::Db,
+    data: &mut crate::plan::service::PlanData,
+    today: time::Date,
+) -> anyhow::Result<()> {
+    let mut years = data.table_years();
+    // "Now" counts for the current 年度 even after the plan period.
+    let current = crate::fiscal::FiscalYear::of_date(today);
+    if !years.contains(&current) {
+        years.push(current);
+    }
+    let mut changed = false;
+    for m in data.plan.measures.clone() {
+        if m.kpi.source == crate::opendata::PUBLISHED_DATASETS {
+            let counts =
+                crate::opendata::catalog::published_count_by_year(db, &years, today).await?;
+            let actuals = counts
+                .into_iter()
+                .map(|(fiscal_year, value)| crate::plan::kpi::Actual { fiscal_year, value })
+                .collect();
+            data.actuals.insert(m.code.clone(), actuals);
+            changed = true;
+        }
+    }
+    if changed {
+        data.reevaluate();
+    }
+    Ok(())
 }

@@ -26,6 +26,8 @@ pub enum Action {
     IssueSnapshot,
     /// Comment on a report.
     Comment,
+    /// Create, edit, publish and withdraw open data.
+    ManageOpenData,
 }
 
 /// What an action is about, where that matters.
@@ -49,7 +51,11 @@ pub fn allowed(user: &User, action: Action, subject: Subject<'_>) -> bool {
         (_, ViewStaff) => true,
         (SystemAdmin, ManageUsers | ViewAudit) => true,
         (DxOffice, ViewAudit) => true,
-        (DxOffice, EditPlan | ManagePeriods | CheckReport | FinalizeReport | IssueSnapshot) => true,
+        (
+            DxOffice,
+            EditPlan | ManagePeriods | CheckReport | FinalizeReport | IssueSnapshot
+            | ManageOpenData,
+        ) => true,
         (DxOffice, EditReport) => true,
         (DepartmentEditor, EditReport) => match subject {
             Subject::Measure { department } => {
@@ -97,15 +103,16 @@ mod tests {
             FinalizeReport,
             IssueSnapshot,
             Comment,
+            ManageOpenData,
         ];
         // Columns follow `actions`.
         let table: [(Role, &str); 6] = [
-            (Role::SystemAdmin, "YYY........."),
-            (Role::DxOffice, "Y.YY.YYY.YYY"),
-            (Role::DepartmentEditor, "Y..........."),
-            (Role::Committee, "Y...Y...Y..Y"),
-            (Role::Advisor, "Y..........Y"),
-            (Role::Viewer, "Y..........."),
+            (Role::SystemAdmin, "YYY.........."),
+            (Role::DxOffice, "Y.YY.YYY.YYYY"),
+            (Role::DepartmentEditor, "Y............"),
+            (Role::Committee, "Y...Y...Y..Y."),
+            (Role::Advisor, "Y..........Y."),
+            (Role::Viewer, "Y............"),
         ];
         let subject = Subject::Measure {
             department: "企画課",

@@ -1,11 +1,65 @@
 //! The open data catalog: standard dataset schemas and the CSV validator (this part), then the
 //! catalog, its CKAN-compatible API and DCAT.
 
+pub mod catalog;
+pub mod routes;
 pub mod schema;
 pub mod standard;
 pub mod validate;
 
+use crate::app::AppState;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 use schema::TableSchema;
+
+pub struct OpendataModule;
+
+impl crate::modules::Module for OpendataModule {
+    fn name(&self) -> &'static str {
+        "opendata"
+    }
+    fn public_routes(&self) -> Router<AppState> {
+        Router::new()
+            .route("/opendata", get(routes::index))
+            .route("/opendata/datasets/{name}", get(routes::dataset_page))
+            .route(
+                "/opendata/datasets/{name}/resources/{id}",
+                get(routes::resource_page),
+            )
+            .route(
+                "/opendata/datasets/{name}/resources/{id}/download",
+                get(routes::download),
+            )
+    }
+    fn staff_routes(&self) -> Router<AppState> {
+        Router::new()
+            .route(
+                "/staff/opendata",
+                get(routes::staff_list).post(routes::create),
+            )
+            .route("/staff/opendata/new", get(routes::new_form))
+            .route("/staff/opendata/templates/{key}", get(routes::template_csv))
+            .route(
+                "/staff/opendata/{id}",
+                get(routes::edit_form).post(routes::update),
+            )
+            .route("/staff/opendata/{id}/publish", post(routes::publish))
+            .route("/staff/opendata/{id}/withdraw", post(routes::withdraw))
+            .route(
+                "/staff/opendata/{id}/resources",
+                post(routes::add_resource)
+                    .layer(DefaultBodyLimit::max(routes::MAX_RESOURCE + 64 * 1024)),
+            )
+            .route(
+                "/staff/opendata/resources/{rid}/override",
+                post(routes::override_validation),
+            )
+    }
+}
+
+/// The KPI source key of the number of published datasets.
+pub const PUBLISHED_DATASETS: &str = "opendata.published_datasets";
 
 /// Reads a schema argument: a bundled standard's key, or a path to a Table Schema JSON file.
 pub fn load_schema(arg: &str) -> anyhow::Result<TableSchema> {

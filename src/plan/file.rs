@@ -393,6 +393,16 @@ fn validate(plan: &Plan) -> Vec<(Vec<Seg>, String)> {
                 err(kpi_at("target"), "数値が有限ではありません".into());
             }
         }
+        if !crate::modules::KPI_SOURCES.contains(&k.source.as_str()) {
+            err(
+                kpi_at("source"),
+                format!(
+                    "実績の出どころ「{}」はありません(使える値: {})",
+                    k.source,
+                    crate::modules::KPI_SOURCES.join(", ")
+                ),
+            );
+        }
         let mut years = HashSet::new();
         for (j, y) in k.yearly_targets.iter().enumerate() {
             let path = vec![

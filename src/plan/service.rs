@@ -68,6 +68,22 @@ impl PlanData {
         data
     }
 
+    /// Evaluates every KPI again after actuals changed.
+    pub fn reevaluate(&mut self) {
+        let ctx = self.context();
+        self.evaluations = self
+            .plan
+            .measures
+            .iter()
+            .map(|m| {
+                (
+                    m.code.clone(),
+                    kpi::evaluate(&m.kpi, self.actuals_of(&m.code), ctx),
+                )
+            })
+            .collect();
+    }
+
     pub fn context(&self) -> Context {
         Context {
             as_of: self.as_of,

@@ -3,6 +3,7 @@
 mod support;
 
 mod auth;
+mod catalog;
 mod cli;
 mod exports;
 mod imports;

@@ -130,8 +130,14 @@ fn hidden_value(body: &str, name: &str) -> Option<String> {
 
 impl Client {
     pub fn new(db: &Db) -> Client {
-        let mut state = AppState::new(db.clone()).with_today(mid_plan_day());
+        Client::on_day(db, mid_plan_day())
+    }
+
+    /// A client of a server whose calendar says `today`.
+    pub fn on_day(db: &Db, today: time::Date) -> Client {
+        let mut state = AppState::new(db.clone()).with_today(today);
         state.slow_failed_sign_ins = false;
+        state.data_dir = temp_dir();
         Client {
             app: router(state),
             cookies: Default::default(),

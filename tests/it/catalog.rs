@@ -1,0 +1,259 @@
+//! The open data catalog: staff create, upload (validated), publish; the public finds,
+//! previews and downloads; the オープンデータ KPI counts what is published.
+
+use crate::support::{Client, PASSWORD, each_backend, user, with_plan};
+use machi::auth::model::Role;
+
+const TOILET_HEADER: &str = "全国地方公共団体コード,ID,地方公共団体名,名称,名称_カナ,名称_英語,所在地_全国地方公共団体コード,町字ID,所在地_連結表記,所在地_都道府県,所在地_市区町村,所在地_町字,所在地_番地以下,建物名等(方書),設置位置,緯度,経度,高度の種別,高度の値,男性トイレ総数,男性トイレ数（小便器）,男性トイレ数（和式）,男性トイレ数（洋式）,女性トイレ総数,女性トイレ数（和式）,女性トイレ数（洋式）,男女共用トイレ総数,男女共用トイレ数（和式）,男女共用トイレ数（洋式）,バリアフリートイレ数,車椅子使用者用トイレ有無,乳幼児用設備設置トイレ有無,オストメイト設置トイレ有無,利用開始時間,利用終了時間,利用可能時間特記事項,画像,画像_ライセンス,備考";
+
+fn toilet_row(id: &str, lat: &str) -> String {
+    format!(
+        "285854,{id},兵庫県香美町,香住駅,カスミエキ,,285854,,兵庫県美方郡香美町香住区若松,兵庫県,美方郡香美町,香住区若松,,,駅舎内,{lat},134.629,,,3,1,1,1,2,1,1,0,0,0,1,有,無,無,06:00,22:00,,,,"
+    )
+}
+
+async fn kikaku(db: &machi::db::Db, today: time::Date) -> Client {
+    with_plan(db).await;
+    user(db, "kikaku", Role::DxOffice, "企画課").await;
+    let mut c = Client::on_day(db, today);
+    assert_eq!(c.sign_in("kikaku", PASSWORD).await.status, 303);
+    c
+}
+
+fn today() -> time::Date {
+    machi::fiscal::today_jst()
+}
+
+async fn create(c: &mut Client, name: &str, title: &str, standard: &str) -> String {
+    c.get("/staff/opendata/new").await;
+    let r = c
+        .post(
+            "/staff/opendata",
+            &[
+                ("name", name),
+                ("title", title),
+                ("notes", "町内の公衆トイレの一覧です。"),
+                ("department", "企画課"),
+                ("tags", "トイレ, 観光"),
+                ("license_id", "cc-by"),
+                ("frequency", "随時"),
+                ("standard", standard),
+                ("version", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let loc = r.headers["location"].to_str().unwrap();
+    loc.trim_start_matches("/staff/opendata/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn upload_validate_override_publish_and_find() {
+    each_backend(|db| async move {
+        let mut c = kikaku(&db, today()).await;
+        // Bad metadata is named.
+        c.get("/staff/opendata/new").await;
+        let r = c.post("/staff/opendata", &[("name", "公衆トイレ"), ("title", ""), ("license_id", "x")]).await;
+        assert_eq!(r.status, 422);
+        assert!(r.body.contains("URL名は半角英小文字"));
+        let id = create(&mut c, "kami-public-toilets", "公衆トイレ一覧 <script>alert(1)</script>", "public_toilet").await;
+
+        // Nothing to publish yet.
+        c.get(&format!("/staff/opendata/{id}")).await;
+        let r = c.post(&format!("/staff/opendata/{id}/publish"), &[]).await;
+        assert_eq!(r.status, 409);
+        assert!(r.body.contains("リソース(ファイルかURL)がないデータセットは公開できません"));
+
+        // A CSV with a latitude out of range is caught; publishing waits for a fix or a reason.
+        let csv = format!("{TOILET_HEADER}\n{}\n{}\n", toilet_row("LL0001", "35.633"), toilet_row("LL0002", "135.6"));
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(&csv);
+        c.get(&format!("/staff/opendata/{id}")).await;
+        let r = c.post_file(&format!("/staff/opendata/{id}/resources"), "../../公衆トイレ.csv", &sjis).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let page = c.get(&format!("/staff/opendata/{id}")).await;
+        assert!(page.body.contains("検証エラーあり"));
+        assert!(page.body.contains("3行目 16列目 [constraint-error]"), "{}", page.body);
+        let r = c.post(&format!("/staff/opendata/{id}/publish"), &[]).await;
+        assert_eq!(r.status, 409);
+        assert!(r.body.contains("検証エラーがあります"));
+        let rid: String = sqlx::query_scalar("SELECT id FROM od_resources").fetch_one(&db.pool).await.unwrap();
+        let stored: String = sqlx::query_scalar("SELECT stored_path FROM od_resources").fetch_one(&db.pool).await.unwrap();
+        assert!(stored.ends_with(&format!("{rid}.csv")), "stored under machi's own name: {stored}");
+        c.get(&format!("/staff/opendata/{id}")).await;
+        let r = c.post(&format!("/staff/opendata/resources/{rid}/override"), &[("reason", "")]).await;
+        assert_eq!(r.status, 422);
+        let r = c.post(&format!("/staff/opendata/resources/{rid}/override"), &[("reason", "2行目は山間部の施設で座標を確認中")]).await;
+        assert_eq!(r.status, 303);
+        assert_eq!(c.post(&format!("/staff/opendata/{id}/publish"), &[]).await.status, 303);
+
+        // The public finds it with kana folded, facets narrow it, the page escapes markup.
+        let mut p = Client::on_day(&db, today());
+        let list = p.get("/opendata?q=といれ").await;
+        assert!(list.body.contains("1 件"), "{}", list.body);
+        assert!(list.body.contains("公衆トイレ一覧 &#60;script&#62;"), "markup is escaped");
+        assert!(!list.body.contains("<script>alert"));
+        assert!(list.body.contains("自治体標準ODS"), "the aggregators' tag is added");
+        assert!(p.get("/opendata?q=図書館").await.body.contains("条件に合うデータセットはありません"));
+        assert!(p.get("/opendata?format=CSV&tag=観光").await.body.contains("kami-public-toilets"));
+        assert!(p.get("/opendata?license=cc-zero").await.body.contains("0 件"));
+        let page = p.get("/opendata/datasets/kami-public-toilets").await;
+        assert!(page.body.contains("クリエイティブ・コモンズ 表示 4.0"));
+        assert!(page.body.contains("自治体標準オープンデータセット 13 公衆トイレ一覧"));
+        // Preview reads Shift_JIS right.
+        let preview = p.get(&format!("/opendata/datasets/kami-public-toilets/resources/{rid}")).await;
+        assert!(preview.body.contains("CSV(Shift_JIS)として読み込み"));
+        assert!(preview.body.contains("<td>香住駅</td>"));
+        assert!(preview.body.contains("<th scope=\"col\">全国地方公共団体コード</th>"));
+        // Download with a count and a clean name.
+        let (status, headers, bytes) = p.get_bytes(&format!("/opendata/datasets/kami-public-toilets/resources/{rid}/download")).await;
+        assert_eq!(status, 200);
+        assert_eq!(bytes, sjis.as_ref());
+        let cd = headers["content-disposition"].to_str().unwrap();
+        assert!(!cd.contains(".."), "{cd}");
+        let n: i64 = sqlx::query_scalar("SELECT downloads FROM od_resources").fetch_one(&db.pool).await.unwrap();
+        assert_eq!(n, 1);
+        // Unknown and unpublished things are 404.
+        assert_eq!(p.get("/opendata/datasets/nothing").await.status, 404);
+        assert_eq!(p.get(&format!("/opendata/datasets/kami-public-toilets/resources/{}", "0".repeat(36))).await.status, 404);
+        let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log WHERE action LIKE 'dataset.%' OR action LIKE 'resource.%' ORDER BY id")
+            .fetch_all(&db.pool).await.unwrap();
+        assert_eq!(actions, ["dataset.create", "resource.create", "resource.override_validation", "dataset.publish"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_open_data_kpi_counts_published_datasets() {
+    each_backend(|db| async move {
+        let mut c = kikaku(&db, today()).await;
+        for (name, title) in [("aed", "AED設置箇所"), ("hinanjo", "避難場所")] {
+            let id = create(&mut c, name, title, "").await;
+            c.get(&format!("/staff/opendata/{id}")).await;
+            let r = c
+                .post_file(
+                    &format!("/staff/opendata/{id}/resources"),
+                    "data.json",
+                    b"{}",
+                )
+                .await;
+            assert_eq!(r.status, 303);
+            assert_eq!(
+                c.post(&format!("/staff/opendata/{id}/publish"), &[])
+                    .await
+                    .status,
+                303
+            );
+        }
+        let fy = machi::fiscal::FiscalYear::of_date(today()).0;
+        let kpi = |body: &str| {
+            let v: serde_json::Value = serde_json::from_str(body).unwrap();
+            v["measures"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["code"] == "1-4-1")
+                .unwrap()["kpi"]
+                .clone()
+        };
+        let k = kpi(&c.get("/api/plan").await.body);
+        assert_eq!(k["source"], "opendata.published_datasets");
+        let last = k["actuals"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["fiscal_year"], fy);
+        assert_eq!(last["value"], 2.0);
+        // Withdrawing one lowers the count at once.
+        let id: String = sqlx::query_scalar("SELECT id FROM od_datasets WHERE name = 'aed'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        c.get(&format!("/staff/opendata/{id}")).await;
+        assert_eq!(
+            c.post(&format!("/staff/opendata/{id}/withdraw"), &[])
+                .await
+                .status,
+            303
+        );
+        let k = kpi(&c.get("/api/plan").await.body);
+        assert_eq!(
+            k["actuals"].as_array().unwrap().last().unwrap()["value"],
+            1.0
+        );
+        assert_eq!(
+            Client::on_day(&db, today())
+                .get("/opendata/datasets/aed")
+                .await
+                .status,
+            404
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn counts_at_each_year_end() {
+    each_backend(|db| async move {
+        use machi::fiscal::FiscalYear;
+        for (id, name) in [("d1", "one"), ("d2", "two")] {
+            sqlx::query("INSERT INTO od_datasets (id, name, title, license_id, state, created_at, modified_at) VALUES ($1, $2, $2, 'cc-by', 'published', 'x', 'x')")
+                .bind(id).bind(name).execute(&db.pool).await.unwrap();
+        }
+        for (id, event, at) in [
+            ("d1", "published", "2023-06-01T00:00:00Z"),
+            ("d2", "published", "2024-03-31T14:00:00Z"), // 2024-03-31 23:00 in Japan: still FY2023
+            ("d1", "withdrawn", "2024-05-01T00:00:00Z"),
+            ("d1", "published", "2025-01-10T00:00:00Z"),
+        ] {
+            sqlx::query("INSERT INTO od_publications (dataset_id, event, at) VALUES ($1, $2, $3)")
+                .bind(id).bind(event).bind(at).execute(&db.pool).await.unwrap();
+        }
+        let years: Vec<FiscalYear> = (2021..=2025).map(FiscalYear).collect();
+        let counts = machi::opendata::catalog::published_count_by_year(&db, &years, time::macros::date!(2024 - 11 - 01))
+            .await
+            .unwrap();
+        assert_eq!(counts, vec![(FiscalYear(2023), 2.0), (FiscalYear(2024), 1.0)], "FY2024 counted as of today");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn only_the_dx_office_manages_the_catalog() {
+    each_backend(|db| async move {
+        with_plan(&db).await;
+        for (name, role) in [
+            ("viewer1", Role::Viewer),
+            ("dept1", Role::DepartmentEditor),
+            ("iin1", Role::Committee),
+        ] {
+            user(&db, name, role, "企画課").await;
+            let mut c = Client::on_day(&db, today());
+            c.sign_in(name, PASSWORD).await;
+            assert_eq!(c.get("/staff/opendata").await.status, 403, "{role:?}");
+            c.get("/staff").await;
+            let r = c
+                .post(
+                    "/staff/opendata",
+                    &[("name", "x1"), ("title", "x"), ("license_id", "cc-by")],
+                )
+                .await;
+            assert_eq!(r.status, 403, "{role:?}");
+        }
+        let mut anon = Client::on_day(&db, today());
+        assert_eq!(anon.get("/staff/opendata").await.status, 303);
+        let (status, _, _) = anon
+            .get_bytes("/staff/opendata/templates/public_toilet")
+            .await;
+        assert_eq!(status, 303);
+        let mut k = kikaku(&db, today()).await;
+        let (status, _, bytes) = k.get_bytes("/staff/opendata/templates/public_toilet").await;
+        assert_eq!(status, 200);
+        assert!(
+            String::from_utf8(bytes)
+                .unwrap()
+                .contains("全国地方公共団体コード,ID,")
+        );
+    })
+    .await;
+}
