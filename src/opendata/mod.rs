@@ -2,6 +2,7 @@
 //! catalog, its CKAN-compatible API and DCAT.
 
 pub mod catalog;
+pub mod ckan;
 pub mod routes;
 pub mod schema;
 pub mod standard;
@@ -30,6 +31,14 @@ impl crate::modules::Module for OpendataModule {
             .route(
                 "/opendata/datasets/{name}/resources/{id}/download",
                 get(routes::download),
+            )
+            .route(
+                "/api/3/action/{action}",
+                get(ckan::action_get).post(ckan::action_post),
+            )
+            .route(
+                "/api/action/{action}",
+                get(ckan::action_get).post(ckan::action_post),
             )
     }
     fn staff_routes(&self) -> Router<AppState> {

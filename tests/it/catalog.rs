@@ -257,3 +257,281 @@ async fn only_the_dx_office_manages_the_catalog() {
     })
     .await;
 }
+
+/// Datasets published straight into the tables, for API tests.
+async fn seed(db: &machi::db::Db, n: usize) {
+    for i in 0..n {
+        let id = format!("00000000-0000-4000-8000-{i:012}");
+        let tags = if i % 2 == 0 {
+            r#"["トイレ","自治体標準ODS"]"#
+        } else {
+            r#"["観光"]"#
+        };
+        let dept = if i % 3 == 0 {
+            "企画課"
+        } else {
+            "観光商工課"
+        };
+        let modified = format!("2025-0{}-01T00:00:00Z", 1 + i % 9);
+        sqlx::query(
+            "INSERT INTO od_datasets (id, name, title, notes, department, tags, license_id, frequency, standard, state, created_at, modified_at)
+             VALUES ($1, $2, $3, 'テスト', $4, $5, 'cc-by', '随時', $6, 'published', '2024-04-01T00:00:00Z', $7)",
+        )
+        .bind(&id)
+        .bind(format!("dataset-{i:03}"))
+        .bind(format!("データセット{i}"))
+        .bind(dept)
+        .bind(tags)
+        .bind(if i % 2 == 0 { "public_toilet" } else { "" })
+        .bind(&modified)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO od_resources (id, dataset_id, position, name, format, url, created_at, modified_at)
+             VALUES ($1, $2, 0, 'データ', $3, 'https://example.jp/x', '2024-04-01T00:00:00Z', '2024-04-01T00:00:00Z')",
+        )
+        .bind(format!("10000000-0000-4000-8000-{i:012}"))
+        .bind(&id)
+        .bind(if i % 2 == 0 { "CSV" } else { "XLSX" })
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query("INSERT INTO od_datasets (id, name, title, license_id, state, created_at, modified_at) VALUES ('draft-1', 'secret-draft', '下書き', 'cc-by', 'draft', 'x', 'x')")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+}
+
+fn json(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+#[tokio::test]
+async fn ckan_api_shapes() {
+    each_backend(|db| async move {
+        with_plan(&db).await;
+        seed(&db, 7).await;
+        let mut c = Client::on_day(&db, today());
+        let list = json(&c.get("/api/3/action/package_list").await.body);
+        assert_eq!(list["success"], true);
+        assert!(list["help"].as_str().unwrap().contains("help_show"));
+        assert_eq!(
+            list["result"].as_array().unwrap().len(),
+            7,
+            "drafts are not listed"
+        );
+        assert_eq!(list["result"][0], "dataset-000");
+        let also = json(
+            &c.get("/api/action/package_list?limit=2&offset=1")
+                .await
+                .body,
+        );
+        assert_eq!(
+            also["result"],
+            serde_json::json!(["dataset-001", "dataset-002"])
+        );
+
+        let show = json(
+            &c.get("/api/3/action/package_show?id=dataset-000")
+                .await
+                .body,
+        );
+        let p = &show["result"];
+        for (k, kind) in [
+            ("id", "string"),
+            ("name", "string"),
+            ("title", "string"),
+            ("notes", "string"),
+            ("license_id", "string"),
+            ("license_title", "string"),
+            ("metadata_created", "string"),
+            ("metadata_modified", "string"),
+            ("private", "bool"),
+            ("state", "string"),
+            ("type", "string"),
+            ("tags", "array"),
+            ("resources", "array"),
+            ("groups", "array"),
+            ("extras", "array"),
+            ("organization", "object"),
+            ("owner_org", "string"),
+            ("num_resources", "number"),
+            ("num_tags", "number"),
+            ("isopen", "bool"),
+        ] {
+            let v = &p[k];
+            let ok = match kind {
+                "string" => v.is_string(),
+                "bool" => v.is_boolean(),
+                "array" => v.is_array(),
+                "object" => v.is_object(),
+                _ => v.is_number(),
+            };
+            assert!(ok, "package_show.{k} should be {kind}: {v}");
+        }
+        assert_eq!(p["state"], "active");
+        assert_eq!(p["type"], "dataset");
+        assert_eq!(p["metadata_modified"], "2025-01-01T00:00:00.000000");
+        assert_eq!(p["organization"]["name"], "企画課");
+        assert_eq!(p["organization"]["is_organization"], true);
+        assert_eq!(p["tags"][0]["name"], "トイレ");
+        assert!(
+            p["tags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["name"] == "自治体標準ODS")
+        );
+        assert_eq!(p["resources"][0]["format"], "CSV");
+        assert_eq!(p["resources"][0]["package_id"], p["id"]);
+        assert!(
+            p["extras"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["key"] == "conforms_to")
+        );
+        let by_id = json(
+            &c.get(&format!(
+                "/api/3/action/package_show?id={}",
+                p["id"].as_str().unwrap()
+            ))
+            .await
+            .body,
+        );
+        assert_eq!(by_id["result"]["name"], "dataset-000");
+        let res = json(
+            &c.get(&format!(
+                "/api/3/action/resource_show?id={}",
+                p["resources"][0]["id"].as_str().unwrap()
+            ))
+            .await
+            .body,
+        );
+        assert_eq!(res["result"]["url"], "https://example.jp/x");
+
+        // Errors in CKAN's shape and codes.
+        let r = c.get("/api/3/action/package_show?id=secret-draft").await;
+        assert_eq!(r.status, 404);
+        let e = json(&r.body);
+        assert_eq!(e["success"], false);
+        assert_eq!(e["error"]["__type"], "Not Found Error");
+        let r = c.get("/api/3/action/package_show").await;
+        assert_eq!(r.status, 409);
+        assert_eq!(json(&r.body)["error"]["__type"], "Validation Error");
+        assert_eq!(c.get("/api/3/action/no_such_action").await.status, 400);
+
+        let orgs = json(&c.get("/api/3/action/organization_list").await.body);
+        assert_eq!(orgs["result"], serde_json::json!(["企画課", "観光商工課"]));
+        let all = json(
+            &c.get("/api/3/action/organization_list?all_fields=true")
+                .await
+                .body,
+        );
+        assert_eq!(all["result"][0]["package_count"], 3);
+        let org = json(
+            &c.get("/api/3/action/organization_show?id=企画課&include_datasets=true")
+                .await
+                .body,
+        );
+        assert_eq!(org["result"]["packages"].as_array().unwrap().len(), 3);
+        assert_eq!(
+            json(&c.get("/api/3/action/group_list").await.body)["result"],
+            serde_json::json!([])
+        );
+        let tags = json(&c.get("/api/3/action/tag_list").await.body);
+        assert_eq!(
+            tags["result"],
+            serde_json::json!(["トイレ", "自治体標準ODS", "観光"])
+        );
+        let lic = json(&c.get("/api/3/action/license_list").await.body);
+        assert!(
+            lic["result"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l["id"] == "cc-by")
+        );
+        let status = json(&c.get("/api/3/action/status_show").await.body);
+        assert_eq!(status["result"]["locale_default"], "ja");
+        assert!(status["result"]["ckan_version"].is_string());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ckan_search_like_a_harvester() {
+    each_backend(|db| async move {
+        with_plan(&db).await;
+        seed(&db, 250).await;
+        let mut c = Client::on_day(&db, today());
+        // Paging by 100 sorted by id, until an empty page.
+        let mut seen = Vec::new();
+        let mut start = 0;
+        loop {
+            let r = json(&c.get(&format!("/api/3/action/package_search?rows=100&start={start}&sort=id%20asc")).await.body);
+            assert_eq!(r["result"]["count"], 250);
+            let results = r["result"]["results"].as_array().unwrap();
+            if results.is_empty() {
+                break;
+            }
+            seen.extend(results.iter().map(|p| p["id"].as_str().unwrap().to_string()));
+            start += 100;
+        }
+        assert_eq!(seen.len(), 250);
+        let mut sorted = seen.clone();
+        sorted.sort();
+        assert_eq!(seen, sorted, "stable id order");
+        sorted.dedup();
+        assert_eq!(sorted.len(), 250, "no duplicates across pages");
+
+        // Incremental harvest: modified since a date.
+        let r = json(&c.get("/api/3/action/package_search?fq=metadata_modified:%5B2025-08-01T00:00:00Z%20TO%20*%5D&rows=1000").await.body);
+        let n = r["result"]["count"].as_u64().unwrap();
+        assert!(n > 0 && n < 250);
+        assert!(r["result"]["results"].as_array().unwrap().iter().all(|p| p["metadata_modified"].as_str().unwrap() >= "2025-08-01"));
+        // Filters and facets.
+        let r = json(&c.get("/api/3/action/package_search?fq=tags:自治体標準ODS%20organization:企画課&rows=0&facet.field=%5B%22res_format%22,%22tags%22%5D").await.body);
+        let count = r["result"]["count"].as_u64().unwrap();
+        assert_eq!(count, (0..250).filter(|i| i % 2 == 0 && i % 3 == 0).count() as u64);
+        assert_eq!(r["result"]["results"].as_array().unwrap().len(), 0);
+        assert_eq!(r["result"]["search_facets"]["res_format"]["items"][0]["name"], "CSV");
+        assert_eq!(r["result"]["search_facets"]["res_format"]["items"][0]["count"], count);
+        assert_eq!(r["result"]["facets"]["tags"]["トイレ"], count);
+        let r = json(&c.get("/api/3/action/package_search?fq=res_format:XLSX%20-organization:企画課").await.body);
+        assert_eq!(r["result"]["count"], (0..250).filter(|i| i % 2 == 1 && i % 3 != 0).count());
+        let r = json(&c.get("/api/3/action/package_search?fq=organization:(企画課%20OR%20観光商工課)&rows=1").await.body);
+        assert_eq!(r["result"]["count"], 250);
+        assert_eq!(r["result"]["results"].as_array().unwrap().len(), 1);
+        let r = json(&c.get("/api/3/action/package_search?q=データセット12&sort=metadata_modified%20desc").await.body);
+        assert!(r["result"]["count"].as_u64().unwrap() >= 1);
+        // rows are capped at 1000; bad input is a Validation Error, never a 500.
+        let r = json(&c.get("/api/3/action/package_search?rows=5000").await.body);
+        assert_eq!(r["result"]["results"].as_array().unwrap().len(), 250);
+        for bad in [
+            "fq=metadata_modified:%5B2025%20TO",
+            "fq=nosuchfield:1",
+            "rows=-1",
+            "start=abc",
+            "sort=colour%20asc",
+            "facet.field=tags",
+            "unknown_param=1",
+        ] {
+            let r = c.get(&format!("/api/3/action/package_search?{bad}")).await;
+            assert_eq!(r.status, 409, "{bad}: {}", r.body);
+            let e = json(&r.body);
+            assert_eq!(e["success"], false, "{bad}");
+            assert_eq!(e["error"]["__type"], "Validation Error", "{bad}");
+        }
+        // POST with a JSON body, as ckanapi sends it.
+        let r = c
+            .post_json("/api/3/action/package_search", r#"{"q": "*:*", "rows": 2, "fq": "tags:観光"}"#)
+            .await;
+        let r = json(&r.body);
+        assert_eq!(r["result"]["count"], 125);
+        assert_eq!(r["result"]["results"].as_array().unwrap().len(), 2);
+    })
+    .await;
+}

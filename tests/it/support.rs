@@ -281,6 +281,16 @@ impl Client {
         (status, headers, bytes)
     }
 
+    pub async fn post_json(&mut self, path: &str, body: &str) -> Response {
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri(path)
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(body.to_string()))
+            .unwrap();
+        self.send(req).await
+    }
+
     pub async fn sign_in(&mut self, username: &str, password: &str) -> Response {
         self.get("/login").await;
         self.post(
