@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod ckan;
+pub mod dcat;
 pub mod routes;
 pub mod schema;
 pub mod standard;
@@ -31,6 +32,13 @@ impl crate::modules::Module for OpendataModule {
             .route(
                 "/opendata/datasets/{name}/resources/{id}/download",
                 get(routes::download),
+            )
+            .route("/catalog.jsonld", get(dcat::catalog_jsonld))
+            .route("/catalog.ttl", get(dcat::catalog_ttl))
+            .route("/dataset/{file}", get(dcat::dataset_rdf))
+            .route(
+                "/opendata/datasets/{name}/datapackage.json",
+                get(dcat::datapackage),
             )
             .route(
                 "/api/3/action/{action}",

@@ -535,3 +535,112 @@ async fn ckan_search_like_a_harvester() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn dcat_catalog_pages_and_parses() {
+    each_backend(|db| async move {
+        with_plan(&db).await;
+        seed(&db, 250).await;
+        let mut c = Client::on_day(&db, today());
+        let r = c.get("/catalog.jsonld").await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.headers["content-type"], "application/ld+json");
+        let doc = json(&r.body);
+        assert_eq!(doc["@context"]["dcat"], "http://www.w3.org/ns/dcat#");
+        let graph = doc["@graph"].as_array().unwrap();
+        assert_eq!(graph[0]["@type"], "dcat:Catalog");
+        assert_eq!(graph[1]["@type"], "hydra:PagedCollection");
+        assert_eq!(graph[1]["hydra:totalItems"], 250);
+        assert!(
+            graph[1]["hydra:nextPage"]
+                .as_str()
+                .unwrap()
+                .ends_with("page=2")
+        );
+        assert_eq!(graph.len(), 2 + 100);
+        let d = &graph[2];
+        assert_eq!(d["@type"], "dcat:Dataset");
+        assert_eq!(
+            d["dct:license"]["@id"],
+            "https://creativecommons.org/licenses/by/4.0/deed.ja"
+        );
+        assert_eq!(
+            d["dct:accrualPeriodicity"]["@id"],
+            "http://purl.org/cld/freq/irregular"
+        );
+        assert!(d["dcat:distribution"][0]["dcat:downloadURL"]["@id"].is_string());
+        let last = json(&c.get("/catalog.jsonld?page=3").await.body);
+        assert_eq!(last["@graph"].as_array().unwrap().len(), 2 + 50);
+        assert!(last["@graph"][1].get("hydra:nextPage").is_none());
+        let since = json(
+            &c.get("/catalog.jsonld?modified_since=2025-08-01")
+                .await
+                .body,
+        );
+        let n = since["@graph"][1]["hydra:totalItems"].as_u64().unwrap();
+        assert!(n > 0 && n < 250);
+        assert_eq!(c.get("/catalog.jsonld?page=0").await.status, 400);
+        assert_eq!(
+            c.get("/catalog.jsonld?modified_since=yesterday")
+                .await
+                .status,
+            400
+        );
+
+        // Turtle parses, with a statement per dataset and per distribution at least.
+        let ttl = c.get("/catalog.ttl?page=3").await;
+        assert!(
+            ttl.headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/turtle")
+        );
+        let triples: Vec<_> = oxttl::TurtleParser::new()
+            .for_reader(ttl.body.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap_or_else(|e| panic!("{e}\n{}", &ttl.body[..2000.min(ttl.body.len())]));
+        let datasets = triples
+            .iter()
+            .filter(|t| {
+                t.predicate.as_str() == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+                    && t.object.to_string() == "<http://www.w3.org/ns/dcat#Dataset>"
+            })
+            .count();
+        assert_eq!(datasets, 50);
+
+        // One dataset, both ways; drafts are not there.
+        let id = "00000000-0000-4000-8000-000000000000";
+        let one = json(&c.get(&format!("/dataset/{id}.jsonld")).await.body);
+        assert_eq!(one["@graph"][0]["dct:identifier"], id);
+        let t = c.get(&format!("/dataset/{id}.ttl")).await.body;
+        let n = oxttl::TurtleParser::new()
+            .for_reader(t.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+            .len();
+        assert!(n > 10, "{t}");
+        assert!(t.contains("自治体標準オープンデータセット 13 公衆トイレ一覧"));
+        assert_eq!(c.get("/dataset/draft-1.jsonld").await.status, 404);
+        assert_eq!(c.get(&format!("/dataset/{id}.xml")).await.status, 404);
+
+        // The HTML links the alternates.
+        let page = c.get("/opendata/datasets/dataset-000").await.body;
+        assert!(page.contains(&format!(
+            "<link rel=\"alternate\" type=\"application/ld+json\" href=\"/dataset/{id}.jsonld\">"
+        )));
+
+        // A data package with the standard's schema (without machi's own keys).
+        let pkg = json(
+            &c.get("/opendata/datasets/dataset-000/datapackage.json")
+                .await
+                .body,
+        );
+        assert_eq!(pkg["name"], "dataset-000");
+        assert_eq!(pkg["licenses"][0]["name"], "cc-by");
+        let res = &pkg["resources"][0];
+        assert_eq!(res["format"], "csv");
+        assert_eq!(res["schema"]["fields"].as_array().unwrap().len(), 39);
+        assert!(!pkg.to_string().contains("machi:"));
+    })
+    .await;
+}
