@@ -14,6 +14,9 @@ use time::Date;
 /// clear it at once; this bounds how long a change made by another process (the CLI) takes to show.
 const PLAN_CACHE_TTL: Duration = Duration::from_secs(1);
 
+/// The catalog snapshot and the version it was read at.
+type CatalogCache = Arc<RwLock<Option<(String, Arc<crate::opendata::catalog::Snapshot>)>>>;
+
 /// The loaded plan and when it was loaded.
 type PlanCache = Arc<RwLock<Option<(Instant, Arc<PlanData>)>>>;
 
@@ -29,6 +32,8 @@ pub struct AppState {
     /// Where uploaded files are kept.
     pub data_dir: std::path::PathBuf,
     plan_cache: PlanCache,
+    /// The published open data catalog, by catalog version.
+    pub catalog_cache: CatalogCache,
 }
 
 impl AppState {
@@ -40,6 +45,7 @@ impl AppState {
             slow_failed_sign_ins: true,
             data_dir: std::path::PathBuf::from("data"),
             plan_cache: Arc::default(),
+            catalog_cache: Arc::default(),
         }
     }
 

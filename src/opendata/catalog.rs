@@ -139,6 +139,76 @@ impl Resource {
     }
 }
 
+/// Every published dataset with its resources, indexed: what the API and DCAT read. Cached per
+/// process and reloaded when the catalog version (bumped by every write) changes.
+pub struct Snapshot {
+    pub datasets: Vec<Dataset>,
+    pub resources: Vec<Resource>,
+    pub by_dataset: std::collections::HashMap<String, Vec<usize>>,
+}
+
+impl Snapshot {
+    pub fn resources_of(&self, id: &str) -> Vec<&Resource> {
+        self.by_dataset
+            .get(id)
+            .map(|ix| ix.iter().map(|i| &self.resources[*i]).collect())
+            .unwrap_or_default()
+    }
+}
+
+const VERSION_KEY: &str = "catalog_version";
+
+/// Marks the catalog changed, inside the writing transaction.
+async fn bump_version(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(VERSION_KEY)
+    .bind(new_id())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The published catalog, from the process cache when nothing changed since it was read.
+pub async fn snapshot(state: &crate::app::AppState) -> anyhow::Result<std::sync::Arc<Snapshot>> {
+    let version: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(VERSION_KEY)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    let version = version.unwrap_or_default();
+    if let Some((v, snap)) = state
+        .catalog_cache
+        .read()
+        .expect("catalog cache lock")
+        .as_ref()
+        && *v == version
+    {
+        return Ok(snap.clone());
+    }
+    let datasets = datasets(&state.db, true).await?;
+    let published: std::collections::HashSet<&str> =
+        datasets.iter().map(|d| d.id.as_str()).collect();
+    let resources: Vec<Resource> = all_resources(&state.db)
+        .await?
+        .into_iter()
+        .filter(|r| published.contains(r.dataset_id.as_str()))
+        .collect();
+    let mut by_dataset: std::collections::HashMap<String, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, r) in resources.iter().enumerate() {
+        by_dataset.entry(r.dataset_id.clone()).or_default().push(i);
+    }
+    let snap = std::sync::Arc::new(Snapshot {
+        datasets,
+        resources,
+        by_dataset,
+    });
+    *state.catalog_cache.write().expect("catalog cache lock") = Some((version, snap.clone()));
+    Ok(snap)
+}
+
 /// A random id in the UUID v4 layout CKAN clients expect.
 pub fn new_id() -> String {
     let mut b = [0u8; 16];
@@ -407,6 +477,7 @@ pub async fn create(db: &Db, input: &DatasetInput, actor: &Actor) -> Result<Data
     .bind(&now)
     .execute(&mut *tx)
     .await?;
+    bump_version(&mut tx).await?;
     audit::record(
         &mut tx,
         actor,
@@ -462,6 +533,7 @@ pub async fn update(
     if done.rows_affected() != 1 {
         return Err(CatalogError::Stale);
     }
+    bump_version(&mut tx).await?;
     audit::record(
         &mut tx,
         actor,
@@ -522,6 +594,7 @@ pub async fn set_state(
             .execute(&mut *tx)
             .await?;
     }
+    bump_version(&mut tx).await?;
     audit::record(
         &mut tx,
         actor,
@@ -698,6 +771,7 @@ pub async fn add_resource(
         .bind(&ds.id)
         .execute(&mut *tx)
         .await?;
+    bump_version(&mut tx).await?;
     audit::record(
         &mut tx,
         actor,
@@ -734,6 +808,7 @@ pub async fn override_validation(
         .bind(&res.id)
         .execute(&mut *tx)
         .await?;
+    bump_version(&mut tx).await?;
     audit::record(
         &mut tx,
         actor,

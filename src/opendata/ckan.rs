@@ -235,18 +235,24 @@ fn param_bool(p: &Params, key: &str) -> bool {
 }
 
 struct Catalog {
-    datasets: Vec<Dataset>,
-    resources: Vec<Resource>,
+    snap: std::sync::Arc<catalog::Snapshot>,
     site: String,
     municipality: String,
 }
 
 impl Catalog {
     fn resources_of(&self, id: &str) -> Vec<&Resource> {
-        self.resources
-            .iter()
-            .filter(|r| r.dataset_id == id)
-            .collect()
+        self.snap.resources_of(id)
+    }
+    fn datasets(&self) -> &[Dataset] {
+        &self.snap.datasets
+    }
+    fn organization_name<'a>(&'a self, d: &'a Dataset) -> &'a str {
+        if d.department.is_empty() {
+            &self.municipality
+        } else {
+            &d.department
+        }
     }
     fn dict(&self, d: &Dataset) -> Value {
         package_dict(d, &self.resources_of(&d.id), &self.site, &self.municipality)
@@ -282,8 +288,7 @@ async fn load(state: &AppState, headers: &axum::http::HeaderMap) -> Result<Catal
         "http"
     };
     Ok(Catalog {
-        datasets: catalog::datasets(&state.db, true).await?,
-        resources: catalog::all_resources(&state.db).await?,
+        snap: catalog::snapshot(state).await?,
         site: format!("{scheme}://{host}"),
         municipality,
     })
@@ -384,7 +389,7 @@ async fn package_list(
     let c = load(state, headers).await?;
     let offset = param_int(p, "offset", 0, i64::MAX)? as usize;
     let limit = param_int(p, "limit", i64::MAX, i64::MAX)? as usize;
-    let mut names: Vec<&str> = c.datasets.iter().map(|d| d.name.as_str()).collect();
+    let mut names: Vec<&str> = c.datasets().iter().map(|d| d.name.as_str()).collect();
     names.sort();
     Ok(json!(
         names
@@ -414,7 +419,7 @@ async fn package_show(
         .ok_or_else(|| ApiError::validation("id", "Missing value"))?;
     let c = load(state, headers).await?;
     let d = c
-        .datasets
+        .datasets()
         .iter()
         .find(|d| d.id == id || d.name == id)
         .ok_or_else(|| ApiError::not_found("Dataset not found"))?;
@@ -432,12 +437,13 @@ async fn resource_show(
         .ok_or_else(|| ApiError::validation("id", "Missing value"))?;
     let c = load(state, headers).await?;
     let r = c
+        .snap
         .resources
         .iter()
         .find(|r| r.id == id)
         .ok_or_else(|| ApiError::not_found("Resource was not found."))?;
     let d = c
-        .datasets
+        .datasets()
         .iter()
         .find(|d| d.id == r.dataset_id)
         .ok_or_else(|| ApiError::not_found("Resource was not found."))?;
@@ -446,7 +452,7 @@ async fn resource_show(
 
 fn departments(c: &Catalog) -> Vec<(String, usize)> {
     let mut out: Vec<(String, usize)> = Vec::new();
-    for d in &c.datasets {
+    for d in c.datasets() {
         let name = if d.department.is_empty() {
             c.municipality.clone()
         } else {
@@ -529,7 +535,7 @@ async fn organization_show(
     let mut o = organization(&name, &c.municipality, Some(count));
     if param_bool(p, "include_datasets") {
         o["packages"] = json!(
-            c.datasets
+            c.datasets()
                 .iter()
                 .filter(|d| (if d.department.is_empty() {
                     &c.municipality
@@ -558,7 +564,7 @@ async fn tag_list(
         .or_else(|| param_str(p, "q"))
         .unwrap_or_default();
     let mut tags: Vec<String> = c
-        .datasets
+        .datasets()
         .iter()
         .flat_map(|d| d.tags.iter().cloned())
         .filter(|t| t.contains(&q))
@@ -792,11 +798,11 @@ fn bound(v: &str) -> Option<String> {
     Some(v.trim_end_matches('Z').to_string())
 }
 
-fn matches(t: &Term, d: &Dataset, c: &Catalog, dict: &Value) -> bool {
+fn matches(t: &Term, d: &Dataset, c: &Catalog) -> bool {
     match t {
         Term::Any(v) if v.is_empty() => true,
-        Term::Any(v) => v.iter().any(|t| matches(t, d, c, dict)),
-        Term::Not(t) => !matches(t, d, c, dict),
+        Term::Any(v) => v.iter().any(|t| matches(t, d, c)),
+        Term::Not(t) => !matches(t, d, c),
         Term::Text(w) => {
             let hay = super::routes::fold(&format!(
                 "{} {} {} {} {}",
@@ -811,7 +817,8 @@ fn matches(t: &Term, d: &Dataset, c: &Catalog, dict: &Value) -> bool {
         Term::Eq(f, v) => match f.as_str() {
             "tags" => d.tags.iter().any(|t| t == v),
             "organization" => {
-                dict["organization"]["name"] == *v || dict["organization"]["id"] == *v
+                let name = c.organization_name(d);
+                name == v || short_id("org", name) == *v
             }
             "res_format" => c.formats(d).iter().any(|x| x.eq_ignore_ascii_case(v)),
             "license_id" => d.license_id == *v,
@@ -826,8 +833,8 @@ fn matches(t: &Term, d: &Dataset, c: &Catalog, dict: &Value) -> bool {
         },
         Term::Range(f, from, to) => {
             let value = match f.as_str() {
-                "metadata_modified" => dict["metadata_modified"].as_str().unwrap_or("").to_string(),
-                "metadata_created" => dict["metadata_created"].as_str().unwrap_or("").to_string(),
+                "metadata_modified" => ckan_time(&d.modified_at),
+                "metadata_created" => ckan_time(&d.created_at),
                 _ => return false,
             };
             bound(from).is_none_or(|b| value.as_str() >= b.as_str())
@@ -926,29 +933,24 @@ async fn package_search(
     let facet_mincount = param_int(p, "facet.mincount", 1, i64::MAX)? as usize;
 
     let c = load(state, headers).await?;
-    let mut hits: Vec<(&Dataset, Value)> = c
-        .datasets
+    let mut hits: Vec<&Dataset> = c
+        .datasets()
         .iter()
-        .map(|d| (d, c.dict(d)))
-        .filter(|(d, dict)| terms.iter().all(|t| matches(t, d, &c, dict)))
+        .filter(|d| terms.iter().all(|t| matches(t, d, &c)))
         .collect();
     let key = sort.split(',').next().unwrap_or("").trim().to_string();
     let (field, dir) = key.split_once(' ').unwrap_or((key.as_str(), "asc"));
     let desc = dir.trim().eq_ignore_ascii_case("desc");
     match field {
-        "id" => hits.sort_by(|a, b| a.0.id.cmp(&b.0.id)),
-        "name" => hits.sort_by(|a, b| a.0.name.cmp(&b.0.name)),
-        "title_string" | "title" => hits.sort_by(|a, b| a.0.title.cmp(&b.0.title)),
-        "metadata_modified" | "score" => hits.sort_by(|a, b| {
-            a.0.modified_at
-                .cmp(&b.0.modified_at)
-                .then(a.0.id.cmp(&b.0.id))
-        }),
-        "metadata_created" => hits.sort_by(|a, b| {
-            a.0.created_at
-                .cmp(&b.0.created_at)
-                .then(a.0.id.cmp(&b.0.id))
-        }),
+        "id" => hits.sort_by(|a, b| a.id.cmp(&b.id)),
+        "name" => hits.sort_by(|a, b| a.name.cmp(&b.name)),
+        "title_string" | "title" => hits.sort_by(|a, b| a.title.cmp(&b.title)),
+        "metadata_modified" | "score" => {
+            hits.sort_by(|a, b| a.modified_at.cmp(&b.modified_at).then(a.id.cmp(&b.id)))
+        }
+        "metadata_created" => {
+            hits.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)))
+        }
         other => {
             return Err(ApiError::validation(
                 "sort",
@@ -965,19 +967,13 @@ async fn package_search(
     let mut facets = serde_json::Map::new();
     for f in &facet_fields {
         let mut counts: BTreeMap<String, (String, usize)> = BTreeMap::new();
-        for (d, dict) in &hits {
+        for d in &hits {
             let values: Vec<(String, String)> = match f.as_str() {
                 "tags" => d.tags.iter().map(|t| (t.clone(), t.clone())).collect(),
-                "organization" => vec![(
-                    dict["organization"]["name"]
-                        .as_str()
-                        .unwrap_or("")
-                        .to_string(),
-                    dict["organization"]["title"]
-                        .as_str()
-                        .unwrap_or("")
-                        .to_string(),
-                )],
+                "organization" => {
+                    let name = c.organization_name(d).to_string();
+                    vec![(name.clone(), name)]
+                }
                 "res_format" => c.formats(d).into_iter().map(|f| (f.clone(), f)).collect(),
                 "license_id" => vec![(
                     d.license_id.clone(),
@@ -1018,7 +1014,7 @@ async fn package_search(
         .into_iter()
         .skip(start)
         .take(rows)
-        .map(|(_, dict)| dict)
+        .map(|d| c.dict(d))
         .collect();
     Ok(json!({
         "count": count,

@@ -153,20 +153,20 @@ async fn catalog_page(
         }
     };
     let site = site(state, headers);
-    let mut datasets = catalog::datasets(&state.db, true).await?;
-    datasets.retain(|d| since.as_deref().is_none_or(|s| d.modified_at.as_str() >= s));
+    let snap = catalog::snapshot(state).await?;
+    let mut datasets: Vec<&Dataset> = snap
+        .datasets
+        .iter()
+        .filter(|d| since.as_deref().is_none_or(|s| d.modified_at.as_str() >= s))
+        .collect();
     datasets.sort_by(|a, b| b.modified_at.cmp(&a.modified_at).then(a.id.cmp(&b.id)));
-    let resources = catalog::all_resources(&state.db).await?;
     let total = datasets.len();
     let last = total.div_ceil(PAGE_SIZE).max(1);
     let nodes = datasets
         .iter()
         .skip((page - 1) * PAGE_SIZE)
         .take(PAGE_SIZE)
-        .map(|d| {
-            let rs: Vec<&Resource> = resources.iter().filter(|r| r.dataset_id == d.id).collect();
-            dataset_node(d, &rs, &site)
-        })
+        .map(|d| dataset_node(d, &snap.resources_of(&d.id), &site))
         .collect();
     Ok((
         Page {
