@@ -245,6 +245,9 @@ pub async fn upload(
                         AppError::BadRequest(format!("ファイルを読み取れません: {e}"))
                     }
                 })?;
+                if bytes.len() > MAX_UPLOAD {
+                    return Err(AppError::PayloadTooLarge(too_large()));
+                }
                 file = Some((name, bytes.to_vec()));
             }
             _ => {}

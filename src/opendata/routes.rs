@@ -689,6 +689,12 @@ pub async fn add_resource(
                         AppError::BadRequest(format!("ファイルを読み取れません: {e}"))
                     }
                 })?;
+                if bytes.len() > MAX_RESOURCE {
+                    return Err(AppError::PayloadTooLarge(format!(
+                        "ファイルが大きすぎます。上限は{}MBです。大きなデータは外部のURLとして登録してください。",
+                        MAX_RESOURCE / 1024 / 1024
+                    )));
+                }
                 if !bytes.is_empty() {
                     file = Some((fname, bytes.to_vec()));
                 }

@@ -644,3 +644,17 @@ async fn dcat_catalog_pages_and_parses() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn oversized_uploads_are_refused_clearly() {
+    let db = crate::support::sqlite().await;
+    let mut c = kikaku(&db, today()).await;
+    let id = create(&mut c, "big", "大きなファイル", "").await;
+    c.get(&format!("/staff/opendata/{id}")).await;
+    let big = vec![b'a'; machi::opendata::routes::MAX_RESOURCE + 1024];
+    let r = c.post_file(&format!("/staff/opendata/{id}/resources"), "big.csv", &big).await;
+    assert_eq!(r.status, 413);
+    assert!(r.body.contains("上限は100MBです"), "{}", &r.body[..r.body.len().min(400)]);
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM od_resources").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(n, 0);
+}
