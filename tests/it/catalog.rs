@@ -102,6 +102,9 @@ async fn upload_validate_override_publish_and_find() {
         assert!(p.get("/opendata?license=cc-zero").await.body.contains("0 件"));
         let page = p.get("/opendata/datasets/kami-public-toilets").await;
         assert!(page.body.contains("クリエイティブ・コモンズ 表示 4.0"));
+        let title = &page.body[page.body.find("<title>").unwrap() + 7..page.body.find("</title>").unwrap()];
+        assert!(!title.contains('<'), "nothing but text in the title: {title}");
+        assert!(page.body.contains("香美町 DX推進計画"), "the town's frame");
         assert!(page.body.contains("自治体標準オープンデータセット 13 公衆トイレ一覧"));
         // Preview reads Shift_JIS right.
         let preview = p.get(&format!("/opendata/datasets/kami-public-toilets/resources/{rid}")).await;
@@ -652,9 +655,18 @@ async fn oversized_uploads_are_refused_clearly() {
     let id = create(&mut c, "big", "大きなファイル", "").await;
     c.get(&format!("/staff/opendata/{id}")).await;
     let big = vec![b'a'; machi::opendata::routes::MAX_RESOURCE + 1024];
-    let r = c.post_file(&format!("/staff/opendata/{id}/resources"), "big.csv", &big).await;
+    let r = c
+        .post_file(&format!("/staff/opendata/{id}/resources"), "big.csv", &big)
+        .await;
     assert_eq!(r.status, 413);
-    assert!(r.body.contains("上限は100MBです"), "{}", &r.body[..r.body.len().min(400)]);
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM od_resources").fetch_one(&db.pool).await.unwrap();
+    assert!(
+        r.body.contains("上限は100MBです"),
+        "{}",
+        &r.body[..r.body.len().min(400)]
+    );
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM od_resources")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
     assert_eq!(n, 0);
 }
