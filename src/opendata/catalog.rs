@@ -709,9 +709,9 @@ pub async fn add_resource(
         }
         .to_string();
         if ext == "csv"
-            && let Some(standard) = super::standard::by_key(&ds.standard)
+            && let Some(schema) = super::standard::schema_for(db, &ds.standard).await?
         {
-            let r = super::validate::validate(bytes, &standard.schema(), 1000)
+            let r = super::validate::validate(bytes, &schema, 1000)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             validation = if r.valid { "valid" } else { "invalid" }.into();
             report = serde_json::to_string(&r).map_err(anyhow::Error::from)?;

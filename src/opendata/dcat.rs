@@ -440,21 +440,23 @@ pub async fn datapackage(
         .ok_or(AppError::NotFound)?;
     let site = site(&state, &headers);
     let resources = catalog::resources(&state.db, &d.id).await?;
-    let schema = super::standard::by_key(&d.standard).map(|s| {
-        let mut v = serde_json::to_value(s.schema()).unwrap_or_default();
-        // Frictionless does not know machi's own keys.
-        if let Some(o) = v.as_object_mut() {
-            o.remove("machi:standard");
-            if let Some(fields) = o.get_mut("fields").and_then(Value::as_array_mut) {
-                for f in fields {
-                    if let Some(f) = f.as_object_mut() {
-                        f.remove("machi:check");
+    let schema = super::standard::schema_for(&state.db, &d.standard)
+        .await?
+        .map(|s| {
+            let mut v = serde_json::to_value(s).unwrap_or_default();
+            // Frictionless does not know machi's own keys.
+            if let Some(o) = v.as_object_mut() {
+                o.remove("machi:standard");
+                if let Some(fields) = o.get_mut("fields").and_then(Value::as_array_mut) {
+                    for f in fields {
+                        if let Some(f) = f.as_object_mut() {
+                            f.remove("machi:check");
+                        }
                     }
                 }
             }
-        }
-        v
-    });
+            v
+        });
     let license = LICENSES.iter().find(|l| l.0 == d.license_id);
     let package = json!({
         "name": d.name,

@@ -58,6 +58,10 @@ impl crate::modules::Module for OpendataModule {
             .route("/staff/opendata/new", get(routes::new_form))
             .route("/staff/opendata/templates/{key}", get(routes::template_csv))
             .route(
+                "/staff/opendata/schemas/{key}",
+                get(routes::schema_form).post(routes::save_schema),
+            )
+            .route(
                 "/staff/opendata/{id}",
                 get(routes::edit_form).post(routes::update),
             )

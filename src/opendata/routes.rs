@@ -402,16 +402,120 @@ pub async fn staff_list(State(state): State<AppState>, staff: Staff) -> Result<R
     .into_response())
 }
 
-pub async fn template_csv(staff: Staff, Path(key): Path<String>) -> Result<Response, AppError> {
+pub async fn template_csv(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(key): Path<String>,
+) -> Result<Response, AppError> {
     require(&staff)?;
     let s = super::standard::by_key(&key).ok_or(AppError::NotFound)?;
+    let schema = super::standard::schema_for(&state.db, &key)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let (_, name, _) = s.info();
     Ok(crate::plan::exports::download(
-        s.template_csv(),
+        super::standard::template_csv(&schema),
         "text/csv; charset=utf-8",
         &format!("{key}.csv"),
         &format!("{name}_テンプレート.csv"),
     ))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "opendata/templates/staff_schema.html")]
+struct SchemaPage {
+    layout: Layout,
+    key: String,
+    title: String,
+    verified: bool,
+    edited: bool,
+    text: String,
+    error: String,
+    notice: String,
+}
+
+async fn schema_page(
+    state: &AppState,
+    staff: &Staff,
+    key: &str,
+    text: Option<String>,
+    error: String,
+    notice: String,
+) -> Result<SchemaPage, AppError> {
+    let s = super::standard::by_key(key).ok_or(AppError::NotFound)?;
+    let (n, name, verified) = s.info();
+    let edited: Option<String> =
+        sqlx::query_scalar("SELECT schema_json FROM od_schemas WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&state.db.pool)
+            .await?;
+    let current = match &edited {
+        Some(j) => j.clone(),
+        None => s.json.to_string(),
+    };
+    Ok(SchemaPage {
+        layout: Layout::staff(staff, "opendata"),
+        key: key.to_string(),
+        title: format!("{n} {name}"),
+        verified,
+        edited: edited.is_some(),
+        text: text.unwrap_or(current),
+        error,
+        notice,
+    })
+}
+
+pub async fn schema_form(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(key): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    require(&staff)?;
+    let notice = match q.done.as_str() {
+        "saved" => "保存しました。これからアップロードされるCSVはこのスキーマで検証します。",
+        "reset" => "同梱のスキーマに戻しました。",
+        _ => "",
+    };
+    Ok(
+        schema_page(&state, &staff, &key, None, String::new(), notice.into())
+            .await?
+            .into_response(),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct SchemaForm {
+    #[serde(default)]
+    schema: String,
+    #[serde(default)]
+    reset: Option<String>,
+}
+
+pub async fn save_schema(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    StaffForm(staff, form): StaffForm<SchemaForm>,
+) -> Result<Response, AppError> {
+    require(&staff)?;
+    super::standard::by_key(&key).ok_or(AppError::NotFound)?;
+    if form.reset.is_some() {
+        super::standard::save_schema(&state.db, &key, None, &staff.actor()).await?;
+        return Ok(
+            Redirect::to(&format!("/staff/opendata/schemas/{key}?done=reset")).into_response(),
+        );
+    }
+    match super::standard::check_schema_text(&form.schema) {
+        Ok(schema) => {
+            super::standard::save_schema(&state.db, &key, Some(&schema), &staff.actor()).await?;
+            Ok(Redirect::to(&format!("/staff/opendata/schemas/{key}?done=saved")).into_response())
+        }
+        Err(e) => {
+            let page =
+                schema_page(&state, &staff, &key, Some(form.schema), e, String::new()).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]

@@ -33,6 +33,105 @@ pub fn by_key(key: &str) -> Option<&'static Standard> {
     STANDARDS.iter().find(|s| s.key == key)
 }
 
+/// The schema in force for a standard: 企画課's edited version if there is one, else the bundled.
+pub async fn schema_for(db: &crate::db::Db, key: &str) -> anyhow::Result<Option<TableSchema>> {
+    let Some(standard) = by_key(key) else {
+        return Ok(None);
+    };
+    let edited: Option<String> =
+        sqlx::query_scalar("SELECT schema_json FROM od_schemas WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(Some(match edited {
+        Some(json) => TableSchema::from_json(&json).map_err(|e| anyhow::anyhow!(e))?,
+        None => standard.schema(),
+    }))
+}
+
+/// Checks a schema someone typed: JSON, Table Schema, fields that compile. The message names the
+/// line and column of a JSON mistake.
+pub fn check_schema_text(text: &str) -> Result<TableSchema, String> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        format!(
+            "{}行目 {}列目: JSONとして読めません({e})",
+            e.line(),
+            e.column()
+        )
+    })?;
+    let schema: TableSchema =
+        serde_json::from_value(value).map_err(|e| format!("Table Schema として読めません: {e}"))?;
+    if schema.fields.is_empty() {
+        return Err("fields が空です".into());
+    }
+    schema.compile().map_err(|e| e.to_string())?;
+    let mut names = std::collections::HashSet::new();
+    for f in &schema.fields {
+        if f.name.trim().is_empty() {
+            return Err("名前(name)が空の項目があります".into());
+        }
+        if !names.insert(f.name.as_str()) {
+            return Err(format!("項目「{}」が二度あります", f.name));
+        }
+    }
+    Ok(schema)
+}
+
+/// Saves 企画課's version of a standard's schema (audited), or goes back to the bundled one.
+pub async fn save_schema(
+    db: &crate::db::Db,
+    key: &str,
+    schema: Option<&TableSchema>,
+    actor: &crate::audit::Actor,
+) -> anyhow::Result<()> {
+    let mut tx = db.pool.begin().await?;
+    let before: Option<String> =
+        sqlx::query_scalar("SELECT schema_json FROM od_schemas WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?;
+    match schema {
+        Some(s) => {
+            sqlx::query(
+                "INSERT INTO od_schemas (key, schema_json, updated_at, updated_by, version) VALUES ($1, $2, $3, $4, 1)
+                 ON CONFLICT (key) DO UPDATE SET schema_json = excluded.schema_json, updated_at = excluded.updated_at,
+                   updated_by = excluded.updated_by, version = od_schemas.version + 1",
+            )
+            .bind(key)
+            .bind(serde_json::to_string_pretty(s)?)
+            .bind(crate::db::now_text())
+            .bind(&actor.username)
+            .execute(&mut *tx)
+            .await?;
+        }
+        None => {
+            sqlx::query("DELETE FROM od_schemas WHERE key = $1")
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    crate::audit::record(
+        &mut tx,
+        actor,
+        crate::audit::Change {
+            action: if schema.is_some() {
+                "schema.update"
+            } else {
+                "schema.reset"
+            },
+            entity: "schema",
+            entity_id: key,
+            before: before.map(|b| serde_json::json!({ "edited": b.len() })),
+            after: schema.map(|s| serde_json::json!({ "fields": s.fields.len() })),
+            note: "",
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 impl Standard {
     pub fn schema(&self) -> TableSchema {
         TableSchema::from_json(self.json).expect("bundled schemas are valid")
@@ -49,22 +148,21 @@ impl Standard {
         )
     }
 
-    /// An empty CSV with the header row, UTF-8 with BOM.
+    /// An empty CSV with the bundled schema's header row, UTF-8 with BOM.
     pub fn template_csv(&self) -> Vec<u8> {
-        let names: Vec<String> = self
-            .schema()
-            .fields
-            .iter()
-            .map(|f| f.name.clone())
-            .collect();
-        let header: Vec<&str> = names.iter().map(String::as_str).collect();
-        crate::textfile::csv_bytes(
-            &header,
-            Vec::<Vec<String>>::new(),
-            crate::textfile::CsvEncoding::Utf8Bom,
-        )
-        .expect("a header row always writes")
+        template_csv(&self.schema())
     }
+}
+
+/// An empty CSV with a schema's header row, UTF-8 with BOM.
+pub fn template_csv(schema: &TableSchema) -> Vec<u8> {
+    let header: Vec<&str> = schema.fields.iter().map(|f| f.name.as_str()).collect();
+    crate::textfile::csv_bytes(
+        &header,
+        Vec::<Vec<String>>::new(),
+        crate::textfile::CsvEncoding::Utf8Bom,
+    )
+    .expect("a header row always writes")
 }
 
 #[cfg(test)]

@@ -670,3 +670,49 @@ async fn oversized_uploads_are_refused_clearly() {
         .unwrap();
     assert_eq!(n, 0);
 }
+
+#[tokio::test]
+async fn the_dx_office_corrects_a_provisional_schema() {
+    each_backend(|db| async move {
+        let mut c = kikaku(&db, today()).await;
+        let page = c.get("/staff/opendata/schemas/aed").await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("列の定義は暫定です"));
+        // A JSON mistake is named by line and column; nothing changes.
+        let r = c.post("/staff/opendata/schemas/aed", &[("schema", "{\n  \"fields\": [\n    {\"name\": \"ID\",}\n  ]\n}")]).await;
+        assert_eq!(r.status, 422);
+        assert!(r.body.contains("3行目"), "{}", r.body);
+        let r = c.post("/staff/opendata/schemas/aed", &[("schema", r#"{"fields": [{"name": "x", "type": "colour"}]}"#)]).await;
+        assert!(r.body.contains("型「colour」には対応していません"));
+        let schema = r#"{"fieldsMatch": "exact", "fields": [
+            {"name": "全国地方公共団体コード", "type": "string", "constraints": {"required": true, "pattern": "\\d{6}"}},
+            {"name": "ID", "type": "string", "constraints": {"unique": true}},
+            {"name": "設置場所", "type": "string", "constraints": {"required": true}}
+        ]}"#;
+        let r = c.post("/staff/opendata/schemas/aed", &[("schema", schema)]).await;
+        assert_eq!(r.status, 303);
+        // Uploads are now checked against the corrected schema.
+        let id = create(&mut c, "kami-aed", "AED設置箇所", "aed").await;
+        c.get(&format!("/staff/opendata/{id}")).await;
+        let csv = "全国地方公共団体コード,ID,設置場所\n285854,A1,\n";
+        c.post_file(&format!("/staff/opendata/{id}/resources"), "aed.csv", csv.as_bytes()).await;
+        let page = c.get(&format!("/staff/opendata/{id}")).await;
+        assert!(page.body.contains("2行目 3列目 [constraint-error] 「設置場所」は必須です"), "{}", page.body);
+        let (_, _, template) = c.get_bytes("/staff/opendata/templates/aed").await;
+        assert!(String::from_utf8(template).unwrap().contains("全国地方公共団体コード,ID,設置場所"));
+        // Back to the bundled version.
+        c.get("/staff/opendata/schemas/aed").await;
+        let r = c.post("/staff/opendata/schemas/aed", &[("schema", ""), ("reset", "1")]).await;
+        assert_eq!(r.status, 303);
+        assert!(c.get("/staff/opendata/schemas/aed").await.body.contains("同梱の版を使っています"));
+        let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log WHERE entity = 'schema' ORDER BY id")
+            .fetch_all(&db.pool).await.unwrap();
+        assert_eq!(actions, ["schema.update", "schema.reset"]);
+        // Only 企画課.
+        user(&db, "viewer9", Role::Viewer, "").await;
+        let mut v = Client::on_day(&db, today());
+        v.sign_in("viewer9", PASSWORD).await;
+        assert_eq!(v.get("/staff/opendata/schemas/aed").await.status, 403);
+    })
+    .await;
+}
