@@ -230,6 +230,13 @@ fn param_int(p: &Params, key: &str, default: i64, max: i64) -> Result<i64, ApiEr
     }
 }
 
+/// The `id` every *_show action needs.
+fn required_id(p: &Params) -> Result<String, ApiError> {
+    param_str(p, "id")
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::validation("id", "Missing value"))
+}
+
 fn param_bool(p: &Params, key: &str) -> bool {
     matches!(param_str(p, key).as_deref(), Some("true" | "True" | "1"))
 }
@@ -274,22 +281,9 @@ async fn load(state: &AppState, headers: &axum::http::HeaderMap) -> Result<Catal
         Ok(d) => d.plan.municipality.name.clone(),
         Err(_) => String::new(),
     };
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("localhost");
-    let scheme = if crate::auth::session::is_https(state, headers) {
-        "https"
-    } else {
-        "http"
-    };
     Ok(Catalog {
         snap: catalog::snapshot(state).await?,
-        site: format!("{scheme}://{host}"),
+        site: super::dcat::site(state, headers),
         municipality,
     })
 }
@@ -414,9 +408,7 @@ async fn package_show(
             "include_tracking",
         ],
     )?;
-    let id = param_str(p, "id")
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::validation("id", "Missing value"))?;
+    let id = required_id(p)?;
     let c = load(state, headers).await?;
     let d = c
         .datasets()
@@ -432,9 +424,7 @@ async fn resource_show(
     p: &Params,
 ) -> Result<Value, ApiError> {
     reject_unknown(p, &["id", "include_tracking"])?;
-    let id = param_str(p, "id")
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::validation("id", "Missing value"))?;
+    let id = required_id(p)?;
     let c = load(state, headers).await?;
     let r = c
         .snap
@@ -524,9 +514,7 @@ async fn organization_show(
             "include_followers",
         ],
     )?;
-    let id = param_str(p, "id")
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::validation("id", "Missing value"))?;
+    let id = required_id(p)?;
     let c = load(state, headers).await?;
     let (name, count) = departments(&c)
         .into_iter()

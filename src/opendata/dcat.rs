@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 
 pub const PAGE_SIZE: usize = 100;
 
-fn site(state: &AppState, headers: &HeaderMap) -> String {
+/// The site's own address as the request reached it (Host checked to be a plain host name).
+pub fn site(state: &AppState, headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())

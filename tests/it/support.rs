@@ -156,10 +156,8 @@ impl Client {
         }
     }
 
-    async fn send(&mut self, req: axum::http::Request<axum::body::Body>) -> Response {
-        use http_body_util::BodyExt;
-        use tower::ServiceExt;
-        let mut req = req;
+    /// What every request of this browser carries: its address and its cookies.
+    fn prepare(&self, req: &mut axum::http::Request<axum::body::Body>) {
         req.extensions_mut()
             .insert(axum::extract::ConnectInfo(self.ip));
         if !self.cookies.is_empty() {
@@ -171,6 +169,13 @@ impl Client {
                 .join("; ");
             req.headers_mut().insert("cookie", cookie.parse().unwrap());
         }
+    }
+
+    async fn send(&mut self, req: axum::http::Request<axum::body::Body>) -> Response {
+        use http_body_util::BodyExt;
+        use tower::ServiceExt;
+        let mut req = req;
+        self.prepare(&mut req);
         let res = self.app.clone().oneshot(req).await.unwrap();
         for v in res.headers().get_all("set-cookie") {
             let v = v.to_str().unwrap();
@@ -263,17 +268,7 @@ impl Client {
             .uri(path)
             .body(axum::body::Body::empty())
             .unwrap();
-        req.extensions_mut()
-            .insert(axum::extract::ConnectInfo(self.ip));
-        if !self.cookies.is_empty() {
-            let cookie = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; ");
-            req.headers_mut().insert("cookie", cookie.parse().unwrap());
-        }
+        self.prepare(&mut req);
         let res = self.app.clone().oneshot(req).await.unwrap();
         let status = res.status().as_u16();
         let headers = res.headers().clone();
