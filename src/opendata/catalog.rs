@@ -145,6 +145,8 @@ pub struct Snapshot {
     pub datasets: Vec<Dataset>,
     pub resources: Vec<Resource>,
     pub by_dataset: std::collections::HashMap<String, Vec<usize>>,
+    /// Each dataset's searchable text, folded once (name, title, notes, tags, department).
+    pub folded: std::collections::HashMap<String, String>,
 }
 
 impl Snapshot {
@@ -200,10 +202,25 @@ pub async fn snapshot(state: &crate::app::AppState) -> anyhow::Result<std::sync:
     for (i, r) in resources.iter().enumerate() {
         by_dataset.entry(r.dataset_id.clone()).or_default().push(i);
     }
+    let folded = datasets
+        .iter()
+        .map(|d| {
+            let text = format!(
+                "{} {} {} {} {}",
+                d.name,
+                d.title,
+                d.notes,
+                d.tags.join(" "),
+                d.department
+            );
+            (d.id.clone(), super::routes::fold(&text))
+        })
+        .collect();
     let snap = std::sync::Arc::new(Snapshot {
         datasets,
         resources,
         by_dataset,
+        folded,
     });
     *state.catalog_cache.write().expect("catalog cache lock") = Some((version, snap.clone()));
     Ok(snap)

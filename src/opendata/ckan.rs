@@ -791,17 +791,11 @@ fn matches(t: &Term, d: &Dataset, c: &Catalog) -> bool {
         Term::Any(v) if v.is_empty() => true,
         Term::Any(v) => v.iter().any(|t| matches(t, d, c)),
         Term::Not(t) => !matches(t, d, c),
-        Term::Text(w) => {
-            let hay = super::routes::fold(&format!(
-                "{} {} {} {} {}",
-                d.name,
-                d.title,
-                d.notes,
-                d.tags.join(" "),
-                d.department
-            ));
-            hay.contains(&super::routes::fold(w))
-        }
+        Term::Text(w) => c
+            .snap
+            .folded
+            .get(&d.id)
+            .is_some_and(|hay| hay.contains(&super::routes::fold(w))),
         Term::Eq(f, v) => match f.as_str() {
             "tags" => d.tags.iter().any(|t| t == v),
             "organization" => {

@@ -111,12 +111,12 @@ pub async fn index(
     State(state): State<AppState>,
     Query(q): Query<SearchQuery>,
 ) -> Result<Response, AppError> {
-    let all = catalog::datasets(&state.db, true).await?;
-    let resources = catalog::all_resources(&state.db).await?;
+    let snap = catalog::snapshot(&state).await?;
+    let all: Vec<Dataset> = snap.datasets.clone();
     let formats_of = |d: &Dataset| -> Vec<String> {
-        let mut f: Vec<String> = resources
+        let mut f: Vec<String> = snap
+            .resources_of(&d.id)
             .iter()
-            .filter(|r| r.dataset_id == d.id)
             .map(|r| r.format.clone())
             .filter(|f| !f.is_empty())
             .collect();
@@ -129,13 +129,7 @@ pub async fn index(
     let hits: Vec<Hit> = all
         .into_iter()
         .filter(|d| {
-            let hay = fold(&format!(
-                "{} {} {} {}",
-                d.title,
-                d.notes,
-                d.tags.join(" "),
-                d.department
-            ));
+            let hay = snap.folded.get(&d.id).map(String::as_str).unwrap_or("");
             terms.iter().all(|t| hay.contains(t.as_str()))
         })
         .filter(|d| q.tag.is_empty() || d.tags.contains(&q.tag))
