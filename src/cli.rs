@@ -255,7 +255,14 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
     }
     let mut state = AppState::new(db);
     state.secure_cookies = config.secure_cookies;
-    state.data_dir = config.data_dir.clone();
+    // Uploaded files are found by absolute path, whatever folder machi is started from later.
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        anyhow::anyhow!(
+            "データフォルダ {} を作れません: {e}",
+            config.data_dir.display()
+        )
+    })?;
+    state.data_dir = std::fs::canonicalize(&config.data_dir)?;
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let addr = format!("{}:{}", config.host, config.port);
     let listener = tokio::net::TcpListener::bind(&addr)
