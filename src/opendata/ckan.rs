@@ -443,11 +443,7 @@ async fn resource_show(
 fn departments(c: &Catalog) -> Vec<(String, usize)> {
     let mut out: Vec<(String, usize)> = Vec::new();
     for d in c.datasets() {
-        let name = if d.department.is_empty() {
-            c.municipality.clone()
-        } else {
-            d.department.clone()
-        };
+        let name = c.organization_name(d).to_string();
         match out.iter_mut().find(|(n, _)| *n == name) {
             Some(e) => e.1 += 1,
             None => out.push((name, 1)),
@@ -525,11 +521,7 @@ async fn organization_show(
         o["packages"] = json!(
             c.datasets()
                 .iter()
-                .filter(|d| (if d.department.is_empty() {
-                    &c.municipality
-                } else {
-                    &d.department
-                }) == &name)
+                .filter(|d| c.organization_name(d) == name)
                 .map(|d| c.dict(d))
                 .collect::<Vec<_>>()
         );

@@ -88,11 +88,16 @@ pub async fn kpis(
         .map(|m| views::measure_row(&data, m))
         .collect();
     let total = all.len();
-    let rows: Vec<MeasureRow> = all
+    let mut rows: Vec<MeasureRow> = all
         .into_iter()
         .filter(|r| policy.is_none_or(|p| r.policy == p))
         .filter(|r| status.is_none_or(|s| r.status.key == s.key()))
         .collect();
+    for r in &mut rows {
+        if let Some(m) = data.plan.measure(&r.code) {
+            r.spark = views::sparkline(&data, m);
+        }
+    }
     let mut policy_choices = vec![Choice {
         value: String::new(),
         label: "すべて".into(),
@@ -200,7 +205,10 @@ pub async fn measure(
             .unwrap_or_default(),
         class_basis: m.class_basis.clone(),
         paragraphs: views::paragraphs(&m.text),
-        kpi: views::kpi_card(&data, m),
+        kpi: views::KpiCard {
+            chart: views::kpi_chart(&data, m),
+            ..views::kpi_card(&data, m)
+        },
         roadmap: views::roadmap_rows(&data, roadmap_rows.into_iter()),
         notes,
     })

@@ -87,7 +87,8 @@ pub fn measure_row(data: &PlanData, m: &Measure) -> MeasureRow {
         status: status.into(),
         achievement: ev.map_or_else(|| "—".to_string(), achievement_text),
         latest,
-        spark: sparkline(data, m),
+        // Only the KPI list draws it (see `sparkline`).
+        spark: String::new(),
         policy: m.policy_number(),
         area_label: data.plan.area_of(m).map(|a| a.label()).unwrap_or_default(),
     }
@@ -231,6 +232,12 @@ fn chart_input<'a>(
     }
 }
 
+/// The full chart of a KPI page.
+pub fn kpi_chart(data: &PlanData, m: &Measure) -> String {
+    let years = data.table_years();
+    super::chart::kpi_svg(&chart_input(data, m, &years), &format!("chart-{}", m.code))
+}
+
 /// The compact chart for the KPI list.
 pub fn sparkline(data: &PlanData, m: &Measure) -> String {
     let years = data.table_years();
@@ -356,13 +363,9 @@ pub fn kpi_card(data: &PlanData, m: &Measure) -> KpiCard {
         None => String::new(),
     };
     let achievement = ev.map_or_else(|| "—".to_string(), achievement_text);
-    let table_years = data.table_years();
-    let chart = super::chart::kpi_svg(
-        &chart_input(data, m, &table_years),
-        &format!("chart-{}", m.code),
-    );
     KpiCard {
-        chart,
+        // Only the measure page draws it (see `kpi_chart`); sheets and workbooks do not.
+        chart: String::new(),
         name: k.name.clone(),
         target_wording: k.target_wording.clone(),
         deadline_wording: k.deadline_wording.clone(),
