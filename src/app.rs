@@ -31,6 +31,8 @@ pub struct AppState {
     pub slow_failed_sign_ins: bool,
     /// Where uploaded files are kept.
     pub data_dir: std::path::PathBuf,
+    /// Days the counter keeps a visit's personal data.
+    pub counter_retention_days: i64,
     plan_cache: PlanCache,
     /// The published open data catalog, by catalog version.
     pub catalog_cache: CatalogCache,
@@ -44,6 +46,7 @@ impl AppState {
             secure_cookies: false,
             slow_failed_sign_ins: true,
             data_dir: std::path::PathBuf::from("data"),
+            counter_retention_days: crate::config::DEFAULT_RETENTION_DAYS,
             plan_cache: Arc::default(),
             catalog_cache: Arc::default(),
         }

@@ -33,6 +33,30 @@ pub enum Command {
     /// Open data: check files against 自治体標準オープンデータセット or a Table Schema.
     #[command(subcommand)]
     Opendata(OpendataCommand),
+    /// The procedure catalog: check a catalog file.
+    #[command(subcommand)]
+    Procedures(ProceduresCommand),
+    /// The 書かない窓口 counter.
+    #[command(subcommand)]
+    Counter(CounterCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProceduresCommand {
+    /// Check a catalog file (machi-procedures/1) and form files (machi-form/1) without writing.
+    Check {
+        file: PathBuf,
+        /// Form files to check with it
+        #[arg(long = "form")]
+        forms: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CounterCommand {
+    /// Delete the personal data of visits older than the retention period (the server also does
+    /// this every hour).
+    Purge,
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,6 +201,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{message}");
             Ok(())
         }
+        Command::Procedures(ProceduresCommand::Check { file, forms }) => {
+            check_procedures(&file, &forms)
+        }
+        Command::Counter(CounterCommand::Purge) => {
+            let db = open(&cli.config).await?;
+            let n = crate::counter::store::purge(
+                &db,
+                cli.config.counter_retention_days,
+                time::OffsetDateTime::now_utc(),
+            )
+            .await?;
+            println!(
+                "保存期間({}日)を過ぎた{n}件の受付の個人情報を削除しました",
+                cli.config.counter_retention_days
+            );
+            Ok(())
+        }
         Command::Opendata(OpendataCommand::Validate {
             file,
             schema,
@@ -242,6 +283,39 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+fn read_text(path: &std::path::Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("{} が読めません: {e}", path.display()))
+}
+
+fn check_procedures(file: &std::path::Path, forms: &[PathBuf]) -> anyhow::Result<()> {
+    use crate::procedures::catalog_file::CatalogFile;
+    use crate::procedures::form::FormDef;
+    let catalog = CatalogFile::parse(&read_text(file)?)
+        .map_err(|errors| anyhow::anyhow!("{}:\n  {}", file.display(), errors.join("\n  ")))?;
+    for f in forms {
+        let def = FormDef::parse(&read_text(f)?)
+            .map_err(|e| anyhow::anyhow!("{}:\n  {}", f.display(), e.replace('\n', "\n  ")))?;
+        for p in &def.procedures {
+            if !catalog.procedures.iter().any(|q| &q.key == p) {
+                anyhow::bail!(
+                    "{}: 手続き「{p}」が {} にありません",
+                    f.display(),
+                    file.display()
+                );
+            }
+        }
+    }
+    println!(
+        "{}: 問題ありません(手続き {}件・ライフイベント {}件・様式 {}件)",
+        file.display(),
+        catalog.procedures.len(),
+        catalog.life_events.len(),
+        forms.len()
+    );
+    Ok(())
+}
+
 async fn serve(config: &Config) -> anyhow::Result<()> {
     let url = config.database_url()?;
     let db = db::connect(&url).await?;
@@ -253,8 +327,25 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
             commands::describe_import(&plan, &outcome)
         );
     }
-    let mut state = AppState::new(db);
+    if crate::procedures::store::ensure_catalog(&db).await? {
+        tracing::info!("手続きカタログ: 香美町の初期データを読み込みました");
+    }
+    let mut state = AppState::new(db.clone());
     state.secure_cookies = config.secure_cookies;
+    state.counter_retention_days = config.counter_retention_days;
+    // Personal data of counter visits is deleted hourly once past its retention.
+    let days = config.counter_retention_days;
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match crate::counter::store::purge(&db, days, time::OffsetDateTime::now_utc()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("書かない窓口: {n}件の受付の個人情報を削除しました"),
+                Err(e) => tracing::error!("counter purge failed: {e:#}"),
+            }
+        }
+    });
     // Uploaded files are found by absolute path, whatever folder machi is started from later.
     std::fs::create_dir_all(&config.data_dir).map_err(|e| {
         anyhow::anyhow!(

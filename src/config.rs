@@ -2,6 +2,9 @@
 
 use std::path::PathBuf;
 
+/// Days the counter keeps a visit's personal data unless configured otherwise.
+pub const DEFAULT_RETENTION_DAYS: i64 = 30;
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
     /// Address to listen on.
@@ -20,6 +23,10 @@ pub struct Config {
     /// sends X-Forwarded-Proto).
     #[arg(long, env = "MACHI_SECURE_COOKIES", global = true)]
     pub secure_cookies: bool,
+    /// Days the 書かない窓口 keeps a visit's personal data (names, answers, form entries); the
+    /// anonymous timings stay.
+    #[arg(long, env = "MACHI_COUNTER_RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS, value_parser = clap::value_parser!(i64).range(1..=3650), global = true)]
+    pub counter_retention_days: i64,
 }
 
 impl Config {

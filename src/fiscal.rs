@@ -258,8 +258,135 @@ impl<'de> Deserialize<'de> for FiscalYear {
     }
 }
 
+/// Reads a date as people write it: 令和7年2月28日, R7.2.28, 2025-02-28, 2025/2/28, 2025年2月28日
+/// (full-width digits too). Errors say what was wrong, in Japanese.
+pub fn parse_date(text: &str) -> Result<Date, String> {
+    let t: String = fold_width(text.trim())
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if t.is_empty() {
+        return Err("日付を入力してください".into());
+    }
+    let shown = text.trim();
+    let bad = || format!("「{shown}」は日付として読めません(例: 令和7年2月28日、2025-02-28)");
+    // Era prefix: a name or a letter.
+    let mut era: Option<&Era> = None;
+    let mut rest = t.as_str();
+    for e in &ERAS {
+        if let Some(r) = rest.strip_prefix(e.name) {
+            era = Some(e);
+            rest = r;
+            break;
+        }
+        if let Some(r) = rest
+            .strip_prefix(e.letter)
+            .or_else(|| rest.strip_prefix(e.letter.to_ascii_lowercase()))
+        {
+            era = Some(e);
+            rest = r;
+            break;
+        }
+    }
+    let rest = rest.replacen("元", "1", 1);
+    let parts: Vec<&str> = rest
+        .split(['年', '月', '日', '-', '/', '.'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.len() != 3
+        || !parts
+            .iter()
+            .all(|p| p.chars().all(|c| c.is_ascii_digit()) && p.len() <= 4)
+    {
+        return Err(bad());
+    }
+    let n: Vec<i32> = parts.iter().map(|p| p.parse().unwrap_or(0)).collect();
+    let year = match era {
+        Some(e) => {
+            if n[0] < 1 {
+                return Err(bad());
+            }
+            e.start.0 + n[0] - 1
+        }
+        None if n[0] >= 1000 => n[0],
+        None => return Err(bad()),
+    };
+    let month = u8::try_from(n[1])
+        .ok()
+        .and_then(|m| time::Month::try_from(m).ok())
+        .ok_or_else(|| format!("「{shown}」: {}月はありません", n[1]))?;
+    let day = u8::try_from(n[2]).map_err(|_| bad())?;
+    let date = Date::from_calendar_date(year, month, day).map_err(|_| {
+        format!(
+            "「{shown}」は存在しない日付です({}月は{}日までです)",
+            n[1],
+            month.length(year)
+        )
+    })?;
+    if let Some(e) = era {
+        let key = (date.year(), u8::from(date.month()), date.day());
+        let next_start = ERAS
+            .iter()
+            .rev()
+            .find(|x| x.start > e.start)
+            .map(|x| x.start);
+        if key < e.start || next_start.is_some_and(|n| key >= n) {
+            return Err(format!(
+                "「{shown}」は{}の期間にありません(西暦{}年{}月{}日にあたります)",
+                e.name,
+                date.year(),
+                u8::from(date.month()),
+                date.day()
+            ));
+        }
+    }
+    Ok(date)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dates_in_wareki_and_seireki() {
+        use time::macros::date;
+        for (t, d) in [
+            ("令和7年2月28日", date!(2025 - 02 - 28)),
+            ("R7.2.28", date!(2025 - 02 - 28)),
+            ("２０２５－０２－２８", date!(2025 - 02 - 28)),
+            ("2025/2/28", date!(2025 - 02 - 28)),
+            ("令和元年5月1日", date!(2019 - 05 - 01)),
+            ("平成31年4月30日", date!(2019 - 04 - 30)),
+            ("昭和64年1月7日", date!(1989 - 01 - 07)),
+        ] {
+            assert_eq!(super::parse_date(t), Ok(d), "{t}");
+        }
+        let e = super::parse_date("令和7年2月30日").unwrap_err();
+        assert!(
+            e.contains("存在しない日付") && e.contains("28日まで"),
+            "{e}"
+        );
+        assert!(
+            super::parse_date("令和1年4月30日")
+                .unwrap_err()
+                .contains("令和の期間にありません")
+        );
+        assert!(
+            super::parse_date("平成32年1月1日")
+                .unwrap_err()
+                .contains("平成の期間にありません")
+        );
+        assert!(
+            super::parse_date("2025年13月1日")
+                .unwrap_err()
+                .contains("13月はありません")
+        );
+        assert!(
+            super::parse_date("きのう")
+                .unwrap_err()
+                .contains("日付として読めません")
+        );
+        assert!(super::parse_date("").is_err());
+    }
+
     use super::*;
     use time::macros::date;
 

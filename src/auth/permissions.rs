@@ -28,6 +28,10 @@ pub enum Action {
     Comment,
     /// Create, edit, publish and withdraw open data.
     ManageOpenData,
+    /// Edit the procedure catalog (a department its own procedures), the guide and the forms.
+    ManageProcedures,
+    /// Run visits at the 書かない窓口 counter.
+    RunCounter,
 }
 
 /// What an action is about, where that matters.
@@ -36,6 +40,10 @@ pub enum Subject<'a> {
     None,
     /// A 施策, with the department the plan assigns it to (may be empty).
     Measure {
+        department: &'a str,
+    },
+    /// Something a department owns, such as a procedure (the department may be empty).
+    Department {
         department: &'a str,
     },
 }
@@ -54,14 +62,21 @@ pub fn allowed(user: &User, action: Action, subject: Subject<'_>) -> bool {
         (
             DxOffice,
             EditPlan | ManagePeriods | CheckReport | FinalizeReport | IssueSnapshot
-            | ManageOpenData,
+            | ManageOpenData | ManageProcedures | RunCounter,
         ) => true,
+        (DepartmentEditor, RunCounter) => true,
+        (DepartmentEditor, ManageProcedures) => match subject {
+            Subject::Department { department } => {
+                !department.is_empty() && department == user.department
+            }
+            _ => false,
+        },
         (DxOffice, EditReport) => true,
         (DepartmentEditor, EditReport) => match subject {
             Subject::Measure { department } => {
                 !department.is_empty() && department == user.department
             }
-            Subject::None => false,
+            _ => false,
         },
         (Committee, ApprovePlan | EvaluateReport) => true,
         (DxOffice | Committee | Advisor, Comment) => true,
@@ -104,15 +119,17 @@ mod tests {
             IssueSnapshot,
             Comment,
             ManageOpenData,
+            ManageProcedures,
+            RunCounter,
         ];
         // Columns follow `actions`.
         let table: [(Role, &str); 6] = [
-            (Role::SystemAdmin, "YYY.........."),
-            (Role::DxOffice, "Y.YY.YYY.YYYY"),
-            (Role::DepartmentEditor, "Y............"),
-            (Role::Committee, "Y...Y...Y..Y."),
-            (Role::Advisor, "Y..........Y."),
-            (Role::Viewer, "Y............"),
+            (Role::SystemAdmin, "YYY............"),
+            (Role::DxOffice, "Y.YY.YYY.YYYYYY"),
+            (Role::DepartmentEditor, "Y.............Y"),
+            (Role::Committee, "Y...Y...Y..Y..."),
+            (Role::Advisor, "Y..........Y..."),
+            (Role::Viewer, "Y.............."),
         ];
         let subject = Subject::Measure {
             department: "企画課",
@@ -158,6 +175,24 @@ mod tests {
             Action::EditReport,
             Subject::Measure { department: "" }
         ));
+    }
+
+    #[test]
+    fn departments_edit_only_their_own_procedures() {
+        let u = user(Role::DepartmentEditor, "町民課");
+        let own = Subject::Department {
+            department: "町民課",
+        };
+        let other = Subject::Department {
+            department: "健康課",
+        };
+        let unset = Subject::Department { department: "" };
+        assert!(allowed(&u, Action::ManageProcedures, own));
+        assert!(!allowed(&u, Action::ManageProcedures, other));
+        assert!(!allowed(&u, Action::ManageProcedures, unset));
+        assert!(!allowed(&u, Action::ManageProcedures, Subject::None));
+        let dx = user(Role::DxOffice, "企画課");
+        assert!(allowed(&dx, Action::ManageProcedures, unset));
     }
 
     #[test]

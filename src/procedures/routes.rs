@@ -1,0 +1,250 @@
+//! Public pages: the procedure catalog with search, one page per procedure, and the life-event
+//! guide (questions → the procedures that apply, grouped by where to go, printable).
+
+use super::model::{GuideItem, LifeEvent, Procedure, by_desk};
+use super::rule::Answers;
+use super::{search, store};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::web::Layout;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+/// The public frame, with the town's name when a plan is loaded.
+pub async fn public_layout(state: &AppState, current: &'static str) -> Layout {
+    match state.plan_data().await {
+        Ok(data) => crate::plan::views::layout(&data, current),
+        Err(_) => Layout {
+            current,
+            ..Layout::default()
+        },
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CatalogQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub desk: String,
+    /// "yes": only those that can be done online; "no": only those that cannot.
+    #[serde(default)]
+    pub online: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "procedures/templates/index.html")]
+struct IndexPage {
+    layout: Layout,
+    query: CatalogQuery,
+    hits: Vec<Procedure>,
+    total: usize,
+    online_total: usize,
+    categories: Vec<String>,
+    desks: Vec<String>,
+    events: Vec<LifeEvent>,
+}
+
+fn distinct(values: impl Iterator<Item = String>) -> Vec<String> {
+    let mut v: Vec<String> = values.filter(|s| !s.is_empty()).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    Query(query): Query<CatalogQuery>,
+) -> Result<Response, AppError> {
+    let all: Vec<Procedure> = store::procedures(&state.db)
+        .await?
+        .into_iter()
+        .map(|p| p.procedure)
+        .collect();
+    let today = state.today();
+    let online_now = |p: &Procedure| p.is_online_on(today, today);
+    let hits: Vec<Procedure> = all
+        .iter()
+        .filter(|p| search::matches(&search::haystack(p), &query.q))
+        .filter(|p| query.category.is_empty() || p.category == query.category)
+        .filter(|p| query.desk.is_empty() || p.desk() == query.desk)
+        .filter(|p| match query.online.as_str() {
+            "yes" => online_now(p),
+            "no" => !online_now(p),
+            _ => true,
+        })
+        .cloned()
+        .collect();
+    Ok(IndexPage {
+        layout: public_layout(&state, "procedures").await,
+        total: all.len(),
+        online_total: all.iter().filter(|p| online_now(p)).count(),
+        categories: distinct(all.iter().map(|p| p.category.clone())),
+        desks: distinct(all.iter().map(|p| p.desk().to_string())),
+        events: store::life_events(&state.db).await?,
+        hits,
+        query,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "procedures/templates/procedure.html")]
+struct ProcedurePage {
+    layout: Layout,
+    p: Procedure,
+    online: bool,
+    events: Vec<(String, String)>,
+    forms: Vec<(String, String)>,
+}
+
+pub async fn procedure_page(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+) -> Result<Response, AppError> {
+    let p = store::procedure(&state.db, &key)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .procedure;
+    let events = store::life_events(&state.db)
+        .await?
+        .into_iter()
+        .filter(|e| e.steps.iter().any(|s| s.procedure == p.key))
+        .map(|e| (e.key, e.title))
+        .collect();
+    let forms = store::forms(&state.db)
+        .await?
+        .into_iter()
+        .filter(|f| f.procedures.contains(&p.key))
+        .map(|f| (f.key, f.title))
+        .collect();
+    let today = state.today();
+    Ok(ProcedurePage {
+        layout: public_layout(&state, "procedures").await,
+        online: p.is_online_on(today, today),
+        p,
+        events,
+        forms,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "procedures/templates/life_events.html")]
+struct LifeEventsPage {
+    layout: Layout,
+    events: Vec<LifeEvent>,
+}
+
+pub async fn life_events(State(state): State<AppState>) -> Result<Response, AppError> {
+    Ok(LifeEventsPage {
+        layout: public_layout(&state, "life-events").await,
+        events: store::life_events(&state.db).await?,
+    }
+    .into_response())
+}
+
+/// Answers from a query string: `q_<key>=yes|no` (anything else = わからない).
+pub fn answers_from_query(raw: &str, event: &LifeEvent) -> (Answers, bool) {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw).unwrap_or_default();
+    let mut answers = Answers::new();
+    let mut asked = false;
+    for (k, v) in pairs {
+        if k == "asked" {
+            asked = true;
+        }
+        if let Some(q) = k.strip_prefix("q_")
+            && event.questions.iter().any(|x| x.key == q)
+        {
+            match v.as_str() {
+                "yes" => {
+                    answers.insert(q.to_string(), true);
+                }
+                "no" => {
+                    answers.insert(q.to_string(), false);
+                }
+                _ => {}
+            }
+        }
+    }
+    (answers, asked)
+}
+
+/// The guide for a life event and answers, with procedures looked up in the catalog.
+pub async fn guide_for(
+    db: &crate::db::Db,
+    event: &LifeEvent,
+    answers: &Answers,
+) -> anyhow::Result<Vec<GuideItem>> {
+    let procs = store::procedures(db).await?;
+    Ok(event.guide(answers, &|k| {
+        procs
+            .iter()
+            .find(|p| p.procedure.key == k)
+            .map(|p| p.procedure.clone())
+    }))
+}
+
+pub struct QuestionView {
+    pub key: String,
+    pub text: String,
+    pub help: String,
+    /// "yes", "no" or "" (わからない).
+    pub answer: &'static str,
+}
+
+pub fn question_views(event: &LifeEvent, answers: &Answers) -> Vec<QuestionView> {
+    event
+        .questions
+        .iter()
+        .map(|q| QuestionView {
+            key: q.key.clone(),
+            text: q.text.clone(),
+            help: q.help.clone(),
+            answer: match answers.get(&q.key) {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "",
+            },
+        })
+        .collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "procedures/templates/life_event.html")]
+struct LifeEventPage {
+    layout: Layout,
+    event: LifeEvent,
+    questions: Vec<QuestionView>,
+    asked: bool,
+    groups: Vec<(String, Vec<GuideItem>)>,
+    count: usize,
+    today: time::Date,
+}
+
+pub async fn life_event_page(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let event = store::life_event(&state.db, &key)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (answers, asked) = answers_from_query(raw.as_deref().unwrap_or(""), &event);
+    let items = guide_for(&state.db, &event, &answers).await?;
+    Ok(LifeEventPage {
+        layout: public_layout(&state, "life-events").await,
+        questions: question_views(&event, &answers),
+        count: items.len(),
+        groups: by_desk(&items),
+        asked,
+        event,
+        today: state.today(),
+    }
+    .into_response())
+}

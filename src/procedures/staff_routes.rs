@@ -1,0 +1,445 @@
+//! Staff pages of the catalog: the list, a procedure's editor (with its channels), and the
+//! editors of the life-event guide and the forms (their documents, checked before saving).
+
+use super::model::{CHANNEL_KINDS, Channel, Procedure};
+use super::store::{self, StoreError};
+use crate::app::AppState;
+use crate::auth::permissions::{Action, Subject};
+use crate::auth::routes::FieldErrors;
+use crate::auth::{Staff, StaffForm};
+use crate::error::AppError;
+use crate::web::Layout;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+fn subject(p: &Procedure) -> Subject<'_> {
+    Subject::Department {
+        department: &p.department,
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "procedures/templates/staff_list.html")]
+struct ListPage {
+    layout: Layout,
+    procedures: Vec<store::StoredProcedure>,
+    events: Vec<store::StoredDoc>,
+    forms: Vec<store::StoredDoc>,
+    can_create: bool,
+    today: time::Date,
+}
+
+pub async fn list(State(state): State<AppState>, staff: Staff) -> Result<Response, AppError> {
+    staff.require(Action::ViewStaff, Subject::None)?;
+    Ok(ListPage {
+        layout: Layout::staff(&staff, "procedures"),
+        procedures: store::procedures(&state.db).await?,
+        events: store::life_event_docs(&state.db).await?,
+        forms: store::form_docs(&state.db).await?,
+        can_create: staff.can(Action::ManageProcedures, Subject::None),
+        today: state.today(),
+    }
+    .into_response())
+}
+
+/// One row of the channel table on the form.
+pub struct ChannelRow {
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub online: bool,
+    pub on: bool,
+    pub url: String,
+    pub since: String,
+    pub until: String,
+    pub note: String,
+}
+
+fn channel_rows(p: &Procedure) -> Vec<ChannelRow> {
+    CHANNEL_KINDS
+        .iter()
+        .map(|(kind, label, online)| {
+            let c = p.channels.iter().find(|c| c.kind == *kind);
+            ChannelRow {
+                kind,
+                label,
+                online: *online,
+                on: c.is_some(),
+                url: c.map(|c| c.url.clone()).unwrap_or_default(),
+                since: c.map(|c| c.since.clone()).unwrap_or_default(),
+                until: c.map(|c| c.until.clone()).unwrap_or_default(),
+                note: c.map(|c| c.note.clone()).unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "procedures/templates/staff_procedure.html")]
+struct EditPage {
+    layout: Layout,
+    p: Procedure,
+    bring: String,
+    channels: Vec<ChannelRow>,
+    version: Option<i64>,
+    errors: FieldErrors,
+    notice: &'static str,
+}
+
+fn edit_page(
+    staff: &Staff,
+    p: Procedure,
+    version: Option<i64>,
+    errors: FieldErrors,
+    notice: &'static str,
+) -> EditPage {
+    EditPage {
+        layout: Layout::staff(staff, "procedures"),
+        bring: p.bring.join("\n"),
+        channels: channel_rows(&p),
+        p,
+        version,
+        errors,
+        notice,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct DoneQuery {
+    #[serde(default)]
+    done: String,
+}
+
+pub async fn new_form(staff: Staff) -> Result<Response, AppError> {
+    staff.require(Action::ManageProcedures, Subject::None)?;
+    let p = Procedure {
+        key: String::new(),
+        name: String::new(),
+        category: String::new(),
+        field: String::new(),
+        department: String::new(),
+        priority: false,
+        who: String::new(),
+        bring: vec![],
+        fee: String::new(),
+        deadline: String::new(),
+        legal_basis: String::new(),
+        verified: true,
+        source: String::new(),
+        note: String::new(),
+        channels: vec![Channel {
+            kind: "counter".into(),
+            url: String::new(),
+            since: String::new(),
+            until: String::new(),
+            note: String::new(),
+        }],
+    };
+    Ok(edit_page(&staff, p, None, FieldErrors::default(), "").into_response())
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(key): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    let stored = store::procedure(&state.db, &key)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    staff.require(Action::ManageProcedures, subject(&stored.procedure))?;
+    let notice = if q.done == "saved" {
+        "保存しました。"
+    } else {
+        ""
+    };
+    Ok(edit_page(
+        &staff,
+        stored.procedure,
+        Some(stored.version),
+        FieldErrors::default(),
+        notice,
+    )
+    .into_response())
+}
+
+/// The procedure as entered on the form. A new online channel without a start date starts today,
+/// so the KPI counts it from the day it was recorded.
+fn procedure_from_form(
+    f: &BTreeMap<String, String>,
+    key: &str,
+    before: Option<&Procedure>,
+    today: time::Date,
+) -> Procedure {
+    let text = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let on = |k: &str| f.get(k).is_some_and(|v| !v.is_empty());
+    let channels = CHANNEL_KINDS
+        .iter()
+        .filter(|(kind, _, _)| on(&format!("ch_{kind}")))
+        .map(|(kind, _, online)| {
+            let mut since = text(&format!("ch_{kind}_since"));
+            let existed = before.is_some_and(|b| b.channels.iter().any(|c| c.kind == *kind));
+            if since.is_empty() && *online && !existed {
+                since = today.to_string();
+            }
+            Channel {
+                kind: kind.to_string(),
+                url: text(&format!("ch_{kind}_url")),
+                since,
+                until: text(&format!("ch_{kind}_until")),
+                note: text(&format!("ch_{kind}_note")),
+            }
+        })
+        .collect();
+    Procedure {
+        key: key.to_string(),
+        name: text("name"),
+        category: text("category"),
+        field: text("field"),
+        department: text("department"),
+        priority: on("priority"),
+        who: text("who"),
+        bring: text("bring")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect(),
+        fee: text("fee"),
+        deadline: text("deadline"),
+        legal_basis: text("legal_basis"),
+        verified: on("verified"),
+        source: text("source"),
+        note: text("note"),
+        channels,
+    }
+}
+
+fn store_errors(e: StoreError) -> Result<FieldErrors, AppError> {
+    let mut errors = FieldErrors::default();
+    match e {
+        StoreError::Invalid(list) => {
+            for (f, m) in list {
+                errors.add(&f, m);
+            }
+        }
+        e @ StoreError::Stale => errors.add("form", e.to_string()),
+        StoreError::Other(e) => return Err(AppError::Internal(e)),
+    }
+    Ok(errors)
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    StaffForm(staff, f): StaffForm<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    staff.require(Action::ManageProcedures, Subject::None)?;
+    let key = f
+        .get("key")
+        .map(|k| k.trim().to_string())
+        .unwrap_or_default();
+    let p = procedure_from_form(&f, &key, None, state.today());
+    match store::save_procedure(&state.db, &p, None, &staff.actor()).await {
+        Ok(()) => {
+            state.invalidate_plan();
+            Ok(Redirect::to(&format!("/staff/procedures/{key}?done=saved")).into_response())
+        }
+        Err(e) => {
+            let errors = store_errors(e)?;
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                edit_page(&staff, p, None, errors, ""),
+            )
+                .into_response())
+        }
+    }
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    StaffForm(staff, f): StaffForm<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    let stored = store::procedure(&state.db, &key)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    staff.require(Action::ManageProcedures, subject(&stored.procedure))?;
+    let p = procedure_from_form(&f, &key, Some(&stored.procedure), state.today());
+    // A department may not hand its procedure to another department it cannot edit.
+    staff.require(Action::ManageProcedures, subject(&p))?;
+    let version: i64 = f
+        .get("version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(stored.version);
+    match store::save_procedure(&state.db, &p, Some(version), &staff.actor()).await {
+        Ok(()) => {
+            state.invalidate_plan();
+            Ok(Redirect::to(&format!("/staff/procedures/{key}?done=saved")).into_response())
+        }
+        Err(e) => {
+            let errors = store_errors(e)?;
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                edit_page(&staff, p, Some(version), errors, ""),
+            )
+                .into_response())
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "procedures/templates/staff_doc.html")]
+struct DocPage {
+    layout: Layout,
+    title: String,
+    action: String,
+    help: &'static str,
+    body: String,
+    version: i64,
+    errors: FieldErrors,
+    notice: &'static str,
+}
+
+const EVENT_HELP: &str = "質問(questions)と、手続き(steps)を並べます。steps の when は質問のキーを and / or / not と括弧でつないだ条件で、空なら常に表示します。例: kokuho or kouki、dai1go and not nenkin。保存前に、質問のキー・手続きのキー・条件の書き方を確かめます。";
+const FORM_HELP: &str = "様式の項目(fields)を並べます。type は text, textarea, kana, date, postal, phone, digits, select, check, mynumber。fill に共通項目(applicant.name など)を書くと、窓口で一度入力した内容が印字されます。個人番号(mynumber)は store = true のときだけ保存されます。詳しくは docs/forms.md。";
+
+#[derive(Deserialize)]
+pub struct DocForm {
+    body: String,
+    version: i64,
+}
+
+async fn doc(state: &AppState, kind: &str, key: &str) -> Result<store::StoredDoc, AppError> {
+    let docs = if kind == "form" {
+        store::form_docs(&state.db).await?
+    } else {
+        store::life_event_docs(&state.db).await?
+    };
+    docs.into_iter()
+        .find(|d| d.key == key)
+        .ok_or(AppError::NotFound)
+}
+
+fn doc_page(
+    staff: &Staff,
+    kind: &str,
+    d: store::StoredDoc,
+    errors: FieldErrors,
+    notice: &'static str,
+) -> DocPage {
+    let (title, action, help) = if kind == "form" {
+        (
+            format!("申請書の様式: {}", d.key),
+            format!("/staff/forms/{}", d.key),
+            FORM_HELP,
+        )
+    } else {
+        (
+            format!("ライフイベントの案内: {}", d.key),
+            format!("/staff/life-events/{}", d.key),
+            EVENT_HELP,
+        )
+    };
+    DocPage {
+        layout: Layout::staff(staff, "procedures"),
+        title,
+        action,
+        help,
+        body: d.body,
+        version: d.version,
+        errors,
+        notice,
+    }
+}
+
+pub async fn life_event_form(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(key): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    staff.require(Action::ManageProcedures, Subject::None)?;
+    let d = doc(&state, "life_event", &key).await?;
+    let notice = if q.done == "saved" {
+        "保存しました。"
+    } else {
+        ""
+    };
+    Ok(doc_page(&staff, "life_event", d, FieldErrors::default(), notice).into_response())
+}
+
+pub async fn form_form(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(key): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    staff.require(Action::ManageProcedures, Subject::None)?;
+    let d = doc(&state, "form", &key).await?;
+    let notice = if q.done == "saved" {
+        "保存しました。"
+    } else {
+        ""
+    };
+    Ok(doc_page(&staff, "form", d, FieldErrors::default(), notice).into_response())
+}
+
+async fn save_doc(
+    state: &AppState,
+    staff: &Staff,
+    kind: &'static str,
+    key: &str,
+    f: DocForm,
+) -> Result<Response, AppError> {
+    staff.require(Action::ManageProcedures, Subject::None)?;
+    let mut d = doc(state, kind, key).await?;
+    let result = if kind == "form" {
+        store::save_form(&state.db, key, &f.body, f.version, &staff.actor())
+            .await
+            .map(|_| ())
+    } else {
+        store::save_life_event(&state.db, key, &f.body, f.version, &staff.actor())
+            .await
+            .map(|_| ())
+    };
+    match result {
+        Ok(()) => {
+            let path = if kind == "form" {
+                "forms"
+            } else {
+                "life-events"
+            };
+            Ok(Redirect::to(&format!("/staff/{path}/{key}?done=saved")).into_response())
+        }
+        Err(e) => {
+            let errors = store_errors(e)?;
+            d.body = f.body;
+            d.version = f.version;
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                doc_page(staff, kind, d, errors, ""),
+            )
+                .into_response())
+        }
+    }
+}
+
+pub async fn save_life_event(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    StaffForm(staff, f): StaffForm<DocForm>,
+) -> Result<Response, AppError> {
+    save_doc(&state, &staff, "life_event", &key, f).await
+}
+
+pub async fn save_form(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    StaffForm(staff, f): StaffForm<DocForm>,
+) -> Result<Response, AppError> {
+    save_doc(&state, &staff, "form", &key, f).await
+}
