@@ -49,7 +49,8 @@ pub fn kpi_source_label(source: &str) -> &'static str {
 
 /// Puts what the modules count into the actuals of KPIs whose source is a module, so nobody
 /// retypes a number machi already knows. A module speaks for the 年度 it has data for (from the
-/// 年度 it started counting); the recorded actuals of earlier 年度 stand.
+/// 年度 it started counting) unless an actual is recorded for that 年度: a figure confirmed through
+/// the reporting cycle (or recorded by 企画課) is the official one and stands.
 pub async fn apply_kpi_sources(
     db: &crate::db::Db,
     data: &mut crate::plan::service::PlanData,
@@ -96,8 +97,9 @@ pub async fn apply_kpi_sources(
         let code = data.plan.measures[i].code.clone();
         let actuals = data.actuals.entry(code).or_default();
         for (fiscal_year, value) in figures {
-            actuals.retain(|a| a.fiscal_year != fiscal_year);
-            actuals.push(crate::plan::kpi::Actual { fiscal_year, value });
+            if !actuals.iter().any(|a| a.fiscal_year == fiscal_year) {
+                actuals.push(crate::plan::kpi::Actual { fiscal_year, value });
+            }
         }
         actuals.sort_by_key(|a| a.fiscal_year);
         changed = true;

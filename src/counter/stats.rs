@@ -62,8 +62,9 @@ pub struct Row {
 
 /// Rows per 年度 and per month, each per life event (key) and for all (empty key).
 pub fn table(timings: &[Timing]) -> (Vec<Row>, Vec<Row>) {
-    let mut by_year: Vec<((FiscalYear, String), Vec<f64>)> = Vec::new();
-    let mut by_month: Vec<(((i32, u8), String), Vec<f64>)> = Vec::new();
+    type Groups<K> = Vec<((K, String), Vec<f64>)>;
+    let mut by_year: Groups<FiscalYear> = Vec::new();
+    let mut by_month: Groups<(i32, u8)> = Vec::new();
     fn push<K: PartialEq>(list: &mut Vec<(K, Vec<f64>)>, key: K, v: f64) {
         match list.iter_mut().find(|(k, _)| *k == key) {
             Some((_, vs)) => vs.push(v),

@@ -233,8 +233,7 @@ pub async fn open(
 
 /// A visit that may still be changed: not closed, not purged.
 pub fn writable(v: &Visit) -> Result<(), VisitError> {
-    if let Some(p) = &v.purged_at {
-        let _ = p;
+    if v.purged_at.is_some() {
         return Err(VisitError::Purged(v.receipt()));
     }
     if let Some(c) = &v.closed_at {
@@ -414,7 +413,7 @@ pub async fn close(
     }
     audit_visit(&mut tx, actor, "visit.close", &v, "").await?;
     tx.commit().await?;
-    Ok(visit(db, id).await?.ok_or(VisitError::NotFound)?)
+    visit(db, id).await?.ok_or(VisitError::NotFound)
 }
 
 /// Issues a link for the resident's tablet; only its hash is kept. Valid for ENTRY_MINUTES.

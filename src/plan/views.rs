@@ -376,10 +376,9 @@ pub fn kpi_card(data: &PlanData, m: &Measure) -> KpiCard {
         target: target_text(k, ev),
         deadline: format!("{}末", k.deadline.label()),
         continues: k.continues,
-        source: if k.source == "manual" {
-            "担当課が入力".to_string()
-        } else {
-            k.source.clone()
+        source: match crate::modules::kpi_source_label(&k.source) {
+            "" => "担当課が入力".to_string(),
+            label => format!("{label}(machiが自動で集計。確定した報告の値があればその値)"),
         },
         reading: k.reading.clone(),
         status: ev.map_or(Status::NoData, |e| e.status).into(),

@@ -326,7 +326,7 @@ impl Procedure {
                     ));
                 }
             }
-            if !c.url.is_empty() && !(c.url.starts_with("https://") || c.url.starts_with("http://"))
+            if !(c.url.is_empty() || c.url.starts_with("https://") || c.url.starts_with("http://"))
             {
                 out.push((
                     "channels",

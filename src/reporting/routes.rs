@@ -297,6 +297,8 @@ struct ReportPage {
     measure_code: String,
     department: String,
     kpi_name: String,
+    /// Where a module-counted KPI's figure comes from (empty for manual KPIs).
+    source_note: &'static str,
     target_wording: String,
     unit: String,
     year_target: String,
@@ -399,6 +401,7 @@ async fn render(
         measure_code: m.code.clone(),
         department: m.department.clone(),
         kpi_name: m.kpi.name.clone(),
+        source_note: crate::modules::kpi_source_label(&m.kpi.source),
         target_wording: format!("{}({})", m.kpi.target_wording, m.kpi.deadline_wording),
         unit: m.kpi.unit.clone(),
         year_target: m
@@ -450,7 +453,19 @@ pub async fn report_page(
         Some(e) => format!("「{}」を行いました。", e.label()),
         None => String::new(),
     };
-    let values = input_of(&ctx.report);
+    let mut values = input_of(&ctx.report);
+    // A KPI counted by a module: offer its figure, so nobody retypes it.
+    if values.actual.is_empty()
+        && let Some(m) = ctx.data.plan.measure(&ctx.report.measure_code)
+        && m.kpi.source != "manual"
+        && let Some(a) = ctx
+            .data
+            .actuals_of(&m.code)
+            .iter()
+            .find(|a| a.fiscal_year == ctx.period.fiscal_year)
+    {
+        values.actual = format_value(a.value, "");
+    }
     Ok(render(
         &state,
         &staff,
