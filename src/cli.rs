@@ -43,6 +43,14 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum ProceduresCommand {
+    /// Replace the catalog with a catalog file and its forms (all or nothing):
+    /// machi procedures import town.toml --form forms/kokuho.toml --form …
+    Import {
+        file: PathBuf,
+        /// Form files (machi-form/1)
+        #[arg(long = "form")]
+        forms: Vec<PathBuf>,
+    },
     /// Check a catalog file (machi-procedures/1) and form files (machi-form/1) without writing.
     Check {
         file: PathBuf,
@@ -202,7 +210,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Procedures(ProceduresCommand::Check { file, forms }) => {
-            check_procedures(&file, &forms)
+            let (catalog, forms) = check_procedures(&file, &forms)?;
+            println!(
+                "{}: 問題ありません(手続き {}件・ライフイベント {}件・様式 {}件)",
+                file.display(),
+                catalog.procedures.len(),
+                catalog.life_events.len(),
+                forms.len()
+            );
+            Ok(())
+        }
+        Command::Procedures(ProceduresCommand::Import { file, forms }) => {
+            let (catalog, forms) = check_procedures(&file, &forms)?;
+            let db = open(&cli.config).await?;
+            crate::procedures::store::replace_catalog(
+                &db,
+                &catalog,
+                &forms,
+                &crate::audit::Actor::cli(),
+            )
+            .await?;
+            println!(
+                "{}: 手続きカタログを置き換えました(手続き {}件・ライフイベント {}件・様式 {}件)",
+                file.display(),
+                catalog.procedures.len(),
+                catalog.life_events.len(),
+                forms.len()
+            );
+            Ok(())
         }
         Command::Counter(CounterCommand::Purge) => {
             let db = open(&cli.config).await?;
@@ -288,11 +323,18 @@ fn read_text(path: &std::path::Path) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("{} が読めません: {e}", path.display()))
 }
 
-fn check_procedures(file: &std::path::Path, forms: &[PathBuf]) -> anyhow::Result<()> {
+fn check_procedures(
+    file: &std::path::Path,
+    forms: &[PathBuf],
+) -> anyhow::Result<(
+    crate::procedures::catalog_file::CatalogFile,
+    Vec<crate::procedures::form::FormDef>,
+)> {
     use crate::procedures::catalog_file::CatalogFile;
     use crate::procedures::form::FormDef;
     let catalog = CatalogFile::parse(&read_text(file)?)
         .map_err(|errors| anyhow::anyhow!("{}:\n  {}", file.display(), errors.join("\n  ")))?;
+    let mut defs = Vec::new();
     for f in forms {
         let def = FormDef::parse(&read_text(f)?)
             .map_err(|e| anyhow::anyhow!("{}:\n  {}", f.display(), e.replace('\n', "\n  ")))?;
@@ -305,15 +347,9 @@ fn check_procedures(file: &std::path::Path, forms: &[PathBuf]) -> anyhow::Result
                 );
             }
         }
+        defs.push(def);
     }
-    println!(
-        "{}: 問題ありません(手続き {}件・ライフイベント {}件・様式 {}件)",
-        file.display(),
-        catalog.procedures.len(),
-        catalog.life_events.len(),
-        forms.len()
-    );
-    Ok(())
+    Ok((catalog, defs))
 }
 
 async fn serve(config: &Config) -> anyhow::Result<()> {

@@ -334,6 +334,123 @@ async fn save_doc(
     Ok(())
 }
 
+/// Replaces the catalog with a catalog file and forms, in one transaction: procedures are
+/// updated by key (keeping when machi first knew them), added, or removed when not in the file;
+/// life events and forms become the file's. Another town loads its own catalog this way.
+pub async fn replace_catalog(
+    db: &Db,
+    catalog: &CatalogFile,
+    forms: &[FormDef],
+    actor: &Actor,
+) -> anyhow::Result<()> {
+    for f in forms {
+        for p in &f.procedures {
+            if !catalog.procedures.iter().any(|q| &q.key == p) {
+                anyhow::bail!("様式「{}」の手続き「{p}」がカタログにありません", f.key);
+            }
+        }
+    }
+    let mut tx = db.pool.begin().await?;
+    write_catalog(&mut tx, catalog, forms).await?;
+    audit_catalog(&mut tx, actor, "procedures.import", catalog, forms).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn write_catalog(
+    tx: &mut sqlx::AnyConnection,
+    catalog: &CatalogFile,
+    forms: &[FormDef],
+) -> anyhow::Result<()> {
+    let now = now_text();
+    let existing: Vec<String> = sqlx::query("SELECT key FROM procedures")
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get("key"))
+        .collect::<Result<_, _>>()?;
+    for k in &existing {
+        if !catalog.procedures.iter().any(|p| &p.key == k) {
+            sqlx::query("DELETE FROM procedures WHERE key = $1")
+                .bind(k)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    for p in &catalog.procedures {
+        let body = serde_json::to_string(p)?;
+        if existing.contains(&p.key) {
+            sqlx::query(
+                "UPDATE procedures SET body = $1, updated_at = $2, version = version + 1 WHERE key = $3",
+            )
+            .bind(&body)
+            .bind(&now)
+            .bind(&p.key)
+            .execute(&mut *tx)
+            .await?;
+        } else {
+            sqlx::query(
+                "INSERT INTO procedures (key, body, created_at, updated_at, version) VALUES ($1, $2, $3, $3, 1)",
+            )
+            .bind(&p.key)
+            .bind(&body)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    sqlx::query("DELETE FROM life_events")
+        .execute(&mut *tx)
+        .await?;
+    for (i, e) in catalog.life_events.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO life_events (key, position, body, updated_at, version) VALUES ($1, $2, $3, $4, 1)",
+        )
+        .bind(&e.key)
+        .bind(i as i64)
+        .bind(toml::to_string(e)?)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("DELETE FROM forms").execute(&mut *tx).await?;
+    for f in forms {
+        sqlx::query("INSERT INTO forms (key, body, updated_at, version) VALUES ($1, $2, $3, 1)")
+            .bind(&f.key)
+            .bind(f.to_toml())
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn audit_catalog(
+    tx: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    action: &str,
+    catalog: &CatalogFile,
+    forms: &[FormDef],
+) -> Result<(), sqlx::Error> {
+    audit::record(
+        tx,
+        actor,
+        Change {
+            action,
+            entity: "procedures",
+            entity_id: "",
+            before: None,
+            after: Some(serde_json::json!({
+                "procedures": catalog.procedures.len(),
+                "life_events": catalog.life_events.len(),
+                "forms": forms.len(),
+            })),
+            note: "",
+        },
+    )
+    .await
+}
+
 /// Loads a catalog file and forms into an empty catalog, in one transaction. Returns false
 /// (and writes nothing) when the catalog already has procedures.
 pub async fn seed(
@@ -349,53 +466,8 @@ pub async fn seed(
     if any.is_some() {
         return Ok(false);
     }
-    let now = now_text();
-    for p in &catalog.procedures {
-        sqlx::query(
-            "INSERT INTO procedures (key, body, created_at, updated_at, version) VALUES ($1, $2, $3, $3, 1)",
-        )
-        .bind(&p.key)
-        .bind(serde_json::to_string(p)?)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await?;
-    }
-    for (i, e) in catalog.life_events.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO life_events (key, position, body, updated_at, version) VALUES ($1, $2, $3, $4, 1)",
-        )
-        .bind(&e.key)
-        .bind(i as i64)
-        .bind(toml::to_string(e)?)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await?;
-    }
-    for f in forms {
-        sqlx::query("INSERT INTO forms (key, body, updated_at, version) VALUES ($1, $2, $3, 1)")
-            .bind(&f.key)
-            .bind(f.to_toml())
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
-    }
-    audit::record(
-        &mut tx,
-        actor,
-        Change {
-            action: "procedures.seed",
-            entity: "procedures",
-            entity_id: "",
-            before: None,
-            after: Some(serde_json::json!({
-                "procedures": catalog.procedures.len(),
-                "life_events": catalog.life_events.len(),
-                "forms": forms.len(),
-            })),
-            note: "",
-        },
-    )
-    .await?;
+    write_catalog(&mut tx, catalog, forms).await?;
+    audit_catalog(&mut tx, actor, "procedures.seed", catalog, forms).await?;
     tx.commit().await?;
     Ok(true)
 }

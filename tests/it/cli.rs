@@ -69,3 +69,79 @@ async fn a_broken_plan_file_writes_nothing() {
         .unwrap_err();
     assert!(format!("{err:#}").contains("UTF-8"));
 }
+
+#[tokio::test]
+async fn another_town_loads_its_own_procedure_catalog() {
+    let dir = crate::support::temp_dir();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/procedures/seed");
+    let kami = root.join("kami.toml");
+    let form = root.join("forms/kokuho-kanyu.toml");
+    run(cli(
+        &dir,
+        &["procedures", "check", kami.to_str().unwrap(), "--form", form.to_str().unwrap()],
+    ))
+    .await
+    .unwrap();
+    let town = dir.join("town.toml");
+    std::fs::write(
+        &town,
+        r#"format = "machi-procedures/1"
+[[procedures]]
+key = "tennyu"
+name = "転入届"
+category = "引っ越し"
+field = "住民記録"
+department = "住民課"
+channels = [{ kind = "counter" }]
+
+[[life_events]]
+key = "move_in"
+title = "転入"
+short = "転入"
+subject_label = "転入する方"
+event_date_label = "転入した日"
+questions = [{ key = "card", text = "マイナンバーカードをお持ちですか" }]
+steps = [{ procedure = "tennyu", when = "card or kard" }]
+"#,
+    )
+    .unwrap();
+    let err = run(cli(&dir, &["procedures", "check", town.to_str().unwrap()]))
+        .await
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("質問のキー「kard」がありません"), "{err:#}");
+    std::fs::write(
+        &town,
+        std::fs::read_to_string(&town).unwrap().replace(" or kard", ""),
+    )
+    .unwrap();
+    // The form names a procedure the town's file does not have: refused, nothing written.
+    let err = run(cli(
+        &dir,
+        &["procedures", "import", town.to_str().unwrap(), "--form", form.to_str().unwrap()],
+    ))
+    .await
+    .unwrap_err();
+    assert!(format!("{err:#}").contains("手続き「kokuho-kanyu」が"), "{err:#}");
+    run(cli(&dir, &["procedures", "import", town.to_str().unwrap()]))
+        .await
+        .unwrap();
+    let db = machi::db::connect(&machi::db::sqlite_url_for_dir(&dir)).await.unwrap();
+    let procs = machi::procedures::store::procedures(&db).await.unwrap();
+    assert_eq!(procs.len(), 1);
+    assert_eq!(procs[0].procedure.department, "住民課");
+    assert_eq!(machi::procedures::store::life_events(&db).await.unwrap().len(), 1);
+    // The purge from the command line.
+    let v = machi::counter::store::open(
+        &db,
+        "move_in",
+        &machi::audit::Actor::cli(),
+        time::OffsetDateTime::now_utc() - time::Duration::days(10),
+    )
+    .await
+    .unwrap();
+    run(cli(&dir, &["counter", "purge", "--counter-retention-days", "7"]))
+        .await
+        .unwrap();
+    let v = machi::counter::store::visit(&db, v.id).await.unwrap().unwrap();
+    assert!(v.purged_at.is_some());
+}

@@ -1,0 +1,118 @@
+// A clerk runs an お悔やみ visit at the 書かない窓口 end to end and prints the forms; a resident
+// uses the life-event guide on a phone.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { startMachi, launch, signIn, OUT } from './helpers.js';
+
+test('okuyami visit: questions, common items once, forms printed, desks, 完了', async () => {
+  const machi = await startMachi([['madoguchi', 'department_editor', '町民課']]);
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ locale: 'ja-JP' });
+    const base = machi.base;
+    await signIn(page, base, 'madoguchi');
+    await page.getByRole('link', { name: '書かない窓口' }).click();
+    await page.getByRole('button', { name: 'お悔やみの受付' }).click();
+    await page.waitForURL(/\/staff\/counter\/visits\/\d+$/);
+    assert.match(await page.textContent('h1'), /受付番号 001/);
+
+    // The guide's questions: every answer いいえ except 国民健康保険 and 65歳以上.
+    for (const radio of await page.locator('input[type=radio][value=no]').all()) await radio.check();
+    await page.getByRole('group', { name: '国民健康保険に加入していましたか' }).getByLabel('はい').check();
+    await page.getByRole('group', { name: '65歳以上でしたか' }).getByLabel('はい').check();
+    await page.getByRole('button', { name: '答えを保存して手続きを絞り込む' }).click();
+    await page.waitForURL(/#list-h$/);
+    const main = await page.textContent('main');
+    assert.match(main, /国民健康保険 葬祭費の支給申請/);
+    assert.doesNotMatch(main, /後期高齢者医療 葬祭費の支給申請/);
+
+    // The common items, once; a wrong date is refused with the reason, then corrected.
+    await page.getByLabel('届出人 氏名').fill('香美 花子');
+    await page.getByLabel('届出人 フリガナ').fill('かみ はなこ');
+    await page.getByLabel('届出人 郵便番号').fill('669-6592');
+    await page.getByLabel('届出人 住所').fill('兵庫県美方郡香美町香住区香住870番地1');
+    await page.getByLabel('届出人 電話番号').fill('0796-36-1111');
+    await page.getByLabel('続柄').fill('妻');
+    await page.getByLabel('亡くなられた方 氏名').fill('香美 太郎');
+    await page.getByLabel('亡くなられた方 フリガナ').fill('カミ タロウ');
+    await page.getByLabel('亡くなられた方 生年月日').fill('昭和28年3月3日');
+    await page.getByLabel(/死亡日/).fill('令和6年2月30日');
+    await page.getByRole('button', { name: '保存する' }).click();
+    assert.match(await page.textContent('[role=alert]'), /「令和6年2月30日」は存在しない日付です/);
+    await page.getByLabel(/死亡日/).fill('令和6年10月28日');
+    await page.getByRole('button', { name: '保存する' }).click();
+    await page.waitForURL(/#forms-h$/);
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.screenshot({ path: join(OUT, 'counter-visit-375.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // The 葬祭費 form's own fields.
+    await page.locator('a[href$="/forms/kokuho-sousaihi"]').click();
+    await page.getByLabel('振込先 金融機関名・支店名').fill('但馬銀行 香住支店');
+    await page.getByLabel('振込先 預金種別').selectOption('普通');
+    await page.getByLabel('振込先 口座番号(7桁)').fill('1234567');
+    await page.getByLabel('振込先 口座名義(カナ)').fill('カミ ハナコ');
+    await page.getByRole('button', { name: '保存する' }).click();
+    await page.waitForURL(/#forms-h$/);
+
+    // Print every form, pre-filled, as A4 PDF.
+    await page.getByRole('link', { name: 'すべての申請書と案内を印刷する' }).click();
+    const papers = page.locator('article.paper');
+    assert.equal(await papers.count(), 4);
+    const printed = await page.textContent('main');
+    assert.match(printed, /香美町長 様/);
+    assert.match(printed, /令和6年10月28日\(2024年\)/);
+    assert.match(printed, /但馬銀行 香住支店/);
+    await page.emulateMedia({ media: 'print' });
+    const pdf = await page.pdf({ format: 'A4', printBackground: true });
+    writeFileSync(join(OUT, 'counter-forms.pdf'), pdf);
+    await page.emulateMedia({ media: 'screen' });
+    await page.goBack();
+
+    // Desks done, then 完了.
+    const deskButtons = page.getByRole('button', { name: /の手続きを完了にする/ });
+    const desks = await deskButtons.count();
+    assert.ok(desks >= 2, `desks: ${desks}`);
+    for (let i = 0; i < desks; i++) {
+      await deskButtons.first().click();
+      await page.waitForURL(/#desks-h$/);
+    }
+    assert.equal(await deskButtons.count(), 0);
+    await page.getByRole('button', { name: '受付を完了する' }).click();
+    await page.waitForURL(/\/visits\/\d+$/);
+    assert.match(await page.textContent('main'), /滞在 \d+分/);
+    await page.goto(`${base}/staff/counter/stats`);
+    assert.match(await page.textContent('main'), /すべて/);
+    await page.screenshot({ path: join(OUT, 'counter-stats.png'), fullPage: true });
+  } finally {
+    await browser.close();
+    machi.stop();
+  }
+});
+
+test('a resident uses the guide on a phone without JavaScript', async () => {
+  const machi = await startMachi();
+  const browser = await launch();
+  try {
+    const context = await browser.newContext({ locale: 'ja-JP', javaScriptEnabled: false, viewport: { width: 375, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${machi.base}/life-events`);
+    await page.getByRole('link', { name: /出生/ }).click();
+    await page.getByRole('group', { name: /公務員/ }).getByLabel('いいえ').check();
+    await page.getByRole('group', { name: /保育所/ }).getByLabel('はい').check();
+    await page.getByRole('button', { name: '必要な手続きを表示する' }).click();
+    const main = await page.textContent('main');
+    assert.match(main, /必要な手続き\(\d+件\)/);
+    assert.match(main, /保育施設等の利用申込/);
+    assert.match(main, /児童手当等の受給資格/);
+    await page.screenshot({ path: join(OUT, 'guide-birth-375.png'), fullPage: true });
+    await page.goto(`${machi.base}/procedures?q=ひっこし`);
+    assert.match(await page.textContent('main'), /転入届/);
+    await page.screenshot({ path: join(OUT, 'procedures-375.png'), fullPage: true });
+  } finally {
+    await browser.close();
+    machi.stop();
+  }
+});
