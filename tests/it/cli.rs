@@ -78,7 +78,13 @@ async fn another_town_loads_its_own_procedure_catalog() {
     let form = root.join("forms/kokuho-kanyu.toml");
     run(cli(
         &dir,
-        &["procedures", "check", kami.to_str().unwrap(), "--form", form.to_str().unwrap()],
+        &[
+            "procedures",
+            "check",
+            kami.to_str().unwrap(),
+            "--form",
+            form.to_str().unwrap(),
+        ],
     ))
     .await
     .unwrap();
@@ -108,28 +114,50 @@ steps = [{ procedure = "tennyu", when = "card or kard" }]
     let err = run(cli(&dir, &["procedures", "check", town.to_str().unwrap()]))
         .await
         .unwrap_err();
-    assert!(format!("{err:#}").contains("質問のキー「kard」がありません"), "{err:#}");
+    assert!(
+        format!("{err:#}").contains("質問のキー「kard」がありません"),
+        "{err:#}"
+    );
     std::fs::write(
         &town,
-        std::fs::read_to_string(&town).unwrap().replace(" or kard", ""),
+        std::fs::read_to_string(&town)
+            .unwrap()
+            .replace(" or kard", ""),
     )
     .unwrap();
     // The form names a procedure the town's file does not have: refused, nothing written.
     let err = run(cli(
         &dir,
-        &["procedures", "import", town.to_str().unwrap(), "--form", form.to_str().unwrap()],
+        &[
+            "procedures",
+            "import",
+            town.to_str().unwrap(),
+            "--form",
+            form.to_str().unwrap(),
+        ],
     ))
     .await
     .unwrap_err();
-    assert!(format!("{err:#}").contains("手続き「kokuho-kanyu」が"), "{err:#}");
+    assert!(
+        format!("{err:#}").contains("手続き「kokuho-kanyu」が"),
+        "{err:#}"
+    );
     run(cli(&dir, &["procedures", "import", town.to_str().unwrap()]))
         .await
         .unwrap();
-    let db = machi::db::connect(&machi::db::sqlite_url_for_dir(&dir)).await.unwrap();
+    let db = machi::db::connect(&machi::db::sqlite_url_for_dir(&dir))
+        .await
+        .unwrap();
     let procs = machi::procedures::store::procedures(&db).await.unwrap();
     assert_eq!(procs.len(), 1);
     assert_eq!(procs[0].procedure.department, "住民課");
-    assert_eq!(machi::procedures::store::life_events(&db).await.unwrap().len(), 1);
+    assert_eq!(
+        machi::procedures::store::life_events(&db)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     // The purge from the command line.
     let v = machi::counter::store::open(
         &db,
@@ -139,9 +167,15 @@ steps = [{ procedure = "tennyu", when = "card or kard" }]
     )
     .await
     .unwrap();
-    run(cli(&dir, &["counter", "purge", "--counter-retention-days", "7"]))
+    run(cli(
+        &dir,
+        &["counter", "purge", "--counter-retention-days", "7"],
+    ))
+    .await
+    .unwrap();
+    let v = machi::counter::store::visit(&db, v.id)
         .await
+        .unwrap()
         .unwrap();
-    let v = machi::counter::store::visit(&db, v.id).await.unwrap().unwrap();
     assert!(v.purged_at.is_some());
 }
