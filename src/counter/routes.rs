@@ -268,17 +268,23 @@ fn visit_page(
         .map(|f| FormLink {
             key: f.key.clone(),
             title: f.title.clone(),
-            missing: fill(f, &l.visit.person, &typed(&l.visit, &f.key), today)
-                .into_iter()
-                .filter(|p| p.required && p.value.is_empty())
-                .map(|p| {
-                    if p.section.is_empty() {
-                        p.label
-                    } else {
-                        format!("{} {}", p.section, p.label)
-                    }
-                })
-                .collect(),
+            missing: fill(
+                f,
+                &l.visit.person,
+                &typed(&l.visit, &f.key),
+                &l.visit.life_event,
+                today,
+            )
+            .into_iter()
+            .filter(|p| p.required && p.value.is_empty())
+            .map(|p| {
+                if p.section.is_empty() {
+                    p.label
+                } else {
+                    format!("{} {}", p.section, p.label)
+                }
+            })
+            .collect(),
         })
         .collect();
     let values = common_values.unwrap_or_else(|| l.visit.person.clone());
@@ -506,7 +512,7 @@ struct PrintPage {
 
 fn printed(def: &FormDef, v: &Visit, town: &str, today: time::Date) -> PrintedForm {
     let mut sections: Vec<(String, Vec<PrintedField>)> = Vec::new();
-    for p in fill(def, &v.person, &typed(v, &def.key), today) {
+    for p in fill(def, &v.person, &typed(v, &def.key), &v.life_event, today) {
         match sections.iter_mut().find(|s| s.0 == p.section) {
             Some(s) => s.1.push(p),
             None => sections.push((p.section.clone(), vec![p])),

@@ -49,6 +49,10 @@ pub struct FieldDef {
     pub options: Vec<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub hint: String,
+    /// A value per life event, used when nothing else fills the field (e.g. 喪失の理由 = 死亡 for
+    /// お悔やみ): `defaults = { death = "死亡", move_out = "転出" }`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub defaults: BTreeMap<String, String>,
     /// Mynumber only: the form's procedure requires the number to be kept.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub store: bool,
@@ -150,6 +154,13 @@ impl FormDef {
             }
             if f.kind == FieldType::Select && f.options.is_empty() {
                 out.push(format!("{at}: select には options が必要です"));
+            }
+            for (event, v) in &f.defaults {
+                if let Err(m) =
+                    check_value(f.kind, v, f.max_length.unwrap_or(0), f.length, &f.options)
+                {
+                    out.push(format!("{at}: defaults の {event}「{v}」: {m}"));
+                }
             }
             if f.kind == FieldType::Mynumber && !f.fill.is_empty() {
                 out.push(format!("{at}: 個人番号は共通項目から埋められません"));
@@ -358,11 +369,13 @@ pub fn display_value(kind: FieldType, v: &str) -> String {
     }
 }
 
-/// The fields of a form with values: a typed value wins, else the common item, else blank.
+/// The fields of a form with values: a typed value wins, else the common item, else the
+/// field's default for the life event, else blank.
 pub fn fill(
     def: &FormDef,
     common: &BTreeMap<String, String>,
     typed: &BTreeMap<String, String>,
+    life_event: &str,
     today: time::Date,
 ) -> Vec<PrintedField> {
     def.fields
@@ -375,7 +388,11 @@ pub fn fill(
             } else if f.fill == "today" {
                 today.to_string()
             } else {
-                common.get(&f.fill).cloned().unwrap_or_default()
+                common
+                    .get(&f.fill)
+                    .or_else(|| f.defaults.get(life_event))
+                    .cloned()
+                    .unwrap_or_default()
             };
             PrintedField {
                 section: f.section.clone(),

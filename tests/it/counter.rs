@@ -221,6 +221,10 @@ async fn an_okuyami_visit_from_reception_to_printed_forms() {
         assert!(!body.contains("123456789018"));
         let one = c.get(&format!("{path}/print/kaigo-soushitsu")).await;
         assert_eq!(one.body.matches("class=\"paper\"").count(), 2);
+        assert!(
+            one.body.contains("<td>死亡</td>"),
+            "the life event's default reason"
+        );
         assert_eq!(
             c.get(&format!("{path}/print/kouki-sousaihi")).await.status,
             404
