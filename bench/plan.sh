@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Throughput, p99 latency and memory of the public plan pages, against a release build on loopback.
-# Usage: bench/plan.sh [seconds per run, default 15] [connections, default 50]
+# Throughput, p99 latency and memory of the public pages (plan, procedures, guide), against a release build on loopback.
+# Usage: bench/plan.sh [seconds per run, default 15] [connections, default 50]; PATHS="/a /b" to choose pages
 # Needs wrk (Debian package `wrk`; installed if missing and apt is usable).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +26,7 @@ rss() { awk '/VmRSS/{print $2}' /proc/$PID/status; }
 echo "machi $(git rev-parse --short HEAD 2>/dev/null || echo '?') · $(nproc) cores · wrk -t2 -c$CONNS -d${DURATION}s (client on the same machine)"
 echo "RSS after start and warm-up: $(( $(rss) / 1024 )) MB"
 printf '%-14s %12s %10s %10s\n' path req/s p50 p99
-for path in /api/plan /plan/kpis /plan /plan/measures/1-1-1 /plan/roadmap; do
+for path in ${PATHS:-/api/plan /plan/kpis /plan /plan/measures/1-1-1 /plan/roadmap /procedures "/procedures?q=%E3%81%B2%E3%81%A3%E3%81%93%E3%81%97" /life-events/death "/life-events/death?asked=1&q_kokuho=yes"}; do
   wrk -t2 -c"$CONNS" -d2s "http://127.0.0.1:$PORT$path" >/dev/null  # warm-up
   out=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$PORT$path")
   rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")

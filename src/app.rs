@@ -36,6 +36,8 @@ pub struct AppState {
     plan_cache: PlanCache,
     /// The published open data catalog, by catalog version.
     pub catalog_cache: CatalogCache,
+    /// The procedure catalog, the guide and the forms, parsed.
+    pub procedures_cache: crate::procedures::cache::Cache,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
             counter_retention_days: crate::config::DEFAULT_RETENTION_DAYS,
             plan_cache: Arc::default(),
             catalog_cache: Arc::default(),
+            procedures_cache: Arc::default(),
         }
     }
 

@@ -240,11 +240,13 @@ async fn load(state: &AppState, id: i64) -> Result<Option<Loaded>, AppError> {
     let Some(visit) = store::visit(&state.db, id).await? else {
         return Ok(None);
     };
-    let event = catalog::life_event(&state.db, &visit.life_event)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let items = guide_for(&state.db, &event, &visit.answers).await?;
-    let forms = forms_for(&items, &catalog::forms(&state.db).await?);
+    let snap = crate::procedures::cache::snapshot(state).await?;
+    let event = snap
+        .life_event(&visit.life_event)
+        .ok_or(AppError::NotFound)?
+        .clone();
+    let items = guide_for(&snap, &event, &visit.answers);
+    let forms = forms_for(&items, &snap.forms);
     Ok(Some(Loaded {
         visit,
         event,

@@ -1,6 +1,7 @@
 //! Procedures (手続き): the catalog residents search, the life-event guide, and application forms
 //! as data. The counter (書かない窓口) builds on these in `crate::counter`.
 
+pub mod cache;
 pub mod catalog_file;
 pub mod form;
 pub mod kpi;

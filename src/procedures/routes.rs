@@ -1,9 +1,10 @@
 //! Public pages: the procedure catalog with search, one page per procedure, and the life-event
 //! guide (questions → the procedures that apply, grouped by where to go, printable).
 
+use super::cache::{Snapshot, snapshot};
 use super::model::{GuideItem, LifeEvent, Procedure, by_desk};
 use super::rule::Answers;
-use super::{search, store};
+use super::search;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::web::Layout;
@@ -61,16 +62,15 @@ pub async fn index(
     State(state): State<AppState>,
     Query(query): Query<CatalogQuery>,
 ) -> Result<Response, AppError> {
-    let all: Vec<Procedure> = store::procedures(&state.db)
-        .await?
-        .into_iter()
-        .map(|p| p.procedure)
-        .collect();
+    let snap = snapshot(&state).await?;
+    let all = &snap.procedures;
     let today = state.today();
     let online_now = |p: &Procedure| p.is_online_on(today, today);
     let hits: Vec<Procedure> = all
         .iter()
-        .filter(|p| search::matches(&search::haystack(p), &query.q))
+        .zip(&snap.haystacks)
+        .filter(|(_, h)| search::matches(h, &query.q))
+        .map(|(p, _)| p)
         .filter(|p| query.category.is_empty() || p.category == query.category)
         .filter(|p| query.desk.is_empty() || p.desk() == query.desk)
         .filter(|p| match query.online.as_str() {
@@ -86,7 +86,7 @@ pub async fn index(
         online_total: all.iter().filter(|p| online_now(p)).count(),
         categories: distinct(all.iter().map(|p| p.category.clone())),
         desks: distinct(all.iter().map(|p| p.desk().to_string())),
-        events: store::life_events(&state.db).await?,
+        events: snap.life_events.clone(),
         hits,
         query,
     }
@@ -107,21 +107,19 @@ pub async fn procedure_page(
     State(state): State<AppState>,
     Path(key): Path<String>,
 ) -> Result<Response, AppError> {
-    let p = store::procedure(&state.db, &key)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .procedure;
-    let events = store::life_events(&state.db)
-        .await?
-        .into_iter()
+    let snap = snapshot(&state).await?;
+    let p = snap.procedure(&key).ok_or(AppError::NotFound)?.clone();
+    let events = snap
+        .life_events
+        .iter()
         .filter(|e| e.steps.iter().any(|s| s.procedure == p.key))
-        .map(|e| (e.key, e.title))
+        .map(|e| (e.key.clone(), e.title.clone()))
         .collect();
-    let forms = store::forms(&state.db)
-        .await?
-        .into_iter()
+    let forms = snap
+        .forms
+        .iter()
         .filter(|f| f.procedures.contains(&p.key))
-        .map(|f| (f.key, f.title))
+        .map(|f| (f.key.clone(), f.title.clone()))
         .collect();
     let today = state.today();
     Ok(ProcedurePage {
@@ -144,7 +142,7 @@ struct LifeEventsPage {
 pub async fn life_events(State(state): State<AppState>) -> Result<Response, AppError> {
     Ok(LifeEventsPage {
         layout: public_layout(&state, "life-events").await,
-        events: store::life_events(&state.db).await?,
+        events: snapshot(&state).await?.life_events.clone(),
     }
     .into_response())
 }
@@ -176,18 +174,8 @@ pub fn answers_from_query(raw: &str, event: &LifeEvent) -> (Answers, bool) {
 }
 
 /// The guide for a life event and answers, with procedures looked up in the catalog.
-pub async fn guide_for(
-    db: &crate::db::Db,
-    event: &LifeEvent,
-    answers: &Answers,
-) -> anyhow::Result<Vec<GuideItem>> {
-    let procs = store::procedures(db).await?;
-    Ok(event.guide(answers, &|k| {
-        procs
-            .iter()
-            .find(|p| p.procedure.key == k)
-            .map(|p| p.procedure.clone())
-    }))
+pub fn guide_for(snap: &Snapshot, event: &LifeEvent, answers: &Answers) -> Vec<GuideItem> {
+    event.guide(answers, &|k| snap.procedure(k).cloned())
 }
 
 pub struct QuestionView {
@@ -232,11 +220,10 @@ pub async fn life_event_page(
     Path(key): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    let event = store::life_event(&state.db, &key)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let snap = snapshot(&state).await?;
+    let event = snap.life_event(&key).ok_or(AppError::NotFound)?.clone();
     let (answers, asked) = answers_from_query(raw.as_deref().unwrap_or(""), &event);
-    let items = guide_for(&state.db, &event, &answers).await?;
+    let items = guide_for(&snap, &event, &answers);
     Ok(LifeEventPage {
         layout: public_layout(&state, "life-events").await,
         questions: question_views(&event, &answers),

@@ -246,6 +246,7 @@ pub async fn create(
     match store::save_procedure(&state.db, &p, None, &staff.actor()).await {
         Ok(()) => {
             state.invalidate_plan();
+            super::cache::invalidate(&state);
             Ok(Redirect::to(&format!("/staff/procedures/{key}?done=saved")).into_response())
         }
         Err(e) => {
@@ -278,6 +279,7 @@ pub async fn update(
     match store::save_procedure(&state.db, &p, Some(version), &staff.actor()).await {
         Ok(()) => {
             state.invalidate_plan();
+            super::cache::invalidate(&state);
             Ok(Redirect::to(&format!("/staff/procedures/{key}?done=saved")).into_response())
         }
         Err(e) => {
@@ -408,6 +410,7 @@ async fn save_doc(
     };
     match result {
         Ok(()) => {
+            super::cache::invalidate(state);
             let path = if kind == "form" {
                 "forms"
             } else {
