@@ -537,6 +537,7 @@ type = "mynumber"
             &def,
             &BTreeMap::new(),
             &input,
+            "death",
             time::macros::date!(2025 - 01 - 01),
         );
         assert_eq!(printed[0].value, "");
