@@ -1,0 +1,183 @@
+// Accessibility (JIS X 8341-3:2016 AA = WCAG 2.1 AA): axe-core on every public and staff page of
+// the suite, the page language, heading order, reflow at 375 px and at 200% zoom, status text
+// beside colour, and a keyboard-only journey with visible focus.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { startMachi, launch, signIn, signOut, OUT, PASSWORD } from './helpers.js';
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+// Runs axe and the checks axe leaves to people; returns problems as text.
+async function audit(page, label) {
+  await page.addScriptTag({ path: AXE });
+  const r = await page.evaluate(async (tags) => {
+    // eslint-disable-next-line no-undef
+    const res = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    const order = await axe.run(document, { runOnly: ['heading-order', 'page-has-heading-one', 'landmark-one-main', 'region'] });
+    return [...res.violations, ...order.violations].map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  }, TAGS);
+  const lang = await page.getAttribute('html', 'lang');
+  if (lang !== 'ja') r.push(`html lang is ${lang}`);
+  // Status shown by colour always carries its text too.
+  const emptyBadges = await page.locator('.badge').evaluateAll((els) => els.filter((e) => !e.textContent.trim()).length);
+  if (emptyBadges) r.push(`${emptyBadges} status badges without text`);
+  return r.map((x) => `${label}: ${x}`);
+}
+
+// No horizontal scrolling of the page itself (wide tables scroll inside their own box).
+async function reflows(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+}
+
+test('every page of the suite passes axe at WCAG 2.1 A/AA and reflows', async () => {
+  const machi = await startMachi([
+    ['admin', 'system_admin'],
+    ['kikaku', 'dx_office', '企画課'],
+    ['tanto', 'department_editor', '企画課'],
+  ]);
+  const browser = await launch();
+  const problems = [];
+  try {
+    // bypassCSP lets the test inject axe; machi's own pages never need it.
+    const context = await browser.newContext({ locale: 'ja-JP', bypassCSP: true });
+    const page = await context.newPage();
+    const base = machi.base;
+
+    // Data so that the staff pages have content: a period with reports, a dataset, a visit.
+    await signIn(page, base, 'kikaku');
+    await page.goto(`${base}/staff/periods/new`);
+    await page.getByLabel('年度').fill('R6');
+    await page.getByLabel(/年次報告/).check();
+    await page.getByLabel('提出期限').fill('2025-05-31');
+    await page.getByRole('button', { name: '作成する' }).click();
+    await page.waitForURL(/\/staff\/periods\/\d+$/);
+    const periodUrl = page.url();
+    const reportUrl = await page.locator('a[href^="/staff/reports/"]').first().getAttribute('href');
+    await page.goto(`${base}/staff/snapshots`);
+    await page.getByRole('button', { name: 'この時点の内容で発行する' }).click();
+    await page.waitForURL(/\/staff\/snapshots\/\d+/);
+    const snapshotUrl = page.url().split('?')[0];
+    await page.goto(`${base}/staff/opendata/new`);
+    await page.getByLabel('タイトル').fill('公衆トイレ一覧');
+    await page.getByLabel('URL名').fill('kami-toilets');
+    await page.getByRole('button', { name: '保存する' }).click();
+    await page.waitForURL(/\/staff\/opendata\/[0-9a-f-]+\?done=created/);
+    const datasetUrl = page.url().split('?')[0];
+    await page.getByLabel('名前').fill('一覧(外部)');
+    await page.getByLabel('または外部のURL').fill('https://example.jp/toilets.csv');
+    await page.getByLabel(/形式/).fill('CSV');
+    await page.getByRole('button', { name: '追加する' }).click();
+    await page.getByRole('button', { name: '公開する' }).click();
+    await page.goto(`${base}/staff/counter`);
+    await page.getByRole('button', { name: 'お悔やみの受付' }).click();
+    await page.waitForURL(/\/staff\/counter\/visits\/\d+$/);
+    const visitUrl = page.url();
+    await page.getByRole('button', { name: '受付を完了する' }).click();
+    await page.goto(`${base}/staff/counter`);
+    await page.getByRole('button', { name: '出生の受付' }).click();
+    await page.waitForURL(/\/staff\/counter\/visits\/\d+$/);
+    const openVisitUrl = page.url();
+    await page.getByRole('button', { name: /タブレットで入力/ }).click();
+    const entryUrl = await page.locator('.qr .url').textContent();
+    problems.push(...await audit(page, 'QRコード付きの受付'));
+    await signOut(page);
+
+    const publicPages = [
+      '/', '/plan', '/plan/kpis', '/plan/kpis?status=behind', '/plan/roadmap', '/plan/measures/1-1-1',
+      '/plan/measures/2-2-3', '/plan/measures/1-1-1/action-plan', '/plan/action-plans',
+      '/opendata', '/opendata/datasets/kami-toilets', '/procedures', '/procedures?q=ひっこし',
+      '/procedures/tenshutsu', '/life-events', '/life-events/death', '/life-events/move_in?asked=1&q_kokuho=yes',
+      '/login', '/no-such-page', entryUrl.replace(/^https?:\/\/[^/]+/, ''),
+    ];
+    const staffPages = [
+      '/staff', periodUrl.replace(base, ''), reportUrl, '/staff/periods/new', '/staff/plan',
+      '/staff/plan/draft/measures/1-1-1', '/staff/snapshots', '/staff/import', '/staff/opendata',
+      '/staff/opendata/new', datasetUrl.replace(base, ''), '/staff/opendata/schemas/public_toilet',
+      '/staff/procedures', '/staff/procedures/new', '/staff/procedures/kokuho-kanyu',
+      '/staff/life-events/death', '/staff/forms/kokuho-sousaihi', '/staff/counter',
+      visitUrl.replace(base, ''), openVisitUrl.replace(base, ''), `${openVisitUrl.replace(base, '')}/forms/kokuho-kanyu`,
+      `${visitUrl.replace(base, '')}/print`, '/staff/counter/stats', '/staff/password',
+      snapshotUrl.replace(base, ''),
+    ];
+    const adminPages = ['/staff/users', '/staff/users/new', '/staff/users/2', '/staff/audit'];
+    let pages = 0;
+    const check = async (path) => {
+      const res = await page.goto(`${base}${path}`);
+      assert.ok(res.status() < 500, `${path}: ${res.status()}`);
+      pages += 1;
+      problems.push(...await audit(page, path));
+      for (const [w, label] of [[375, '375px'], [640, '200%ズーム(1280px幅)']]) {
+        await page.setViewportSize({ width: w, height: 800 });
+        if (!await reflows(page)) problems.push(`${path}: horizontal scrolling at ${label}`);
+      }
+      await page.setViewportSize({ width: 1280, height: 800 });
+    };
+    for (const p of publicPages) await check(p);
+    await signIn(page, base, 'kikaku');
+    for (const p of staffPages) await check(p);
+    await signOut(page);
+    await signIn(page, base, 'admin');
+    for (const p of adminPages) await check(p);
+    writeFileSync(join(OUT, 'a11y.txt'), `${pages} pages\n${problems.join('\n')}\n`);
+    assert.deepEqual(problems, [], `${problems.length} problems on ${pages} pages:\n${problems.join('\n')}`);
+  } finally {
+    await browser.close();
+    machi.stop();
+  }
+});
+
+test('keyboard only: sign in, open a counter visit, answer a question; focus is visible', async () => {
+  const machi = await startMachi([['madoguchi', 'department_editor', '町民課']]);
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ locale: 'ja-JP' });
+    const base = machi.base;
+    // Tabs until the focused element matches; fails after 60 presses.
+    const tabTo = async (match) => {
+      for (let i = 0; i < 60; i++) {
+        await page.keyboard.press('Tab');
+        const f = await page.evaluate(() => {
+          const e = document.activeElement;
+          const s = getComputedStyle(e);
+          return { text: (e.labels?.[0]?.textContent || e.textContent || e.value || '').trim(), tag: e.tagName, outline: s.outlineStyle, width: s.outlineWidth, shadow: s.boxShadow };
+        });
+        if (match(f)) {
+          assert.ok(f.outline !== 'none' || f.shadow !== 'none', `focus not visible on ${f.tag} ${f.text}`);
+          return f;
+        }
+      }
+      throw new Error('not reached by Tab');
+    };
+    await page.goto(`${base}/login`);
+    const skip = await tabTo((f) => f.text === '本文へ移動');
+    assert.equal(skip.tag, 'A');
+    await tabTo((f) => f.text.startsWith('ユーザー名'));
+    await page.keyboard.type('madoguchi');
+    await tabTo((f) => f.text.startsWith('パスワード'));
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${base}/staff`);
+    await tabTo((f) => f.text === '書かない窓口');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${base}/staff/counter`);
+    await tabTo((f) => f.text === 'お悔やみの受付');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/visits\/\d+$/);
+    // The first question's radio group (わからない is chosen): the arrow key moves to いいえ.
+    await tabTo((f) => f.tag === 'INPUT' && f.text.includes('わからない'));
+    await page.keyboard.press('ArrowLeft');
+    await tabTo((f) => f.text === '答えを保存して手続きを絞り込む');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#list-h$/);
+    const checked = await page.locator('input[name=q_setainushi][value=no]').isChecked();
+    assert.ok(checked, 'いいえ chosen with the arrow key and saved');
+  } finally {
+    await browser.close();
+    machi.stop();
+  }
+});
