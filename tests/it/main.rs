@@ -15,4 +15,5 @@ mod plan_file;
 mod procedures;
 mod reporting;
 mod revisions;
+mod security;
 mod storage;

@@ -276,6 +276,31 @@ impl Client {
         (status, headers, bytes)
     }
 
+    /// Any request, answered as bytes (for sweeps over every route, whatever they return).
+    pub async fn raw(
+        &mut self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (u16, axum::http::HeaderMap, Vec<u8>) {
+        use http_body_util::BodyExt;
+        use tower::ServiceExt;
+        let mut req = axum::http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", content_type)
+            .header("host", "machi.test")
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        self.prepare(&mut req);
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+        (status, headers, bytes)
+    }
+
     pub async fn post_json(&mut self, path: &str, body: &str) -> Response {
         let req = axum::http::Request::builder()
             .method("POST")
