@@ -39,6 +39,9 @@ pub enum Command {
     /// The 書かない窓口 counter.
     #[command(subcommand)]
     Counter(CounterCommand),
+    /// Copy the database and uploaded files of a running instance into an empty folder (SQLite;
+    /// PostgreSQL uses pg_dump). The folder is a data folder: restore with --data-dir FOLDER.
+    Backup { dir: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -236,6 +239,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 catalog.procedures.len(),
                 catalog.life_events.len(),
                 forms.len()
+            );
+            Ok(())
+        }
+        Command::Backup { dir } => {
+            let s = crate::backup::backup(&cli.config, &dir).await?;
+            println!(
+                "{} にバックアップしました(データベース {} KB、ファイル {}件)。復元: machi --data-dir {}",
+                dir.display(),
+                s.bytes / 1024,
+                s.files,
+                dir.display()
             );
             Ok(())
         }

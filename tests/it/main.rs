@@ -3,9 +3,11 @@
 mod support;
 
 mod auth;
+mod backup;
 mod catalog;
 mod cli;
 mod counter;
+mod crash;
 mod exports;
 mod imports;
 mod kpi_examples;
