@@ -259,7 +259,7 @@ fn sigterm_lets_the_request_in_flight_finish() {
         .unwrap();
     assert!(status.success());
     std::thread::sleep(Duration::from_millis(200));
-    s.write_all(body[10..].as_bytes()).unwrap();
+    s.write_all(&body.as_bytes()[10..]).unwrap();
     let mut raw = String::new();
     s.read_to_string(&mut raw).unwrap();
     assert!(raw.starts_with("HTTP/1.1 303"), "{raw}");
