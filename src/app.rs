@@ -38,6 +38,8 @@ pub struct AppState {
     pub catalog_cache: CatalogCache,
     /// The procedure catalog, the guide and the forms, parsed.
     pub procedures_cache: crate::procedures::cache::Cache,
+    /// Rendered public plan pages, for the current plan data.
+    pub page_cache: crate::web::page_cache::Cache,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
             plan_cache: Arc::default(),
             catalog_cache: Arc::default(),
             procedures_cache: Arc::default(),
+            page_cache: Arc::default(),
         }
     }
 

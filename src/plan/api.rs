@@ -4,9 +4,10 @@ use super::kpi::Status;
 use super::model::{Accumulation, Body, Direction, MeasureClass, RoadmapNote};
 use super::service::PlanData;
 use crate::app::AppState;
+use crate::error::AppError;
 use crate::fiscal::FiscalYear;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -272,8 +273,10 @@ pub fn document(data: &PlanData) -> PlanDocument<'_> {
 }
 
 pub async fn plan_json(State(state): State<AppState>) -> Response {
-    match state.plan_data().await {
-        Ok(data) => axum::Json(document(&data)).into_response(),
-        Err(e) => e.into_json(),
-    }
+    let r =
+        crate::web::page_cache::cached(&state, "/api/plan".into(), "application/json", |data| {
+            serde_json::to_vec(&document(data)).map_err(|e| AppError::Internal(e.into()))
+        })
+        .await;
+    r.unwrap_or_else(AppError::into_json)
 }

@@ -28,24 +28,26 @@ pub struct OverviewPage {
     bodies: Vec<Body>,
 }
 
-pub async fn overview(State(state): State<AppState>) -> Result<OverviewPage, AppError> {
-    let data = state.plan_data().await?;
-    let plan = &data.plan;
-    Ok(OverviewPage {
-        layout: views::layout(&data, "plan"),
-        title: plan.title.clone(),
-        period: format!(
-            "{}〜{}",
-            plan.period.start.wareki(),
-            plan.period.end.wareki()
-        ),
-        policies: views::policy_blocks(&data),
-        total: data.rollup_all().into(),
-        class_legend: plan.class_legend.clone(),
-        evaluation_policy: plan.evaluation_policy.clone(),
-        revision_policy: plan.revision_policy.clone(),
-        bodies: plan.bodies.clone(),
+pub async fn overview(State(state): State<AppState>) -> Result<axum::response::Response, AppError> {
+    crate::web::page_cache::cached_page(&state, "/plan".into(), |data| {
+        let plan = &data.plan;
+        Ok(OverviewPage {
+            layout: views::layout(data, "plan"),
+            title: plan.title.clone(),
+            period: format!(
+                "{}〜{}",
+                plan.period.start.wareki(),
+                plan.period.end.wareki()
+            ),
+            policies: views::policy_blocks(data),
+            total: data.rollup_all().into(),
+            class_legend: plan.class_legend.clone(),
+            evaluation_policy: plan.evaluation_policy.clone(),
+            revision_policy: plan.revision_policy.clone(),
+            bodies: plan.bodies.clone(),
+        })
     })
+    .await
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -77,60 +79,67 @@ pub struct KpisPage {
 pub async fn kpis(
     State(state): State<AppState>,
     Query(filter): Query<KpiFilter>,
-) -> Result<KpisPage, AppError> {
-    let data = state.plan_data().await?;
-    let policy: Option<u32> = filter.policy.parse().ok();
-    let status = Status::from_key(&filter.status);
-    let all: Vec<MeasureRow> = data
-        .plan
-        .measures
-        .iter()
-        .map(|m| views::measure_row(&data, m))
-        .collect();
-    let total = all.len();
-    let mut rows: Vec<MeasureRow> = all
-        .into_iter()
-        .filter(|r| policy.is_none_or(|p| r.policy == p))
-        .filter(|r| status.is_none_or(|s| r.status.key == s.key()))
-        .collect();
-    for r in &mut rows {
-        if let Some(m) = data.plan.measure(&r.code) {
-            r.spark = views::sparkline(&data, m);
-        }
-    }
-    let mut policy_choices = vec![Choice {
-        value: String::new(),
-        label: "すべて".into(),
-        selected: policy.is_none(),
-    }];
-    policy_choices.extend(data.plan.policies.iter().map(|p| Choice {
-        value: p.number.to_string(),
-        label: format!("{} {}", p.number, p.title),
-        selected: policy == Some(p.number),
-    }));
-    let mut status_choices = vec![Choice {
-        value: String::new(),
-        label: "すべて".into(),
-        selected: status.is_none(),
-    }];
-    status_choices.extend(Status::ALL.iter().map(|s| Choice {
-        value: s.key().into(),
-        label: s.label().into(),
-        selected: status == Some(*s),
-    }));
-    let counts = views::RollupView::from(super::kpi::rollup(
-        rows.iter().filter_map(|r| data.evaluation(&r.code)),
-    ))
-    .counts;
-    Ok(KpisPage {
-        layout: views::layout(&data, "kpis"),
-        total,
-        filtered: policy.is_some() || status.is_some(),
-        rows,
-        policy_choices,
-        status_choices,
-        counts,
-    })
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Result<axum::response::Response, AppError> {
+    crate::web::page_cache::cached_page(
+        &state,
+        format!("/plan/kpis?{}", raw.unwrap_or_default()),
+        |data| {
+            let policy: Option<u32> = filter.policy.parse().ok();
+            let status = Status::from_key(&filter.status);
+            let all: Vec<MeasureRow> = data
+                .plan
+                .measures
+                .iter()
+                .map(|m| views::measure_row(data, m))
+                .collect();
+            let total = all.len();
+            let mut rows: Vec<MeasureRow> = all
+                .into_iter()
+                .filter(|r| policy.is_none_or(|p| r.policy == p))
+                .filter(|r| status.is_none_or(|s| r.status.key == s.key()))
+                .collect();
+            for r in &mut rows {
+                if let Some(m) = data.plan.measure(&r.code) {
+                    r.spark = views::sparkline(data, m);
+                }
+            }
+            let mut policy_choices = vec![Choice {
+                value: String::new(),
+                label: "すべて".into(),
+                selected: policy.is_none(),
+            }];
+            policy_choices.extend(data.plan.policies.iter().map(|p| Choice {
+                value: p.number.to_string(),
+                label: format!("{} {}", p.number, p.title),
+                selected: policy == Some(p.number),
+            }));
+            let mut status_choices = vec![Choice {
+                value: String::new(),
+                label: "すべて".into(),
+                selected: status.is_none(),
+            }];
+            status_choices.extend(Status::ALL.iter().map(|s| Choice {
+                value: s.key().into(),
+                label: s.label().into(),
+                selected: status == Some(*s),
+            }));
+            let counts = views::RollupView::from(super::kpi::rollup(
+                rows.iter().filter_map(|r| data.evaluation(&r.code)),
+            ))
+            .counts;
+            Ok(KpisPage {
+                layout: views::layout(data, "kpis"),
+                total,
+                filtered: policy.is_some() || status.is_some(),
+                rows,
+                policy_choices,
+                status_choices,
+                counts,
+            })
+        },
+    )
+    .await
 }
 
 #[derive(Template, WebTemplate)]
@@ -143,16 +152,18 @@ pub struct RoadmapPage {
     years: String,
 }
 
-pub async fn roadmap(State(state): State<AppState>) -> Result<RoadmapPage, AppError> {
-    let data = state.plan_data().await?;
-    let plan = &data.plan;
-    Ok(RoadmapPage {
-        layout: views::layout(&data, "roadmap"),
-        svg: super::gantt::roadmap_svg(plan, data.as_of),
-        rows: views::roadmap_rows(&data, plan.roadmap.iter()),
-        notes: plan.roadmap_notes.clone(),
-        years: views::span_text(plan.roadmap_years.first, plan.roadmap_years.last),
+pub async fn roadmap(State(state): State<AppState>) -> Result<axum::response::Response, AppError> {
+    crate::web::page_cache::cached_page(&state, "/plan/roadmap".into(), |data| {
+        let plan = &data.plan;
+        Ok(RoadmapPage {
+            layout: views::layout(data, "roadmap"),
+            svg: super::gantt::roadmap_svg(plan, data.as_of),
+            rows: views::roadmap_rows(data, plan.roadmap.iter()),
+            notes: plan.roadmap_notes.clone(),
+            years: views::span_text(plan.roadmap_years.first, plan.roadmap_years.last),
+        })
     })
+    .await
 }
 
 #[derive(Template, WebTemplate)]
@@ -179,39 +190,41 @@ fn find_measure<'a>(
 pub async fn measure(
     State(state): State<AppState>,
     Path(code): Path<String>,
-) -> Result<MeasurePage, AppError> {
-    let data = state.plan_data().await?;
-    let m = find_measure(&data, &code)?;
-    let roadmap_rows: Vec<_> = data.plan.roadmap_of(&m.code).collect();
-    let notes = data
-        .plan
-        .roadmap_notes
-        .iter()
-        .filter(|n| roadmap_rows.iter().any(|r| r.notes.contains(&n.mark)))
-        .cloned()
-        .collect();
-    Ok(MeasurePage {
-        layout: views::layout(&data, "plan"),
-        row: views::measure_row(&data, m),
-        policy_title: data
+) -> Result<axum::response::Response, AppError> {
+    crate::web::page_cache::cached_page(&state, format!("/plan/measures/{code}"), |data| {
+        let m = find_measure(data, &code)?;
+        let roadmap_rows: Vec<_> = data.plan.roadmap_of(&m.code).collect();
+        let notes = data
             .plan
-            .policy(m.policy_number())
-            .map(|p| format!("{} {}", p.number, p.title))
-            .unwrap_or_default(),
-        area_title: data
-            .plan
-            .area_of(m)
-            .map(|a| format!("{} {}", a.label(), a.title))
-            .unwrap_or_default(),
-        class_basis: m.class_basis.clone(),
-        paragraphs: views::paragraphs(&m.text),
-        kpi: views::KpiCard {
-            chart: views::kpi_chart(&data, m),
-            ..views::kpi_card(&data, m)
-        },
-        roadmap: views::roadmap_rows(&data, roadmap_rows.into_iter()),
-        notes,
+            .roadmap_notes
+            .iter()
+            .filter(|n| roadmap_rows.iter().any(|r| r.notes.contains(&n.mark)))
+            .cloned()
+            .collect();
+        Ok(MeasurePage {
+            layout: views::layout(data, "plan"),
+            row: views::measure_row(data, m),
+            policy_title: data
+                .plan
+                .policy(m.policy_number())
+                .map(|p| format!("{} {}", p.number, p.title))
+                .unwrap_or_default(),
+            area_title: data
+                .plan
+                .area_of(m)
+                .map(|a| format!("{} {}", a.label(), a.title))
+                .unwrap_or_default(),
+            class_basis: m.class_basis.clone(),
+            paragraphs: views::paragraphs(&m.text),
+            kpi: views::KpiCard {
+                chart: views::kpi_chart(data, m),
+                ..views::kpi_card(data, m)
+            },
+            roadmap: views::roadmap_rows(data, roadmap_rows.into_iter()),
+            notes,
+        })
     })
+    .await
 }
 
 #[derive(Template, WebTemplate)]

@@ -37,24 +37,26 @@ pub struct HomePage {
     roadmap_count: usize,
 }
 
-pub async fn home(State(state): State<AppState>) -> Result<HomePage, AppError> {
-    let data = state.plan_data().await?;
-    let plan = &data.plan;
-    Ok(HomePage {
-        layout: views::layout(&data, "home"),
-        town: plan.municipality.name.clone(),
-        title: plan.title.clone(),
-        subtitle: plan.subtitle.clone(),
-        adopted: plan.adopted_wording.clone(),
-        period: format!(
-            "{}〜{}",
-            plan.period.start.wareki(),
-            plan.period.end.wareki()
-        ),
-        policies: views::policy_blocks(&data),
-        total: data.rollup_all().into(),
-        as_of: data.as_of.label(),
-        area_count: plan.areas.len(),
-        roadmap_count: plan.roadmap.iter().map(|r| r.items.len()).sum(),
+pub async fn home(State(state): State<AppState>) -> Result<axum::response::Response, AppError> {
+    crate::web::page_cache::cached_page(&state, "/".into(), |data| {
+        let plan = &data.plan;
+        Ok(HomePage {
+            layout: views::layout(data, "home"),
+            town: plan.municipality.name.clone(),
+            title: plan.title.clone(),
+            subtitle: plan.subtitle.clone(),
+            adopted: plan.adopted_wording.clone(),
+            period: format!(
+                "{}〜{}",
+                plan.period.start.wareki(),
+                plan.period.end.wareki()
+            ),
+            policies: views::policy_blocks(data),
+            total: data.rollup_all().into(),
+            as_of: data.as_of.label(),
+            area_count: plan.areas.len(),
+            roadmap_count: plan.roadmap.iter().map(|r| r.items.len()).sum(),
+        })
     })
+    .await
 }

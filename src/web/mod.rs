@@ -1,6 +1,7 @@
 //! The web layer shared by every module: page layout, static assets, security headers.
 
 pub mod home;
+pub mod page_cache;
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
