@@ -85,6 +85,15 @@ test('every page of the suite passes axe at WCAG 2.1 A/AA and reflows', async ()
     await page.getByRole('button', { name: /タブレットで入力/ }).click();
     const entryUrl = await page.locator('.qr .url').textContent();
     problems.push(...await audit(page, 'QRコード付きの受付'));
+    // An import preview, with one row in error.
+    await page.goto(`${base}/staff/import`);
+    await page.getByLabel(/ファイル/).setInputFiles({
+      name: 'jisseki.csv', mimeType: 'text/csv',
+      buffer: Buffer.from('施策コード,年度,実績\r\n1-1-3,R6,15\r\n9-9-9,R6,abc\r\n'),
+    });
+    await page.getByRole('button', { name: '読み込んで確認する' }).click();
+    await page.waitForLoadState();
+    problems.push(...await audit(page, '取り込みの確認(エラーあり)'));
     await signOut(page);
 
     const publicPages = [
