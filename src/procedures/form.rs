@@ -211,7 +211,8 @@ pub fn check_value(
     }
     match kind {
         FieldType::Text => Ok(v.replace(['\r', '\n'], " ")),
-        FieldType::Textarea => Ok(v.replace("\r\n", "\n")),
+        // Every line ending becomes \n (found by fuzzing: "\r\r\n" left a "\r\n" behind).
+        FieldType::Textarea => Ok(v.replace("\r\n", "\n").replace('\r', "\n")),
         FieldType::Kana => {
             let k: String = v
                 .chars()
@@ -489,6 +490,10 @@ mod tests {
         );
         assert!(check(FieldType::Mynumber, "123456789012").is_err());
         assert!(check(FieldType::Text, "a\u{0007}b").is_err());
+        // Line endings are normalised once and for all (a fuzzing finding).
+        let once = check(FieldType::Textarea, "=[?{\"\"}}\r\r\n0").unwrap();
+        assert_eq!(once, "=[?{\"\"}}\n\n0");
+        assert_eq!(check(FieldType::Textarea, &once).unwrap(), once);
     }
 
     #[test]
