@@ -55,6 +55,18 @@ pub struct Db {
     pub backend: Backend,
 }
 
+impl Db {
+    /// A transaction that writes. SQLite takes the write lock at the start (`BEGIN IMMEDIATE`),
+    /// so concurrent writers wait for each other (busy timeout) instead of one failing with
+    /// "database is locked" when its read turns into a write.
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+}
+
 /// The URL with any password replaced, for messages and logs.
 pub fn redact(url: &str) -> String {
     match url::Url::parse(url) {

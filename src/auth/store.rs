@@ -126,7 +126,7 @@ pub async fn create_user(db: &Db, new: &NewUser, actor: &Actor) -> Result<User, 
         }
     })?;
     let hash = super::secret::hash_password(&new.password)?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
         .bind(&new.username)
         .fetch_optional(&mut *tx)
@@ -225,7 +225,7 @@ pub async fn update_user(
     actor: &Actor,
 ) -> Result<User, UserError> {
     check_profile(&update.display_name, update.role, &update.department)?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let row = sqlx::query(select_user!("WHERE id = $1"))
         .bind(id)
         .fetch_optional(&mut *tx)
@@ -291,7 +291,7 @@ pub async fn set_password(
     action: &str,
 ) -> anyhow::Result<()> {
     let hash = super::secret::hash_password(password)?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
         .bind(&hash)
         .bind(now_text())
@@ -399,7 +399,7 @@ pub async fn locked_for(db: &Db, key: &str, now: i64) -> anyhow::Result<Option<i
 
 /// Counts a failed sign-in for the key; returns the failures in the current window.
 pub async fn record_failure(db: &Db, key: &str, now: i64) -> anyhow::Result<i64> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let row = sqlx::query("SELECT failures, window_start FROM login_throttle WHERE key = $1")
         .bind(key)
         .fetch_optional(&mut *tx)

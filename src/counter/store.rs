@@ -181,15 +181,39 @@ async fn audit_visit(
     .await
 }
 
-/// Opens a visit (受付) and gives it the day's next receipt number.
+/// Opens a visit (受付) and gives it the day's next receipt number. Two clerks pressing 受付 at
+/// the same moment may read the same number; the unique index refuses the second, which tries
+/// again with the next number.
 pub async fn open(
     db: &Db,
     life_event: &str,
     actor: &Actor,
     now: OffsetDateTime,
 ) -> Result<Visit, VisitError> {
+    let mut attempt = 0;
+    loop {
+        match try_open(db, life_event, actor, now).await {
+            Err(VisitError::Other(e))
+                if attempt < 10
+                    && e.downcast_ref::<sqlx::Error>().is_some_and(
+                        |e| matches!(e, sqlx::Error::Database(d) if d.is_unique_violation()),
+                    ) =>
+            {
+                attempt += 1;
+            }
+            r => return r,
+        }
+    }
+}
+
+async fn try_open(
+    db: &Db,
+    life_event: &str,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<Visit, VisitError> {
     let day = jst_date(now).to_string();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let next: i64 = sqlx::query(
         "SELECT COALESCE(MAX(receipt_no), 0) + 1 AS n FROM counter_visits WHERE opened_on = $1",
     )
@@ -258,7 +282,7 @@ async fn update(
     actor: &Actor,
     action: &str,
 ) -> Result<(), VisitError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let n = binds.len();
     let sql = format!(
         "UPDATE counter_visits SET {set}, version = version + 1 WHERE id = ${} AND version = ${} AND closed_at IS NULL AND purged_at IS NULL",
@@ -373,7 +397,7 @@ pub async fn desk_done(
     if v.desk_done(desk).is_some() {
         return Ok(());
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("INSERT INTO counter_steps (visit_id, desk, done_at) VALUES ($1, $2, $3)")
         .bind(id)
         .bind(desk)
@@ -398,7 +422,7 @@ pub async fn close(
     }
     let opened = parse_stamp(&v.opened_at).unwrap_or(now);
     let seconds = (now - opened).whole_seconds().max(0);
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     // Closing does not need the resident's data, so a purged visit can still be closed.
     let done = sqlx::query(
         "UPDATE counter_visits SET closed_at = $1, stay_seconds = $2, entry_token_hash = NULL, entry_expires_at = NULL, version = version + 1 WHERE id = $3 AND closed_at IS NULL",
@@ -426,7 +450,7 @@ pub async fn issue_entry(
     let v = load_writable(db, id).await?;
     let token = crate::auth::secret::random_token();
     let expires = now + time::Duration::minutes(ENTRY_MINUTES);
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query(
         "UPDATE counter_visits SET entry_token_hash = $1, entry_expires_at = $2 WHERE id = $3",
     )
@@ -466,7 +490,7 @@ pub async fn visit_by_entry(
 /// more than `days` days ago. Timings, the life event and the desks done stay.
 pub async fn purge(db: &Db, days: i64, now: OffsetDateTime) -> anyhow::Result<u64> {
     let cutoff = stamp(now - time::Duration::days(days));
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let done = sqlx::query(
         "UPDATE counter_visits SET answers = NULL, person = NULL, form_values = NULL, entry_token_hash = NULL, entry_expires_at = NULL, purged_at = $1
          WHERE purged_at IS NULL AND opened_at < $2",

@@ -13,7 +13,7 @@ pub async fn save(
     file_name: &str,
     checked: &Checked,
 ) -> anyhow::Result<i64> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let now = now_text();
     sqlx::query(
         "INSERT INTO import_batches (user_id, file_name, created_at, rows_json, committed)
@@ -93,7 +93,7 @@ pub async fn commit(
             "エラーのある行があるため反映できません。ファイルを直して、もう一度アップロードしてください".into(),
         ));
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let done =
         sqlx::query("UPDATE import_batches SET committed = 1 WHERE id = $1 AND committed = 0")
             .bind(batch.id)

@@ -476,7 +476,7 @@ pub async fn create(db: &Db, input: &DatasetInput, actor: &Actor) -> Result<Data
     }
     let id = new_id();
     let now = now_text();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO od_datasets (id, name, title, notes, department, tags, license_id, frequency, standard, contact, state, created_at, modified_at, version)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'draft', $11, $11, 1)",
@@ -527,7 +527,7 @@ pub async fn update(
             format!("URL名「{}」は既に使われています", input.name.trim()),
         ));
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let done = sqlx::query(
         "UPDATE od_datasets SET name = $1, title = $2, notes = $3, department = $4, tags = $5, license_id = $6,
            frequency = $7, standard = $8, contact = $9, modified_at = $10, version = version + 1
@@ -594,7 +594,7 @@ pub async fn set_state(
         }
     }
     let now = now_text();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query(
         "UPDATE od_datasets SET state = $1, modified_at = $2, version = version + 1 WHERE id = $3",
     )
@@ -761,7 +761,7 @@ pub async fn add_resource(
     } else {
         new.name.trim().to_string()
     };
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO od_resources (id, dataset_id, position, name, description, format, url, file_name, stored_path, size, sha256, mimetype, validation, validation_report, created_at, modified_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
@@ -818,7 +818,7 @@ pub async fn override_validation(
             "公開を許可する理由を入力してください".into(),
         ));
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("UPDATE od_resources SET validation = 'overridden', override_reason = $1, modified_at = $2 WHERE id = $3 AND validation = 'invalid'")
         .bind(reason.trim())
         .bind(now_text())

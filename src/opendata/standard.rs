@@ -84,7 +84,7 @@ pub async fn save_schema(
     schema: Option<&TableSchema>,
     actor: &crate::audit::Actor,
 ) -> anyhow::Result<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let before: Option<String> =
         sqlx::query_scalar("SELECT schema_json FROM od_schemas WHERE key = $1")
             .bind(key)

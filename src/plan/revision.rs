@@ -81,7 +81,7 @@ pub async fn create_draft(db: &Db, actor: &Actor) -> Result<Draft, RevisionError
             "改定案は既にあります。続きを編集するか、破棄してから作り直してください".into(),
         ));
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO plan_revisions (plan_id, number, label, status, document, source, created_at, kpi_changes, version)
          VALUES ($1, 0, '改定案', 'draft', $2, $3, $4, '[]', 1)",
@@ -128,7 +128,7 @@ pub async fn save_measure(
     if !reason.trim().is_empty() {
         reasons.push((code.to_string(), reason.trim().to_string()));
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let done = sqlx::query(
         "UPDATE plan_revisions SET document = $1, kpi_changes = $2, version = version + 1
          WHERE id = $3 AND status = 'draft' AND version = $4",
@@ -160,7 +160,7 @@ pub async fn save_measure(
 }
 
 pub async fn discard(db: &Db, draft: &Draft, actor: &Actor) -> anyhow::Result<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM plan_revisions WHERE id = $1 AND status = 'draft'")
         .bind(draft.id)
         .execute(&mut *tx)
@@ -309,7 +309,7 @@ pub async fn approve(
     let number = numbers.into_iter().max().unwrap_or(0) + 1;
     let label = format!("第{number}版");
     let now = now_text();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let done = sqlx::query(
         "UPDATE plan_revisions SET status = 'approved', number = $1, label = $2, approved_at = $3,
            approved_by = $4, kpi_changes = $5, version = version + 1

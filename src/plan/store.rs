@@ -102,7 +102,7 @@ pub async fn revisions(db: &Db, plan_id: &str) -> anyhow::Result<Vec<Revision>> 
 pub async fn import(db: &Db, plan: &Plan, source: &str) -> anyhow::Result<ImportOutcome> {
     let document = serde_json::to_string(plan)?;
     let now = now_text();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let exists: Option<String> = sqlx::query_scalar("SELECT id FROM plans WHERE id = $1")
         .bind(&plan.id)
         .fetch_optional(&mut *tx)

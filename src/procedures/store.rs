@@ -95,7 +95,7 @@ pub async fn save_procedure(
     }
     let body = serde_json::to_string(p).map_err(anyhow::Error::from)?;
     let now = now_text();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let before = match version {
         None => {
             let taken = sqlx::query("SELECT 1 AS x FROM procedures WHERE key = $1")
@@ -298,7 +298,7 @@ async fn save_doc(
     version: i64,
     actor: &Actor,
 ) -> Result<(), StoreError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     // The table name is one of two constants, never input.
     let sql = format!(
         "UPDATE {table} SET body = $1, updated_at = $2, version = version + 1 WHERE key = $3 AND version = $4"
@@ -350,7 +350,7 @@ pub async fn replace_catalog(
             }
         }
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     write_catalog(&mut tx, catalog, forms).await?;
     audit_catalog(&mut tx, actor, "procedures.import", catalog, forms).await?;
     tx.commit().await?;
@@ -459,7 +459,7 @@ pub async fn seed(
     forms: &[FormDef],
     actor: &Actor,
 ) -> anyhow::Result<bool> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let any = sqlx::query("SELECT 1 AS x FROM procedures LIMIT 1")
         .fetch_optional(&mut *tx)
         .await?;

@@ -200,7 +200,7 @@ pub async fn issue(
     doc: &SnapshotDocument,
     actor: &Actor,
 ) -> anyhow::Result<i64> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let json = serde_json::to_string(doc)?;
     sqlx::query(
         "INSERT INTO snapshots (plan_id, kind, title, fiscal_year, issued_at, issued_by, document)

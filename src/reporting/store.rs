@@ -89,7 +89,7 @@ pub async fn create_period(
     actor: &Actor,
 ) -> Result<Period, ReportError> {
     let title = Period::default_title(fiscal_year, kind, quarter);
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let exists: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM reporting_periods WHERE plan_id = $1 AND fiscal_year = $2 AND kind = $3 AND quarter = $4",
     )
@@ -273,7 +273,7 @@ pub async fn apply(
     period: &Period,
     actor: &Actor,
 ) -> Result<Report, ReportError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let row = sqlx::query(select_report!("WHERE id = $1"))
         .bind(report_id)
         .fetch_optional(&mut *tx)
@@ -392,7 +392,7 @@ pub async fn add_comment(
     body: &str,
     actor: &Actor,
 ) -> anyhow::Result<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO report_comments (report_id, username, display_name, role, body, created_at)
          VALUES ($1, $2, $3, $4, $5, $6)",

@@ -520,3 +520,25 @@ async fn the_counter_needs_the_right_role() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn clerks_opening_visits_at_the_same_moment_get_distinct_numbers() {
+    each_backend(|db| async move {
+        let mut tasks = Vec::new();
+        for _ in 0..12 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                store::open(&db, "death", &Actor::cli(), OffsetDateTime::now_utc())
+                    .await
+                    .map(|v| v.receipt_no)
+            }));
+        }
+        let mut numbers = Vec::new();
+        for t in tasks {
+            numbers.push(t.await.unwrap().expect("every 受付 succeeds"));
+        }
+        numbers.sort();
+        assert_eq!(numbers, (1..=12).collect::<Vec<i64>>());
+    })
+    .await;
+}
