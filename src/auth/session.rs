@@ -61,6 +61,8 @@ pub struct Staff {
     pub user: User,
     pub session: Session,
     pub ip: String,
+    /// The municipality's name for the page header (empty before a plan is loaded).
+    pub town: String,
 }
 
 impl Staff {
@@ -116,6 +118,11 @@ impl FromRequestParts<AppState> for Staff {
                 user,
                 session,
                 ip: client_ip(parts),
+                town: state
+                    .plan_data()
+                    .await
+                    .map(|d| d.plan.municipality.name.clone())
+                    .unwrap_or_default(),
             }),
             None => {
                 let next = if parts.method == Method::GET {

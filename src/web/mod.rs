@@ -52,7 +52,7 @@ impl Layout {
     /// The frame of a staff page.
     pub fn staff(staff: &crate::auth::Staff, current: &'static str) -> Layout {
         Layout {
-            town: String::new(),
+            town: staff.town.clone(),
             current,
             revision: String::new(),
             as_of: String::new(),
