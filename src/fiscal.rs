@@ -226,11 +226,21 @@ pub fn jst(stored: &str) -> String {
     }
 }
 
-/// Today in Japan (UTC+9; Japan has no daylight saving time).
+/// The day a moment falls on in Japan (UTC+9; Japan has no daylight saving time).
+pub fn jst_day_of(t: time::OffsetDateTime) -> Date {
+    t.to_offset(time::macros::offset!(+9)).date()
+}
+
+/// The day in Japan of a stored UTC timestamp (RFC 3339).
+pub fn jst_day(stored: &str) -> Option<Date> {
+    time::OffsetDateTime::parse(stored, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(jst_day_of)
+}
+
+/// Today in Japan.
 pub fn today_jst() -> Date {
-    time::OffsetDateTime::now_utc()
-        .to_offset(time::macros::offset!(+9))
-        .date()
+    jst_day_of(time::OffsetDateTime::now_utc())
 }
 
 impl Serialize for FiscalYear {

@@ -92,10 +92,6 @@ fn parse_stamp(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &Rfc3339).ok()
 }
 
-fn jst_date(t: OffsetDateTime) -> time::Date {
-    t.to_offset(time::macros::offset!(+9)).date()
-}
-
 fn json<T: serde::de::DeserializeOwned + Default>(v: Option<String>) -> T {
     v.and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default()
@@ -212,7 +208,7 @@ async fn try_open(
     actor: &Actor,
     now: OffsetDateTime,
 ) -> Result<Visit, VisitError> {
-    let day = jst_date(now).to_string();
+    let day = crate::fiscal::jst_day_of(now).to_string();
     let mut tx = db.begin().await?;
     let next: i64 = sqlx::query(
         "SELECT COALESCE(MAX(receipt_no), 0) + 1 AS n FROM counter_visits WHERE opened_on = $1",
@@ -540,10 +536,12 @@ pub async fn timings(db: &Db) -> anyhow::Result<Vec<Timing>> {
     let mut out = Vec::new();
     for r in rows {
         let at: String = r.try_get("opened_at")?;
-        let Some(t) = parse_stamp(&at) else { continue };
+        let Some(opened_on) = crate::fiscal::jst_day(&at) else {
+            continue;
+        };
         out.push(Timing {
             life_event: r.try_get("life_event")?,
-            opened_on: jst_date(t),
+            opened_on,
             stay_seconds: r.try_get("stay_seconds")?,
         });
     }
@@ -556,5 +554,5 @@ pub async fn first_visit_day(db: &Db) -> anyhow::Result<Option<time::Date>> {
         .fetch_one(&db.pool)
         .await?;
     let first: Option<String> = row.try_get("first")?;
-    Ok(first.as_deref().and_then(parse_stamp).map(jst_date))
+    Ok(first.as_deref().and_then(crate::fiscal::jst_day))
 }

@@ -856,11 +856,7 @@ pub async fn published_count_by_year(
         .iter()
         .filter_map(|r| {
             let at: String = r.try_get("at").ok()?;
-            let date =
-                time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339)
-                    .ok()?
-                    .to_offset(time::macros::offset!(+9))
-                    .date();
+            let date = crate::fiscal::jst_day(&at)?;
             Some((
                 r.try_get("dataset_id").ok()?,
                 r.try_get("event").ok()?,

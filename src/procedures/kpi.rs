@@ -9,13 +9,6 @@ use time::Date;
 /// KPI source key: procedures with an online channel.
 pub const ONLINE_PROCEDURES: &str = "procedures.online";
 
-/// The day a stored timestamp falls on in Japan.
-pub fn jst_day(stored: &str) -> Option<Date> {
-    time::OffsetDateTime::parse(stored, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(|t| t.to_offset(time::macros::offset!(+9)).date())
-}
-
 /// Online procedures per 年度, from the first 年度 in which any online channel was available.
 /// Earlier years are not the catalog's to say (their recorded actuals stand).
 pub async fn online_count_by_year(
@@ -26,7 +19,12 @@ pub async fn online_count_by_year(
     let procs = store::procedures(db).await?;
     let known: Vec<(Date, &super::model::Procedure)> = procs
         .iter()
-        .map(|p| (jst_day(&p.created_at).unwrap_or(today), &p.procedure))
+        .map(|p| {
+            (
+                crate::fiscal::jst_day(&p.created_at).unwrap_or(today),
+                &p.procedure,
+            )
+        })
         .collect();
     let first = known
         .iter()
