@@ -306,8 +306,38 @@ struct DocPage {
     notice: &'static str,
 }
 
-const EVENT_HELP: &str = "質問(questions)と、手続き(steps)を並べます。steps の when は質問のキーを and / or / not と括弧でつないだ条件で、空なら常に表示します。例: kokuho or kouki、dai1go and not nenkin。保存前に、質問のキー・手続きのキー・条件の書き方を確かめます。";
-const FORM_HELP: &str = "様式の項目(fields)を並べます。type は text, textarea, kana, date, postal, phone, digits, select, check, mynumber。fill に共通項目(applicant.name など)を書くと、窓口で一度入力した内容が印字されます。個人番号(mynumber)は store = true のときだけ保存されます。詳しくは docs/forms.md。";
+/// The two documents staff edit as text: a life event of the guide, and a form.
+#[derive(Clone, Copy)]
+enum Doc {
+    LifeEvent,
+    Form,
+}
+
+impl Doc {
+    /// The folder of its address: /staff/{path}/{key}.
+    fn path(self) -> &'static str {
+        match self {
+            Doc::LifeEvent => "life-events",
+            Doc::Form => "forms",
+        }
+    }
+    fn title(self) -> &'static str {
+        match self {
+            Doc::LifeEvent => "ライフイベントの案内",
+            Doc::Form => "申請書の様式",
+        }
+    }
+    fn help(self) -> &'static str {
+        match self {
+            Doc::LifeEvent => {
+                "質問(questions)と、手続き(steps)を並べます。steps の when は質問のキーを and / or / not と括弧でつないだ条件で、空なら常に表示します。例: kokuho or kouki、dai1go and not nenkin。保存前に、質問のキー・手続きのキー・条件の書き方を確かめます。"
+            }
+            Doc::Form => {
+                "様式の項目(fields)を並べます。type は text, textarea, kana, date, postal, phone, digits, select, check, mynumber。fill に共通項目(applicant.name など)を書くと、窓口で一度入力した内容が印字されます。個人番号(mynumber)は store = true のときだけ保存されます。詳しくは docs/forms.md。"
+            }
+        }
+    }
+}
 
 #[derive(Deserialize)]
 pub struct DocForm {
@@ -315,11 +345,10 @@ pub struct DocForm {
     version: i64,
 }
 
-async fn doc(state: &AppState, kind: &str, key: &str) -> Result<store::StoredDoc, AppError> {
-    let docs = if kind == "form" {
-        store::form_docs(&state.db).await?
-    } else {
-        store::life_event_docs(&state.db).await?
+async fn doc(state: &AppState, kind: Doc, key: &str) -> Result<store::StoredDoc, AppError> {
+    let docs = match kind {
+        Doc::Form => store::form_docs(&state.db).await?,
+        Doc::LifeEvent => store::life_event_docs(&state.db).await?,
     };
     docs.into_iter()
         .find(|d| d.key == key)
@@ -328,29 +357,16 @@ async fn doc(state: &AppState, kind: &str, key: &str) -> Result<store::StoredDoc
 
 fn doc_page(
     staff: &Staff,
-    kind: &str,
+    kind: Doc,
     d: store::StoredDoc,
     errors: FieldErrors,
     notice: &'static str,
 ) -> DocPage {
-    let (title, action, help) = if kind == "form" {
-        (
-            format!("申請書の様式: {}", d.key),
-            format!("/staff/forms/{}", d.key),
-            FORM_HELP,
-        )
-    } else {
-        (
-            format!("ライフイベントの案内: {}", d.key),
-            format!("/staff/life-events/{}", d.key),
-            EVENT_HELP,
-        )
-    };
     DocPage {
         layout: Layout::staff(staff, "procedures"),
-        title,
-        action,
-        help,
+        title: format!("{}: {}", kind.title(), d.key),
+        action: format!("/staff/{}/{}", kind.path(), d.key),
+        help: kind.help(),
         body: d.body,
         version: d.version,
         errors,
@@ -358,65 +374,46 @@ fn doc_page(
     }
 }
 
-pub async fn life_event_form(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(key): Path<String>,
-    Query(q): Query<DoneQuery>,
+async fn show_doc(
+    state: &AppState,
+    staff: &Staff,
+    kind: Doc,
+    key: &str,
+    done: &str,
 ) -> Result<Response, AppError> {
     staff.require(Action::ManageProcedures, Subject::None)?;
-    let d = doc(&state, "life_event", &key).await?;
-    let notice = if q.done == "saved" {
+    let d = doc(state, kind, key).await?;
+    let notice = if done == "saved" {
         "保存しました。"
     } else {
         ""
     };
-    Ok(doc_page(&staff, "life_event", d, FieldErrors::default(), notice).into_response())
-}
-
-pub async fn form_form(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(key): Path<String>,
-    Query(q): Query<DoneQuery>,
-) -> Result<Response, AppError> {
-    staff.require(Action::ManageProcedures, Subject::None)?;
-    let d = doc(&state, "form", &key).await?;
-    let notice = if q.done == "saved" {
-        "保存しました。"
-    } else {
-        ""
-    };
-    Ok(doc_page(&staff, "form", d, FieldErrors::default(), notice).into_response())
+    Ok(doc_page(staff, kind, d, FieldErrors::default(), notice).into_response())
 }
 
 async fn save_doc(
     state: &AppState,
     staff: &Staff,
-    kind: &'static str,
+    kind: Doc,
     key: &str,
     f: DocForm,
 ) -> Result<Response, AppError> {
     staff.require(Action::ManageProcedures, Subject::None)?;
     let mut d = doc(state, kind, key).await?;
-    let result = if kind == "form" {
-        store::save_form(&state.db, key, &f.body, f.version, &staff.actor())
+    let result = match kind {
+        Doc::Form => store::save_form(&state.db, key, &f.body, f.version, &staff.actor())
             .await
-            .map(|_| ())
-    } else {
-        store::save_life_event(&state.db, key, &f.body, f.version, &staff.actor())
-            .await
-            .map(|_| ())
+            .map(|_| ()),
+        Doc::LifeEvent => {
+            store::save_life_event(&state.db, key, &f.body, f.version, &staff.actor())
+                .await
+                .map(|_| ())
+        }
     };
     match result {
         Ok(()) => {
             super::cache::invalidate(state);
-            let path = if kind == "form" {
-                "forms"
-            } else {
-                "life-events"
-            };
-            Ok(Redirect::to(&format!("/staff/{path}/{key}?done=saved")).into_response())
+            Ok(Redirect::to(&format!("/staff/{}/{key}?done=saved", kind.path())).into_response())
         }
         Err(e) => {
             let errors = store_errors(e)?;
@@ -431,12 +428,30 @@ async fn save_doc(
     }
 }
 
+pub async fn life_event_form(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(key): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    show_doc(&state, &staff, Doc::LifeEvent, &key, &q.done).await
+}
+
+pub async fn form_form(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(key): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    show_doc(&state, &staff, Doc::Form, &key, &q.done).await
+}
+
 pub async fn save_life_event(
     State(state): State<AppState>,
     Path(key): Path<String>,
     StaffForm(staff, f): StaffForm<DocForm>,
 ) -> Result<Response, AppError> {
-    save_doc(&state, &staff, "life_event", &key, f).await
+    save_doc(&state, &staff, Doc::LifeEvent, &key, f).await
 }
 
 pub async fn save_form(
@@ -444,5 +459,5 @@ pub async fn save_form(
     Path(key): Path<String>,
     StaffForm(staff, f): StaffForm<DocForm>,
 ) -> Result<Response, AppError> {
-    save_doc(&state, &staff, "form", &key, f).await
+    save_doc(&state, &staff, Doc::Form, &key, f).await
 }

@@ -228,7 +228,16 @@ pub async fn save_life_event(
                 .collect(),
         ));
     }
-    save_doc(db, "life_events", "life_event", key, text, version, actor).await?;
+    save_doc(
+        db,
+        "life_events",
+        "life_event",
+        key,
+        text,
+        version,
+        actor,
+    )
+    .await?;
     Ok(event)
 }
 
@@ -317,11 +326,7 @@ async fn save_doc(
         &mut tx,
         actor,
         Change {
-            action: if entity == "form" {
-                "form.update"
-            } else {
-                "life_event.update"
-            },
+            action: &format!("{entity}.update"),
             entity,
             entity_id: key,
             before: None,
