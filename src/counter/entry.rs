@@ -56,8 +56,10 @@ pub async fn form(
     let v = store::visit_by_entry(&state.db, &token, OffsetDateTime::now_utc())
         .await?
         .ok_or_else(not_valid)?;
-    let event = crate::procedures::store::life_event(&state.db, &v.life_event)
+    let event = crate::procedures::cache::snapshot(&state)
         .await?
+        .life_event(&v.life_event)
+        .cloned()
         .ok_or(AppError::NotFound)?;
     let p = EntryPage {
         layout: Layout::default(),
@@ -80,8 +82,10 @@ pub async fn save(
     let v = store::visit_by_entry(&state.db, &token, OffsetDateTime::now_utc())
         .await?
         .ok_or_else(not_valid)?;
-    let event = crate::procedures::store::life_event(&state.db, &v.life_event)
+    let event = crate::procedures::cache::snapshot(&state)
         .await?
+        .life_event(&v.life_event)
+        .cloned()
         .ok_or(AppError::NotFound)?;
     let actor = Actor {
         user_id: None,

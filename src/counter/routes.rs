@@ -8,11 +8,11 @@ use crate::auth::routes::FieldErrors;
 use crate::auth::session::is_https;
 use crate::auth::{Staff, StaffForm};
 use crate::error::AppError;
+use crate::procedures::cache::snapshot;
 use crate::procedures::form::{COMMON_ITEMS, FieldType, FormDef, PrintedField, fill};
 use crate::procedures::model::{GuideItem, LifeEvent, by_desk};
 use crate::procedures::routes::{QuestionView, guide_for, question_views};
 use crate::procedures::rule::Answers;
-use crate::procedures::store as catalog;
 use crate::web::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -86,7 +86,7 @@ pub async fn board(State(state): State<AppState>, staff: Staff) -> Result<Respon
         OffsetDateTime::now_utc(),
     )
     .await?;
-    let events = catalog::life_events(&state.db).await?;
+    let events = snapshot(&state).await?.life_events.clone();
     let today = crate::fiscal::today_jst();
     let rows = store::visits_on(&state.db, today)
         .await?
@@ -116,10 +116,7 @@ pub async fn open(
     StaffForm(staff, f): StaffForm<OpenForm>,
 ) -> Result<Response, AppError> {
     require(&staff)?;
-    if catalog::life_event(&state.db, &f.life_event)
-        .await?
-        .is_none()
-    {
+    if snapshot(&state).await?.life_event(&f.life_event).is_none() {
         return Err(AppError::BadRequest(format!(
             "ライフイベント「{}」はありません",
             f.life_event
@@ -240,7 +237,7 @@ async fn load(state: &AppState, id: i64) -> Result<Option<Loaded>, AppError> {
     let Some(visit) = store::visit(&state.db, id).await? else {
         return Ok(None);
     };
-    let snap = crate::procedures::cache::snapshot(state).await?;
+    let snap = snapshot(state).await?;
     let event = snap
         .life_event(&visit.life_event)
         .ok_or(AppError::NotFound)?
@@ -643,8 +640,8 @@ fn form_inputs(def: &FormDef, values: &Values) -> Vec<FormInput> {
         .collect()
 }
 
-async fn form_def(state: &AppState, l: &Loaded, key: &str) -> Result<FormDef, AppError> {
-    let _ = state;
+/// One of the forms that apply to the visit.
+fn form_def(l: &Loaded, key: &str) -> Result<FormDef, AppError> {
     l.forms
         .iter()
         .find(|f| f.key == key)
@@ -662,7 +659,7 @@ pub async fn form_edit(
     if let Err(e) = store::writable(&l.visit) {
         return Ok(visit_error(&staff, e));
     }
-    let def = form_def(&state, &l, &key).await?;
+    let def = form_def(&l, &key)?;
     Ok(FormEditPage {
         layout: Layout::staff(&staff, "counter"),
         inputs: form_inputs(&def, &typed(&l.visit, &key)),
@@ -681,7 +678,7 @@ pub async fn form_save(
 ) -> Result<Response, AppError> {
     require(&staff)?;
     let l = load(&state, id).await?.ok_or(AppError::NotFound)?;
-    let def = form_def(&state, &l, &key).await?;
+    let def = form_def(&l, &key)?;
     match store::save_form_values(&state.db, id, &def, &f, version_of(&f), &staff.actor()).await {
         Ok(()) => Ok(Redirect::to(&format!("/staff/counter/visits/{id}#forms-h")).into_response()),
         Err(VisitError::Invalid(list)) => {
@@ -735,7 +732,7 @@ pub async fn stats(State(state): State<AppState>, staff: Staff) -> Result<Respon
         layout: Layout::staff(&staff, "counter"),
         years,
         months,
-        events: catalog::life_events(&state.db).await?,
+        events: snapshot(&state).await?.life_events.clone(),
         first_full_year: first
             .map(|d| super::stats::first_full_year(d).label())
             .unwrap_or_default(),

@@ -228,16 +228,7 @@ pub async fn save_life_event(
                 .collect(),
         ));
     }
-    save_doc(
-        db,
-        "life_events",
-        "life_event",
-        key,
-        text,
-        version,
-        actor,
-    )
-    .await?;
+    save_doc(db, "life_events", "life_event", key, text, version, actor).await?;
     Ok(event)
 }
 
