@@ -24,17 +24,6 @@ use serde::Deserialize;
 /// Largest upload accepted for a resource.
 pub const MAX_RESOURCE: usize = 100 * 1024 * 1024;
 
-/// The public frame, with the town's name when a plan is loaded.
-async fn public_layout(state: &AppState) -> Layout {
-    match state.plan_data().await {
-        Ok(data) => crate::plan::views::layout(&data, "opendata"),
-        Err(_) => Layout {
-            current: "opendata",
-            ..Layout::default()
-        },
-    }
-}
-
 /// Text folded for search: full-width to half-width, lower case, katakana to hiragana.
 pub fn fold(s: &str) -> String {
     crate::fiscal::fold_width(s)
@@ -216,7 +205,7 @@ pub async fn index(
         && q.license.is_empty()
         && q.standard.is_empty());
     Ok(IndexPage {
-        layout: public_layout(&state).await,
+        layout: Layout::public(&state, "opendata").await,
         query: q,
         hits,
         facets,
@@ -258,7 +247,7 @@ pub async fn dataset_page(
     let resources = catalog::resources(&state.db, &d.id).await?;
     let license = catalog::LICENSES.iter().find(|l| l.0 == d.license_id);
     Ok(DatasetPage {
-        layout: public_layout(&state).await,
+        layout: Layout::public(&state, "opendata").await,
         license: license.map(|l| l.1).unwrap_or("ライセンス未指定"),
         license_url: license.map(|l| l.2).unwrap_or(""),
         standard: super::standard::by_key(&d.standard)
@@ -333,7 +322,7 @@ pub async fn resource_page(
         }
     }
     Ok(ResourcePage {
-        layout: public_layout(&state).await,
+        layout: Layout::public(&state, "opendata").await,
         d,
         r,
         header,

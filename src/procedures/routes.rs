@@ -14,17 +14,6 @@ use axum::extract::{Path, Query, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-/// The public frame, with the town's name when a plan is loaded.
-pub async fn public_layout(state: &AppState, current: &'static str) -> Layout {
-    match state.plan_data().await {
-        Ok(data) => crate::plan::views::layout(&data, current),
-        Err(_) => Layout {
-            current,
-            ..Layout::default()
-        },
-    }
-}
-
 #[derive(Debug, Default, Deserialize)]
 pub struct CatalogQuery {
     #[serde(default)]
@@ -81,7 +70,7 @@ pub async fn index(
         .cloned()
         .collect();
     Ok(IndexPage {
-        layout: public_layout(&state, "procedures").await,
+        layout: Layout::public(&state, "procedures").await,
         total: all.len(),
         online_total: all.iter().filter(|p| online_now(p)).count(),
         categories: distinct(all.iter().map(|p| p.category.clone())),
@@ -123,7 +112,7 @@ pub async fn procedure_page(
         .collect();
     let today = state.today();
     Ok(ProcedurePage {
-        layout: public_layout(&state, "procedures").await,
+        layout: Layout::public(&state, "procedures").await,
         online: p.is_online_on(today, today),
         p,
         events,
@@ -141,7 +130,7 @@ struct LifeEventsPage {
 
 pub async fn life_events(State(state): State<AppState>) -> Result<Response, AppError> {
     Ok(LifeEventsPage {
-        layout: public_layout(&state, "life-events").await,
+        layout: Layout::public(&state, "life-events").await,
         events: snapshot(&state).await?.life_events.clone(),
     }
     .into_response())
@@ -225,7 +214,7 @@ pub async fn life_event_page(
     let (answers, asked) = answers_from_query(raw.as_deref().unwrap_or(""), &event);
     let items = guide_for(&snap, &event, &answers);
     Ok(LifeEventPage {
-        layout: public_layout(&state, "life-events").await,
+        layout: Layout::public(&state, "life-events").await,
         questions: question_views(&event, &answers),
         count: items.len(),
         groups: by_desk(&items),

@@ -44,6 +44,17 @@ impl StaffNav {
 }
 
 impl Layout {
+    /// The frame of a public page, with the town's name when a plan is loaded.
+    pub async fn public(state: &crate::app::AppState, current: &'static str) -> Layout {
+        match state.plan_data().await {
+            Ok(data) => crate::plan::views::layout(&data, current),
+            Err(_) => Layout {
+                current,
+                ..Layout::default()
+            },
+        }
+    }
+
     /// The signed-in user's CSRF token, for the hidden field of every form.
     pub fn csrf(&self) -> &str {
         self.staff.as_ref().map_or("", |s| s.csrf.as_str())
