@@ -327,19 +327,49 @@ pub fn check_form_values(
     def: &FormDef,
     input: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, String>, Vec<(String, String)>> {
+    check_all(
+        def.fields
+            .iter()
+            .filter(|f| f.kind != FieldType::Mynumber || f.store)
+            .map(|f| {
+                (
+                    f.key.as_str(),
+                    f.label.as_str(),
+                    f.kind,
+                    f.max_length.unwrap_or(0),
+                    f.length,
+                    f.options.as_slice(),
+                )
+            }),
+        input,
+    )
+}
+
+/// A field to check: key, label, type, character limit, exact length, options.
+type Check<'a> = (
+    &'a str,
+    &'a str,
+    FieldType,
+    usize,
+    Option<usize>,
+    &'a [String],
+);
+
+/// Checks every field; the non-empty normalised values, or every error with its field's label.
+fn check_all<'a>(
+    fields: impl Iterator<Item = Check<'a>>,
+    input: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, Vec<(String, String)>> {
     let mut out = BTreeMap::new();
     let mut errors = Vec::new();
-    for f in &def.fields {
-        if f.kind == FieldType::Mynumber && !f.store {
-            continue;
-        }
-        let raw = input.get(&f.key).map(String::as_str).unwrap_or("");
-        match check_value(f.kind, raw, f.max_length.unwrap_or(0), f.length, &f.options) {
+    for (key, label, kind, max, length, options) in fields {
+        let raw = input.get(key).map(String::as_str).unwrap_or("");
+        match check_value(kind, raw, max, length, options) {
             Ok(v) if !v.is_empty() => {
-                out.insert(f.key.clone(), v);
+                out.insert(key.to_string(), v);
             }
             Ok(_) => {}
-            Err(m) => errors.push((f.key.clone(), format!("{}: {m}", f.label))),
+            Err(m) => errors.push((key.to_string(), format!("{label}: {m}"))),
         }
     }
     if errors.is_empty() {
@@ -410,23 +440,12 @@ pub fn fill(
 pub fn check_common(
     input: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, String>, Vec<(String, String)>> {
-    let mut out = BTreeMap::new();
-    let mut errors = Vec::new();
-    for (key, label, kind, max) in COMMON_ITEMS {
-        let raw = input.get(key).map(String::as_str).unwrap_or("");
-        match check_value(kind, raw, max, None, &[]) {
-            Ok(v) if !v.is_empty() => {
-                out.insert(key.to_string(), v);
-            }
-            Ok(_) => {}
-            Err(m) => errors.push((key.to_string(), format!("{label}: {m}"))),
-        }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
+    check_all(
+        COMMON_ITEMS
+            .iter()
+            .map(|(key, label, kind, max)| (*key, *label, *kind, *max, None, &[][..])),
+        input,
+    )
 }
 
 #[cfg(test)]
