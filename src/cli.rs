@@ -1,9 +1,9 @@
 //! The command line: `machi [serve]`, `machi plan …`, `machi kpi …`.
 
-use crate::app::{AppState, router};
+use crate::app::{AppState, Application};
 use crate::config::Config;
-use crate::db::{self, Db};
-use crate::plan::{commands, file};
+use crate::plan::commands;
+use crate::towns::commands as towns;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,6 +21,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the web server (the default).
     Serve,
+    /// The towns (自治体) this machi serves.
+    #[command(subcommand)]
+    Town(TownCommand),
     /// Load, check or write out a plan file.
     #[command(subcommand)]
     Plan(PlanCommand),
@@ -42,6 +45,33 @@ pub enum Command {
     /// Copy the database and uploaded files of a running instance into an empty folder (SQLite;
     /// PostgreSQL uses pg_dump). The folder is a data folder: restore with --data-dir FOLDER.
     Backup { dir: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TownCommand {
+    /// Add a town: machi town add 285854 --name 香美町 [--plan plan.toml] [--host kami.example.jp]
+    Add {
+        /// 全国地方公共団体コード (6 digits)
+        code: String,
+        /// The town's name (default: the plan file's)
+        #[arg(long)]
+        name: Option<String>,
+        /// A plan file to load for it
+        #[arg(long)]
+        plan: Option<PathBuf>,
+        /// A host name its pages answer on (otherwise /t/CODE/)
+        #[arg(long)]
+        host: Option<String>,
+    },
+    /// List the towns and whether each could be opened.
+    List,
+    /// Remove a town and all its data (refused without --purge).
+    Remove {
+        code: String,
+        /// Yes, delete its plan, staff, data and files for good.
+        #[arg(long)]
+        purge: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,7 +123,8 @@ pub enum UserCommand {
     /// the command line: `echo 'pass phrase' | machi user add admin --role system_admin`
     Add {
         username: String,
-        /// system_admin, dx_office, department_editor, committee, advisor or viewer
+        /// system_admin, dx_office, department_editor, committee, advisor or viewer (a town's
+        /// account); platform_admin (an account of the installation that reads every town)
         #[arg(long)]
         role: String,
         /// Name shown on pages (default: the user name)
@@ -159,13 +190,65 @@ pub fn main() -> ExitCode {
     }
 }
 
-async fn open(config: &Config) -> anyhow::Result<Db> {
-    db::connect(&config.database_url()?).await
+/// The town a command works on.
+async fn town(config: &Config) -> anyhow::Result<AppState> {
+    towns::town_state(config).await
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.config).await,
+        Command::Town(TownCommand::Add {
+            code,
+            name,
+            plan,
+            host,
+        }) => {
+            let t = towns::add(
+                &cli.config,
+                &towns::NewTown {
+                    code: &code,
+                    name: name.as_deref(),
+                    plan: plan.as_deref(),
+                    host: host.as_deref(),
+                },
+            )
+            .await?;
+            println!(
+                "{}({})を追加しました。ページ: {}",
+                t.name,
+                t.code,
+                match &t.host {
+                    Some(h) => format!("http://{h}/"),
+                    None => format!("/t/{}/", t.code),
+                }
+            );
+            Ok(())
+        }
+        Command::Town(TownCommand::List) => {
+            for t in towns::list(&cli.config).await? {
+                let place = match &t.host {
+                    Some(h) => h.clone(),
+                    None => format!("/t/{}/", t.code),
+                };
+                let state = if t.last_error.is_empty() {
+                    if t.migrated_at.is_empty() {
+                        "未起動".to_string()
+                    } else {
+                        format!("利用可(移行 {})", crate::fiscal::jst(&t.migrated_at))
+                    }
+                } else {
+                    format!("開けません: {}", t.last_error)
+                };
+                println!("{}\t{}\t{place}\t{}\t{state}", t.code, t.name, t.storage);
+            }
+            Ok(())
+        }
+        Command::Town(TownCommand::Remove { code, purge }) => {
+            let t = towns::remove(&cli.config, &code, purge).await?;
+            println!("{}({})とそのデータを削除しました", t.name, t.code);
+            Ok(())
+        }
         Command::Plan(PlanCommand::Check { file: path }) => {
             let plan = commands::read_plan_file(&path)?;
             println!(
@@ -182,14 +265,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plan(PlanCommand::Import { file: path }) => {
             // Read and check the file before touching the database.
             let plan = commands::read_plan_file(&path)?;
-            let db = open(&cli.config).await?;
-            let outcome = commands::import(&db, &plan, &path.display().to_string()).await?;
+            let town = town(&cli.config).await?;
+            let outcome = commands::import(&town.db, &plan, &path.display().to_string()).await?;
             println!("{}", commands::describe_import(&plan, &outcome));
             Ok(())
         }
         Command::Plan(PlanCommand::Export { output }) => {
-            let db = open(&cli.config).await?;
-            let text = commands::export(&db).await?;
+            let town = town(&cli.config).await?;
+            let text = commands::export(&town.db).await?;
             match output {
                 Some(path) => {
                     std::fs::write(&path, text)
@@ -206,9 +289,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             value,
             note,
         }) => {
-            let db = open(&cli.config).await?;
+            let town = town(&cli.config).await?;
             let message =
-                commands::record_actual(&db, &code, &fiscal_year, &value, &note, "cli").await?;
+                commands::record_actual(&town.db, &code, &fiscal_year, &value, &note, "cli")
+                    .await?;
             println!("{message}");
             Ok(())
         }
@@ -225,9 +309,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Procedures(ProceduresCommand::Import { file, forms }) => {
             let (catalog, forms) = check_procedures(&file, &forms)?;
-            let db = open(&cli.config).await?;
+            let town = town(&cli.config).await?;
             crate::procedures::store::replace_catalog(
-                &db,
+                &town.db,
                 &catalog,
                 &forms,
                 &crate::audit::Actor::cli(),
@@ -245,8 +329,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup { dir } => {
             let s = crate::backup::backup(&cli.config, &dir).await?;
             println!(
-                "{} にバックアップしました(データベース {} KB、ファイル {}件)。復元: machi --data-dir {}",
+                "{} にバックアップしました(自治体 {}、データベース {} KB、ファイル {}件)。復元: machi --data-dir {}",
                 dir.display(),
+                s.towns,
                 s.bytes / 1024,
                 s.files,
                 dir.display()
@@ -254,9 +339,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Counter(CounterCommand::Purge) => {
-            let db = open(&cli.config).await?;
+            let town = town(&cli.config).await?;
             let n = crate::counter::store::purge(
-                &db,
+                &town.db,
                 cli.config.counter_retention_days,
                 time::OffsetDateTime::now_utc(),
             )
@@ -311,7 +396,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut password = String::new();
             std::io::stdin().read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']).to_string();
-            let db = open(&cli.config).await?;
+            // A platform account lives in the shared tables; a town's in the town's.
+            let db = if role == Role::PlatformAdmin {
+                towns::shared_db(&cli.config).await?
+            } else {
+                town(&cli.config).await?.db
+            };
             let new = crate::auth::store::NewUser {
                 display_name: name.unwrap_or_else(|| username.clone()),
                 username,
@@ -367,54 +457,8 @@ fn check_procedures(
 }
 
 async fn serve(config: &Config) -> anyhow::Result<()> {
-    let url = config.database_url()?;
-    let db = db::connect(&url).await?;
-    tracing::info!("database: {} ({})", db.backend.name(), db::redact(&url));
-    if let Some((plan, outcome)) = commands::ensure_plan(&db).await? {
-        tracing::info!(
-            "{}: {}",
-            file::BUNDLED_KAMI_NAME,
-            commands::describe_import(&plan, &outcome)
-        );
-    }
-    if crate::procedures::store::ensure_catalog(&db).await? {
-        tracing::info!("手続きカタログ: 香美町の初期データを読み込みました");
-    }
-    let mut state = AppState::new(db.clone());
-    state.secure_cookies = config.secure_cookies;
-    state.counter_retention_days = config.counter_retention_days;
-    // Personal data of counter visits is deleted hourly once past its retention.
-    let days = config.counter_retention_days;
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            tick.tick().await;
-            match crate::counter::store::purge(&db, days, time::OffsetDateTime::now_utc()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!("書かない窓口: {n}件の受付の個人情報を削除しました"),
-                Err(e) => tracing::error!("counter purge failed: {e:#}"),
-            }
-        }
-    });
-    // Uploaded files are found by absolute path, whatever folder machi is started from later.
-    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-        anyhow::anyhow!(
-            "データフォルダ {} を作れません: {e}",
-            config.data_dir.display()
-        )
-    })?;
-    state.data_dir = std::fs::canonicalize(&config.data_dir)?;
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let addr = format!("{}:{}", config.host, config.port);
-    let listener = tokio::net::TcpListener::bind(&addr)
-        .await
-        .map_err(|e| anyhow::anyhow!("{addr} で待ち受けできません: {e}"))?;
-    tracing::info!("machi: http://{addr}/");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
-    tracing::info!("stopped");
-    Ok(())
+    let app = Application::build(config).await?;
+    app.run(shutdown_signal()).await
 }
 
 /// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish before the server stops.

@@ -10,15 +10,19 @@ pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "MACHI_HOST", default_value = "127.0.0.1", global = true)]
     pub host: String,
-    /// Port to listen on.
+    /// Port to listen on (0: any free port).
     #[arg(long, env = "MACHI_PORT", default_value_t = 8080, global = true)]
     pub port: u16,
-    /// Folder for the SQLite database and uploaded files.
+    /// Folder for the SQLite databases (one per town) and uploaded files.
     #[arg(long, env = "MACHI_DATA_DIR", default_value = "data", global = true)]
     pub data_dir: PathBuf,
-    /// sqlite://… or postgres://…; default: SQLite in the data folder.
+    /// postgres://… to keep every town in one PostgreSQL database (a schema per town);
+    /// default: SQLite files in the data folder.
     #[arg(long, env = "MACHI_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
+    /// The town a command works on (団体コード), when this machi serves more than one.
+    #[arg(long, env = "MACHI_TOWN", global = true)]
+    pub town: Option<String>,
     /// Always mark cookies Secure (set when machi is served over HTTPS without a proxy that
     /// sends X-Forwarded-Proto).
     #[arg(long, env = "MACHI_SECURE_COOKIES", global = true)]
@@ -27,21 +31,33 @@ pub struct Config {
     /// anonymous timings stay.
     #[arg(long, env = "MACHI_COUNTER_RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS, value_parser = clap::value_parser!(i64).range(1..=3650), global = true)]
     pub counter_retention_days: i64,
+    /// Pretend today is this date (YYYY-MM-DD), for demonstrations and tests: 年度 and KPI
+    /// statuses are judged as of it.
+    #[arg(long, env = "MACHI_TODAY", value_parser = parse_day, global = true, hide = true)]
+    pub today: Option<time::Date>,
+    /// Hold back answers to failed sign-ins (tests turn it off to measure the delay itself).
+    #[arg(skip = true)]
+    pub slow_failed_sign_ins: bool,
+}
+
+fn parse_day(s: &str) -> Result<time::Date, String> {
+    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| format!("「{s}」は日付として読めません(例: 2025-04-01)"))
 }
 
 impl Config {
-    /// The database URL to use, creating the data folder for the default SQLite file.
-    pub fn database_url(&self) -> anyhow::Result<String> {
-        if let Some(url) = &self.database_url {
-            return Ok(url.clone());
+    /// The settings of a fresh data folder with everything else at its default (tests, tools).
+    pub fn for_data_dir(data_dir: PathBuf) -> Config {
+        Config {
+            host: "127.0.0.1".into(),
+            port: 0,
+            data_dir,
+            database_url: None,
+            town: None,
+            secure_cookies: false,
+            counter_retention_days: DEFAULT_RETENTION_DAYS,
+            today: None,
+            slow_failed_sign_ins: true,
         }
-        std::fs::create_dir_all(&self.data_dir).map_err(|e| {
-            anyhow::anyhow!(
-                "データフォルダ {} を作れません: {e}",
-                self.data_dir.display()
-            )
-        })?;
-        let dir = std::fs::canonicalize(&self.data_dir)?;
-        Ok(crate::db::sqlite_url_for_dir(&dir))
     }
 }

@@ -31,9 +31,63 @@ impl From<sqlx::Error> for AppError {
 #[derive(Template)]
 #[template(path = "web/templates/error.html")]
 struct ErrorPage<'a> {
+    layout: crate::web::Layout,
     status: u16,
     title: &'a str,
     message: &'a str,
+}
+
+/// What an error page says; the town's frame is put around it by [`frame_errors`].
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    pub title: &'static str,
+    pub message: String,
+}
+
+/// An error page in a frame.
+pub fn error_page(
+    layout: crate::web::Layout,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+) -> Response {
+    let page = ErrorPage {
+        layout,
+        status: status.as_u16(),
+        title,
+        message,
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, message.to_string()).into_response(),
+    }
+}
+
+/// Puts the town's frame (name, menu) around the error pages its handlers answer with.
+pub async fn frame_errors(
+    axum::extract::State(state): axum::extract::State<crate::app::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let res = next.run(req).await;
+    let Some(info) = res.extensions().get::<ErrorInfo>().cloned() else {
+        return res;
+    };
+    let (parts, _) = res.into_parts();
+    let framed = error_page(
+        crate::web::Layout::public(&state, ""),
+        parts.status,
+        info.title,
+        &info.message,
+    );
+    let (mut new_parts, body) = framed.into_parts();
+    // Keep what the handler set (cookies, Retry-After …) apart from the body's type and length.
+    for (name, value) in parts.headers.iter() {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            new_parts.headers.append(name.clone(), value.clone());
+        }
+    }
+    Response::from_parts(new_parts, body)
 }
 
 impl AppError {
@@ -85,18 +139,13 @@ impl IntoResponse for AppError {
             _ => "エラー",
         };
         let message = self.public_message();
-        let page = ErrorPage {
-            status: status.as_u16(),
-            title,
-            message: &message,
-        };
-        match page.render() {
-            Ok(html) => (status, Html(html)).into_response(),
-            Err(_) => (status, message).into_response(),
-        }
+        let mut res = error_page(crate::web::Layout::default(), status, title, &message);
+        res.extensions_mut().insert(ErrorInfo { title, message });
+        res
     }
 }
 
-pub async fn not_found() -> AppError {
+/// A town's answer to an address it does not have.
+pub async fn town_not_found() -> AppError {
     AppError::NotFound
 }

@@ -18,4 +18,5 @@ pub mod plan;
 pub mod procedures;
 pub mod reporting;
 pub mod textfile;
+pub mod towns;
 pub mod web;

@@ -120,7 +120,7 @@ pub async fn list(db: &crate::db::Db, f: &Filter, limit: i64) -> anyhow::Result<
     .bind(f.from.trim())
     .bind(to)
     .bind(limit)
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *db.conn().await?)
     .await?;
     rows.iter()
         .map(|r| {
@@ -140,14 +140,31 @@ pub async fn list(db: &crate::db::Db, f: &Filter, limit: i64) -> anyhow::Result<
         .collect()
 }
 
+/// Read the audit log.
+pub const VIEW_AUDIT: crate::auth::permissions::Action =
+    crate::auth::permissions::Action::new("audit.view", "監査ログを見る");
+
 pub struct AuditModule;
 
 impl crate::modules::Module for AuditModule {
     fn name(&self) -> &'static str {
         "audit"
     }
-    fn public_routes(&self) -> Router<AppState> {
-        Router::new()
+    fn navigation(&self) -> Vec<crate::modules::NavEntry> {
+        vec![crate::modules::NavEntry::staff(
+            "監査ログ",
+            "/staff/audit",
+            "audit",
+            &[VIEW_AUDIT],
+            90,
+        )]
+    }
+    fn permissions(&self) -> Vec<crate::auth::permissions::Grant> {
+        use crate::auth::model::Role;
+        vec![crate::auth::permissions::Grant::any(
+            VIEW_AUDIT,
+            &[Role::SystemAdmin, Role::DxOffice],
+        )]
     }
     fn staff_routes(&self) -> Router<AppState> {
         Router::new()

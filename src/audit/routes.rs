@@ -3,7 +3,7 @@
 use super::{Entry, Filter, list};
 use crate::app::AppState;
 use crate::auth::Staff;
-use crate::auth::permissions::{Action, Subject};
+use crate::auth::permissions::Subject;
 use crate::error::AppError;
 use crate::web::Layout;
 use askama::Template;
@@ -29,7 +29,7 @@ pub async fn page(
     staff: Staff,
     Query(filter): Query<Filter>,
 ) -> Result<Response, AppError> {
-    staff.require(Action::ViewAudit, Subject::None)?;
+    staff.require(crate::audit::VIEW_AUDIT, Subject::None)?;
     let entries = list(&state.db, &filter, PAGE_LIMIT).await?;
     let csv_query = serde_urlencoded::to_string([
         ("user", filter.user.as_str()),
@@ -55,7 +55,7 @@ pub async fn csv_export(
     staff: Staff,
     Query(filter): Query<Filter>,
 ) -> Result<Response, AppError> {
-    staff.require(Action::ViewAudit, Subject::None)?;
+    staff.require(crate::audit::VIEW_AUDIT, Subject::None)?;
     let entries = list(&state.db, &filter, i64::MAX).await?;
     let mut w = csv::Writer::from_writer(Vec::from("\u{feff}".as_bytes()));
     w.write_record([

@@ -17,10 +17,24 @@ pub enum Role {
     Advisor,
     /// 閲覧 (町長, other staff): reads everything staff can see.
     Viewer,
+    /// An account of the installation, not of a town (a prefecture's DX office, a shared-service
+    /// centre): reads the staff pages of every town on this machi, changes nothing.
+    PlatformAdmin,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
+        Role::SystemAdmin,
+        Role::DxOffice,
+        Role::DepartmentEditor,
+        Role::Committee,
+        Role::Advisor,
+        Role::Viewer,
+        Role::PlatformAdmin,
+    ];
+
+    /// Roles a town's own accounts may have.
+    pub const TOWN: [Role; 6] = [
         Role::SystemAdmin,
         Role::DxOffice,
         Role::DepartmentEditor,
@@ -37,6 +51,7 @@ impl Role {
             Role::Committee => "committee",
             Role::Advisor => "advisor",
             Role::Viewer => "viewer",
+            Role::PlatformAdmin => "platform_admin",
         }
     }
 
@@ -48,6 +63,7 @@ impl Role {
             Role::Committee => "情報化推進委員会 委員",
             Role::Advisor => "アドバイザー",
             Role::Viewer => "閲覧",
+            Role::PlatformAdmin => "全団体の閲覧(プラットフォーム管理者)",
         }
     }
 

@@ -1,37 +1,56 @@
-//! Who may do what: one pure function, deny by default, table-tested.
+//! Who may do what: one pure function over the grants the modules declare, deny by default,
+//! table-tested.
 
 use super::model::{Role, User};
 
+/// Something a staff member may be allowed to do. Each module declares its own actions (as
+/// constants) and the roles that may do them (`Module::permissions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Action {
+    /// Stable key, e.g. `report.edit`.
+    pub key: &'static str,
+    /// What it means, in Japanese (for the permission table in docs and the users page).
+    pub label: &'static str,
+}
+
+impl Action {
+    pub const fn new(key: &'static str, label: &'static str) -> Action {
+        Action { key, label }
+    }
+}
+
+/// Where a grant applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// Open the staff pages at all.
-    ViewStaff,
-    ManageUsers,
-    ViewAudit,
-    /// Draft plan revisions (施策 text, KPI definitions, 行程表).
-    EditPlan,
-    /// Decide a plan revision (the committee decides, 企画課 drafts).
-    ApprovePlan,
-    /// Create reporting periods and set due dates.
-    ManagePeriods,
-    /// Fill in and submit a 施策's report.
-    EditReport,
-    /// 企画課's check: confirm or return a submitted report.
-    CheckReport,
-    /// The committee's grade and comments.
-    EvaluateReport,
-    /// Lock (確定) an evaluated report, and reopen one with a reason.
-    FinalizeReport,
-    /// Issue a 町長報告 or 委員会資料 snapshot.
-    IssueSnapshot,
-    /// Comment on a report.
-    Comment,
-    /// Create, edit, publish and withdraw open data.
-    ManageOpenData,
-    /// Edit the procedure catalog (a department its own procedures), the guide and the forms.
-    ManageProcedures,
-    /// Run visits at the 書かない窓口 counter.
-    RunCounter,
+pub enum Scope {
+    /// On anything.
+    Any,
+    /// Only on what belongs to the user's own 課 (a 施策 or a procedure of that 課).
+    OwnDepartment,
+}
+
+/// `roles` may do `action` within `scope`.
+#[derive(Debug, Clone, Copy)]
+pub struct Grant {
+    pub action: Action,
+    pub roles: &'static [Role],
+    pub scope: Scope,
+}
+
+impl Grant {
+    pub const fn any(action: Action, roles: &'static [Role]) -> Grant {
+        Grant {
+            action,
+            roles,
+            scope: Scope::Any,
+        }
+    }
+    pub const fn own_department(action: Action, roles: &'static [Role]) -> Grant {
+        Grant {
+            action,
+            roles,
+            scope: Scope::OwnDepartment,
+        }
+    }
 }
 
 /// What an action is about, where that matters.
@@ -48,45 +67,50 @@ pub enum Subject<'a> {
     },
 }
 
-/// Whether `user` may do `action` on `subject`. Disabled accounts may do nothing.
+impl Subject<'_> {
+    fn department(&self) -> Option<&str> {
+        match self {
+            Subject::None => None,
+            Subject::Measure { department } | Subject::Department { department } => {
+                Some(department)
+            }
+        }
+    }
+}
+
+/// Whether `user` may do `action` on `subject`, by the modules' grants. Disabled accounts may do
+/// nothing.
 pub fn allowed(user: &User, action: Action, subject: Subject<'_>) -> bool {
-    use Action::*;
-    use Role::*;
+    allowed_by(&crate::modules::registry().grants, user, action, subject)
+}
+
+/// Whether `user` may do `action` on something (their own 課's, at least): for menus.
+pub fn allowed_somewhere(user: &User, action: Action) -> bool {
+    let subject = Subject::Department {
+        department: &user.department,
+    };
+    allowed(user, action, Subject::None) || allowed(user, action, subject)
+}
+
+pub fn allowed_by(grants: &[Grant], user: &User, action: Action, subject: Subject<'_>) -> bool {
     if user.disabled {
         return false;
     }
-    match (user.role, action) {
-        (_, ViewStaff) => true,
-        (SystemAdmin, ManageUsers | ViewAudit) => true,
-        (DxOffice, ViewAudit) => true,
-        (
-            DxOffice,
-            EditPlan | ManagePeriods | CheckReport | FinalizeReport | IssueSnapshot
-            | ManageOpenData | ManageProcedures | RunCounter,
-        ) => true,
-        (DepartmentEditor, RunCounter) => true,
-        (DepartmentEditor, ManageProcedures) => match subject {
-            Subject::Department { department } => {
-                !department.is_empty() && department == user.department
-            }
-            _ => false,
-        },
-        (DxOffice, EditReport) => true,
-        (DepartmentEditor, EditReport) => match subject {
-            Subject::Measure { department } => {
-                !department.is_empty() && department == user.department
-            }
-            _ => false,
-        },
-        (Committee, ApprovePlan | EvaluateReport) => true,
-        (DxOffice | Committee | Advisor, Comment) => true,
-        _ => false,
-    }
+    grants
+        .iter()
+        .filter(|g| g.action == action && g.roles.contains(&user.role))
+        .any(|g| match g.scope {
+            Scope::Any => true,
+            Scope::OwnDepartment => subject
+                .department()
+                .is_some_and(|d| !d.is_empty() && d == user.department),
+        })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{audit, auth, counter, opendata, plan, procedures, reporting};
 
     fn user(role: Role, department: &str) -> User {
         User {
@@ -104,32 +128,38 @@ mod tests {
     /// belonging to 町民課 (so not theirs).
     #[test]
     fn permission_table() {
-        use Action::*;
         let actions = [
-            ViewStaff,
-            ManageUsers,
-            ViewAudit,
-            EditPlan,
-            ApprovePlan,
-            ManagePeriods,
-            EditReport,
-            CheckReport,
-            EvaluateReport,
-            FinalizeReport,
-            IssueSnapshot,
-            Comment,
-            ManageOpenData,
-            ManageProcedures,
-            RunCounter,
+            auth::VIEW_STAFF,
+            auth::MANAGE_USERS,
+            auth::CHANGE_PASSWORD,
+            audit::VIEW_AUDIT,
+            plan::EDIT_PLAN,
+            plan::APPROVE_PLAN,
+            reporting::MANAGE_PERIODS,
+            reporting::EDIT_REPORT,
+            reporting::CHECK_REPORT,
+            reporting::EVALUATE_REPORT,
+            reporting::FINALIZE_REPORT,
+            reporting::ISSUE_SNAPSHOT,
+            reporting::COMMENT,
+            opendata::MANAGE_OPEN_DATA,
+            procedures::MANAGE_PROCEDURES,
+            counter::RUN_COUNTER,
         ];
+        assert_eq!(
+            actions.len(),
+            crate::modules::registry().actions().len(),
+            "the table lists every declared action"
+        );
         // Columns follow `actions`.
-        let table: [(Role, &str); 6] = [
-            (Role::SystemAdmin, "YYY............"),
-            (Role::DxOffice, "Y.YY.YYY.YYYYYY"),
-            (Role::DepartmentEditor, "Y.............Y"),
-            (Role::Committee, "Y...Y...Y..Y..."),
-            (Role::Advisor, "Y..........Y..."),
-            (Role::Viewer, "Y.............."),
+        let table: [(Role, &str); 7] = [
+            (Role::SystemAdmin, "YYYY............"),
+            (Role::DxOffice, "Y.YYY.YYY.YYYYYY"),
+            (Role::DepartmentEditor, "Y.Y............Y"),
+            (Role::Committee, "Y.Y..Y...Y..Y..."),
+            (Role::Advisor, "Y.Y.........Y..."),
+            (Role::Viewer, "Y.Y............."),
+            (Role::PlatformAdmin, "Y..............."),
         ];
         let subject = Subject::Measure {
             department: "企画課",
@@ -140,7 +170,8 @@ mod tests {
                 assert_eq!(
                     allowed(&u, *action, subject),
                     expected == 'Y',
-                    "{role:?} {action:?}"
+                    "{role:?} {}",
+                    action.key
                 );
             }
         }
@@ -148,51 +179,32 @@ mod tests {
 
     #[test]
     fn department_editors_edit_only_their_own_measures() {
+        let edit = reporting::EDIT_REPORT;
         let u = user(Role::DepartmentEditor, "企画課");
-        assert!(allowed(
-            &u,
-            Action::EditReport,
-            Subject::Measure {
-                department: "企画課"
-            }
-        ));
-        assert!(!allowed(
-            &u,
-            Action::EditReport,
-            Subject::Measure {
-                department: "町民課"
-            }
-        ));
-        assert!(!allowed(
-            &u,
-            Action::EditReport,
-            Subject::Measure { department: "" }
-        ));
-        assert!(!allowed(&u, Action::EditReport, Subject::None));
+        let on = |department| Subject::Measure { department };
+        assert!(allowed(&u, edit, on("企画課")));
+        assert!(!allowed(&u, edit, on("町民課")));
+        assert!(!allowed(&u, edit, on("")));
+        assert!(!allowed(&u, edit, Subject::None));
         let nobody = user(Role::DepartmentEditor, "");
-        assert!(!allowed(
-            &nobody,
-            Action::EditReport,
-            Subject::Measure { department: "" }
-        ));
+        assert!(!allowed(&nobody, edit, on("")));
+        // The menu offers 実績の取り込み to those who report on something.
+        assert!(allowed_somewhere(&u, edit));
+        assert!(!allowed_somewhere(&nobody, edit));
     }
 
     #[test]
     fn departments_edit_only_their_own_procedures() {
+        let manage = procedures::MANAGE_PROCEDURES;
         let u = user(Role::DepartmentEditor, "町民課");
-        let own = Subject::Department {
-            department: "町民課",
-        };
-        let other = Subject::Department {
-            department: "健康課",
-        };
-        let unset = Subject::Department { department: "" };
-        assert!(allowed(&u, Action::ManageProcedures, own));
-        assert!(!allowed(&u, Action::ManageProcedures, other));
-        assert!(!allowed(&u, Action::ManageProcedures, unset));
-        assert!(!allowed(&u, Action::ManageProcedures, Subject::None));
+        let on = |department| Subject::Department { department };
+        assert!(allowed(&u, manage, on("町民課")));
+        assert!(!allowed(&u, manage, on("健康課")));
+        assert!(!allowed(&u, manage, on("")));
+        assert!(!allowed(&u, manage, Subject::None));
+        assert!(allowed_somewhere(&u, manage));
         let dx = user(Role::DxOffice, "企画課");
-        assert!(allowed(&dx, Action::ManageProcedures, unset));
+        assert!(allowed(&dx, manage, on("")));
     }
 
     #[test]
@@ -200,7 +212,15 @@ mod tests {
         for role in Role::ALL {
             let mut u = user(role, "企画課");
             u.disabled = true;
-            assert!(!allowed(&u, Action::ViewStaff, Subject::None), "{role:?}");
+            assert!(!allowed(&u, auth::VIEW_STAFF, Subject::None), "{role:?}");
+        }
+    }
+
+    #[test]
+    fn an_undeclared_action_is_refused() {
+        let unknown = Action::new("nobody.declared", "");
+        for role in Role::ALL {
+            assert!(!allowed(&user(role, "企画課"), unknown, Subject::None));
         }
     }
 }

@@ -1,13 +1,14 @@
 //! Sign-in, sign-out, password change and user administration.
 
 use super::model::{Role, User};
-use super::permissions::{Action, Subject};
+use super::permissions::Subject;
 use super::secret::{check_new_password, random_token, verify_password};
 use super::session::{
-    AnonForm, LOGIN_CSRF_COOKIE, SESSION_COOKIE, Staff, StaffForm, cookie, is_https, safe_next,
-    set_cookie,
+    AnonForm, LOGIN_CSRF_COOKIE, PLATFORM_SESSION_COOKIE, Staff, StaffForm, cookie, is_https,
+    safe_next, session_cookie, set_cookie,
 };
 use super::store::{self, NewUser, UserError, UserUpdate};
+use super::{CHANGE_PASSWORD, MANAGE_USERS};
 use crate::app::AppState;
 use crate::audit::{self, Actor, Change};
 use crate::error::AppError;
@@ -70,19 +71,22 @@ fn login_page(
 ) -> Response {
     let csrf = random_token();
     let page = LoginPage {
-        layout: Layout::default(),
+        layout: if state.town.code.is_some() {
+            Layout::public(state, "login")
+        } else {
+            Layout::platform("login")
+        },
         csrf: csrf.clone(),
-        next: safe_next(next).to_string(),
+        next: safe_next(next, &state.path("/staff")).to_string(),
         username: username.to_string(),
         error: error.to_string(),
         notice: notice.to_string(),
     };
-    let _ = state;
     (
         status,
         [(
             header::SET_COOKIE,
-            set_cookie(LOGIN_CSRF_COOKIE, &csrf, 3600, https, "Strict"),
+            set_cookie(state, LOGIN_CSRF_COOKIE, &csrf, 3600, https, "Strict"),
         )],
         page,
     )
@@ -126,7 +130,7 @@ async fn audit_event(
     action: &str,
     note: &str,
 ) -> Result<(), AppError> {
-    let mut conn = state.db.pool.acquire().await?;
+    let mut conn = state.db.conn().await?;
     audit::record(
         &mut conn,
         actor,
@@ -206,7 +210,7 @@ pub async fn login(
             &format!("{failures}回目の失敗"),
         )
         .await?;
-        if state.slow_failed_sign_ins {
+        if state.settings.slow_failed_sign_ins {
             tokio::time::sleep(std::time::Duration::from_millis(store::failure_delay_ms(
                 failures,
             )))
@@ -224,7 +228,7 @@ pub async fn login(
     };
     store::clear_failures(&state.db, &user_key).await?;
     // A session cookie brought to the sign-in is never reused (no session fixation).
-    if let Some(old) = cookie(&headers, SESSION_COOKIE) {
+    if let Some(old) = cookie(&headers, session_cookie(&state)) {
         store::delete_session(&state.db, &super::secret::token_hash(old)).await?;
     }
     let (token, _) = store::create_session(&state.db, user.id, &ip).await?;
@@ -233,17 +237,24 @@ pub async fn login(
         ..actor
     };
     audit_event(&state, &actor, "auth.sign_in", "").await?;
-    let mut res = Redirect::to(safe_next(&form.next)).into_response();
+    let mut res = Redirect::to(safe_next(&form.next, &state.path("/staff"))).into_response();
     let h = res.headers_mut();
     h.append(
         header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, &token, store::SESSION_SECONDS, https, "Lax")
-            .parse()
-            .expect("cookie header"),
+        set_cookie(
+            &state,
+            session_cookie(&state),
+            &token,
+            store::SESSION_SECONDS,
+            https,
+            "Lax",
+        )
+        .parse()
+        .expect("cookie header"),
     );
     h.append(
         header::SET_COOKIE,
-        set_cookie(LOGIN_CSRF_COOKIE, "", 0, https, "Strict")
+        set_cookie(&state, LOGIN_CSRF_COOKIE, "", 0, https, "Strict")
             .parse()
             .expect("cookie header"),
     );
@@ -258,14 +269,22 @@ pub async fn logout(
     headers: HeaderMap,
     StaffForm(staff, _): StaffForm<Empty>,
 ) -> Result<Response, AppError> {
-    store::delete_session(&state.db, &staff.session.token_hash).await?;
-    audit_event(&state, &staff.actor(), "auth.sign_out", "").await?;
+    let https = is_https(&state, &headers);
+    let cookie = if staff.via_platform {
+        // Signing out of a town read with a platform account ends the platform session.
+        store::delete_session(&state.shared, &staff.session.token_hash).await?;
+        format!(
+            "{PLATFORM_SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{}",
+            if https { "; Secure" } else { "" }
+        )
+    } else {
+        store::delete_session(&state.db, &staff.session.token_hash).await?;
+        audit_event(&state, &staff.actor(), "auth.sign_out", "").await?;
+        set_cookie(&state, session_cookie(&state), "", 0, https, "Lax")
+    };
     Ok((
-        [(
-            header::SET_COOKIE,
-            set_cookie(SESSION_COOKIE, "", 0, is_https(&state, &headers), "Lax"),
-        )],
-        Redirect::to("/login?signed_out=1"),
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to(&state.path("/login?signed_out=1")),
     )
         .into_response())
 }
@@ -280,12 +299,14 @@ struct PasswordPage {
     done: bool,
 }
 
-pub async fn password_form(staff: Staff) -> impl IntoResponse {
-    PasswordPage {
+pub async fn password_form(staff: Staff) -> Result<Response, AppError> {
+    staff.require(CHANGE_PASSWORD, Subject::None)?;
+    Ok(PasswordPage {
         layout: Layout::staff(&staff, "password"),
         errors: FieldErrors::default(),
         done: false,
     }
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -302,6 +323,7 @@ pub async fn change_password(
     State(state): State<AppState>,
     StaffForm(staff, form): StaffForm<PasswordForm>,
 ) -> Result<Response, AppError> {
+    staff.require(CHANGE_PASSWORD, Subject::None)?;
     let mut errors = FieldErrors::default();
     let hash = store::user_for_sign_in(&state.db, &staff.user.username)
         .await?
@@ -361,7 +383,7 @@ pub async fn users(
     staff: Staff,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    staff.require(Action::ManageUsers, Subject::None)?;
+    staff.require(MANAGE_USERS, Subject::None)?;
     Ok(UsersPage {
         layout: Layout::staff(&staff, "users"),
         users: store::list_users(&state.db).await?,
@@ -381,7 +403,7 @@ pub struct RoleChoice {
 }
 
 fn role_choices(current: Option<Role>) -> Vec<RoleChoice> {
-    Role::ALL
+    Role::TOWN
         .iter()
         .map(|r| RoleChoice {
             key: r.key(),
@@ -410,7 +432,7 @@ struct UserFormPage {
 }
 
 pub async fn new_user_form(staff: Staff) -> Result<Response, AppError> {
-    staff.require(Action::ManageUsers, Subject::None)?;
+    staff.require(MANAGE_USERS, Subject::None)?;
     Ok(UserFormPage {
         layout: Layout::staff(&staff, "users"),
         id: None,
@@ -459,8 +481,8 @@ pub async fn create_user(
     State(state): State<AppState>,
     StaffForm(staff, form): StaffForm<UserForm>,
 ) -> Result<Response, AppError> {
-    staff.require(Action::ManageUsers, Subject::None)?;
-    let role = Role::from_key(&form.role);
+    staff.require(MANAGE_USERS, Subject::None)?;
+    let role = Role::from_key(&form.role).filter(|r| Role::TOWN.contains(r));
     let mut errors = FieldErrors::default();
     if role.is_none() {
         errors.add("role", "役割を選んでください");
@@ -475,10 +497,10 @@ pub async fn create_user(
         };
         match store::create_user(&state.db, &new, &staff.actor()).await {
             Ok(u) => {
-                return Ok(Redirect::to(&format!(
+                return Ok(Redirect::to(&staff.path(&format!(
                     "/staff/users?saved={}",
                     super::session::urlencode(&u.username)
-                ))
+                )))
                 .into_response());
             }
             Err(UserError::Invalid { field, message }) => errors.add(field_of(field), message),
@@ -506,7 +528,7 @@ pub async fn edit_user_form(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    staff.require(Action::ManageUsers, Subject::None)?;
+    staff.require(MANAGE_USERS, Subject::None)?;
     let user = store::user_by_id(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -531,11 +553,11 @@ pub async fn update_user(
     Path(id): Path<i64>,
     StaffForm(staff, form): StaffForm<UserForm>,
 ) -> Result<Response, AppError> {
-    staff.require(Action::ManageUsers, Subject::None)?;
+    staff.require(MANAGE_USERS, Subject::None)?;
     let user = store::user_by_id(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let role = Role::from_key(&form.role);
+    let role = Role::from_key(&form.role).filter(|r| Role::TOWN.contains(r));
     let mut errors = FieldErrors::default();
     let mut conflict = None;
     let disabled = form.disabled.is_some();
@@ -556,10 +578,10 @@ pub async fn update_user(
         };
         match store::update_user(&state.db, id, form.version, &update, &staff.actor()).await {
             Ok(u) => {
-                return Ok(Redirect::to(&format!(
+                return Ok(Redirect::to(&staff.path(&format!(
                     "/staff/users?saved={}",
                     super::session::urlencode(&u.username)
-                ))
+                )))
                 .into_response());
             }
             Err(UserError::Invalid { field, message }) => errors.add(field_of(field), message),
@@ -604,7 +626,7 @@ pub async fn reset_password(
     Path(id): Path<i64>,
     StaffForm(staff, form): StaffForm<ResetForm>,
 ) -> Result<Response, AppError> {
-    staff.require(Action::ManageUsers, Subject::None)?;
+    staff.require(MANAGE_USERS, Subject::None)?;
     let user = store::user_by_id(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -15,7 +15,27 @@ use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 
 pub const SESSION_COOKIE: &str = "machi_session";
+/// The session of a platform account (sent to every town of the host, read only as a fallback).
+pub const PLATFORM_SESSION_COOKIE: &str = "machi_platform_session";
 pub const LOGIN_CSRF_COOKIE: &str = "machi_login_csrf";
+
+/// The session cookie's name where `state` serves: a town's, or the platform's own pages'.
+pub fn session_cookie(state: &AppState) -> &'static str {
+    if state.town.code.is_some() {
+        SESSION_COOKIE
+    } else {
+        PLATFORM_SESSION_COOKIE
+    }
+}
+
+/// The path cookies are scoped to: the town's pages only (`/t/285854`), or the whole host.
+pub fn cookie_path(state: &AppState) -> &str {
+    if state.town.code.is_none() || state.base.is_empty() {
+        "/"
+    } else {
+        &state.base
+    }
+}
 
 /// A cookie's value from the request.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -31,16 +51,25 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// Whether cookies must carry `Secure`: configured, or the request came over HTTPS via a proxy.
 pub fn is_https(state: &AppState, headers: &HeaderMap) -> bool {
-    state.secure_cookies
+    state.settings.secure_cookies
         || headers
             .get("x-forwarded-proto")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.eq_ignore_ascii_case("https"))
 }
 
-pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool, same_site: &str) -> String {
+/// A cookie for `state`'s pages (its path), HttpOnly.
+pub fn set_cookie(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age: i64,
+    secure: bool,
+    same_site: &str,
+) -> String {
     format!(
-        "{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite={same_site}{}",
+        "{name}={value}; Path={}; Max-Age={max_age}; HttpOnly; SameSite={same_site}{}",
+        cookie_path(state),
         if secure { "; Secure" } else { "" }
     )
 }
@@ -61,17 +90,34 @@ pub struct Staff {
     pub user: User,
     pub session: Session,
     pub ip: String,
-    /// The municipality's name for the page header (empty before a plan is loaded).
+    /// The town's name for the page header (empty on the platform's own pages).
     pub town: String,
+    /// Where the town's pages start ("" or "/t/285854"), for links.
+    pub base: String,
+    /// Signed in with a platform account, reading this town (never writes).
+    pub via_platform: bool,
 }
 
 impl Staff {
     pub fn actor(&self) -> Actor {
+        if self.via_platform {
+            // A platform account is not a user of this town's table.
+            return Actor {
+                user_id: None,
+                username: format!("platform:{}", self.user.username),
+                ip: self.ip.clone(),
+            };
+        }
         Actor {
             user_id: Some(self.user.id),
             username: self.user.username.clone(),
             ip: self.ip.clone(),
         }
+    }
+
+    /// A path of this town's site.
+    pub fn path(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
     }
 
     pub fn can(&self, action: Action, subject: Subject<'_>) -> bool {
@@ -91,13 +137,13 @@ impl Staff {
 }
 
 /// Only local paths are followed after sign-in, so a link cannot send people elsewhere.
-pub fn safe_next(next: &str) -> &str {
+pub fn safe_next<'a>(next: &'a str, fallback: &'a str) -> &'a str {
     let ok = next.starts_with('/')
         && !next.starts_with("//")
         && !next.contains('\\')
         && !next.contains("://")
         && !next.chars().any(char::is_control);
-    if ok { next } else { "/staff" }
+    if ok { next } else { fallback }
 }
 
 impl FromRequestParts<AppState> for Staff {
@@ -107,37 +153,48 @@ impl FromRequestParts<AppState> for Staff {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let found = match cookie(&parts.headers, SESSION_COOKIE) {
+        let internal = |e| AppError::Internal(e).into_response();
+        let mut found = match cookie(&parts.headers, session_cookie(state)) {
             Some(token) => store::session_user(&state.db, token)
                 .await
-                .map_err(|e| AppError::Internal(e).into_response())?,
+                .map_err(internal)?
+                .map(|(u, s)| (u, s, false)),
             None => None,
         };
+        // A platform administrator reads every town with the platform's own session.
+        if found.is_none()
+            && state.town.code.is_some()
+            && let Some(token) = cookie(&parts.headers, PLATFORM_SESSION_COOKIE)
+        {
+            found = store::session_user(&state.shared, token)
+                .await
+                .map_err(internal)?
+                .filter(|(u, _)| u.role == super::model::Role::PlatformAdmin)
+                .map(|(u, s)| (u, s, true));
+        }
         match found {
-            Some((user, session)) => Ok(Staff {
+            Some((user, session, via_platform)) => Ok(Staff {
                 user,
                 session,
                 ip: client_ip(parts),
-                town: state
-                    .plan_data()
-                    .await
-                    .map(|d| d.plan.municipality.name.clone())
-                    .unwrap_or_default(),
+                town: state.town.name.clone(),
+                base: state.base.to_string(),
+                via_platform,
             }),
             None => {
                 let next = if parts.method == Method::GET {
                     parts
                         .uri
                         .path_and_query()
-                        .map(|p| p.as_str().to_string())
+                        .map(|p| state.path(p.as_str()))
                         .unwrap_or_default()
                 } else {
                     String::new()
                 };
                 let target = if next.is_empty() {
-                    "/login".to_string()
+                    state.path("/login")
                 } else {
-                    format!("/login?next={}", urlencode(&next))
+                    format!("{}?next={}", state.path("/login"), urlencode(&next))
                 };
                 Err(Redirect::to(&target).into_response())
             }
@@ -251,7 +308,10 @@ mod tests {
 
     #[test]
     fn next_must_be_local() {
-        assert_eq!(safe_next("/staff/reports?x=1"), "/staff/reports?x=1");
+        assert_eq!(
+            safe_next("/staff/reports?x=1", "/staff"),
+            "/staff/reports?x=1"
+        );
         for bad in [
             "//evil.example",
             "https://evil.example/",
@@ -260,7 +320,7 @@ mod tests {
             "/a\nb",
             "",
         ] {
-            assert_eq!(safe_next(bad), "/staff", "{bad:?}");
+            assert_eq!(safe_next(bad, "/staff"), "/staff", "{bad:?}");
         }
     }
 

@@ -175,7 +175,7 @@ pub async fn create_user(db: &Db, new: &NewUser, actor: &Actor) -> Result<User, 
 pub async fn user_by_id(db: &Db, id: i64) -> anyhow::Result<Option<User>> {
     let row = sqlx::query(select_user!("WHERE id = $1"))
         .bind(id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(&mut *db.conn().await?)
         .await?;
     Ok(row.map(|r| row_to_user(&r)).transpose()?)
 }
@@ -187,7 +187,7 @@ pub async fn user_for_sign_in(db: &Db, username: &str) -> anyhow::Result<Option<
          FROM users WHERE username = $1",
     )
     .bind(username)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *db.conn().await?)
     .await?;
     Ok(match row {
         Some(r) => Some((row_to_user(&r)?, r.try_get("password_hash")?)),
@@ -197,14 +197,14 @@ pub async fn user_for_sign_in(db: &Db, username: &str) -> anyhow::Result<Option<
 
 pub async fn list_users(db: &Db) -> anyhow::Result<Vec<User>> {
     let rows = sqlx::query(select_user!("ORDER BY username"))
-        .fetch_all(&db.pool)
+        .fetch_all(&mut *db.conn().await?)
         .await?;
     Ok(rows.iter().map(row_to_user).collect::<Result<_, _>>()?)
 }
 
 pub async fn count_users(db: &Db) -> anyhow::Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&db.pool)
+        .fetch_one(&mut *db.conn().await?)
         .await?)
 }
 
@@ -346,7 +346,7 @@ pub async fn create_session(db: &Db, user_id: i64, ip: &str) -> anyhow::Result<(
     .bind(now_epoch())
     .bind(session.expires_at)
     .bind(ip)
-    .execute(&db.pool)
+    .execute(&mut *db.conn().await?)
     .await?;
     Ok((token, session))
 }
@@ -361,7 +361,7 @@ pub async fn session_user(db: &Db, token: &str) -> anyhow::Result<Option<(User, 
     )
     .bind(token_hash(token))
     .bind(now_epoch())
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *db.conn().await?)
     .await?;
     let Some(r) = row else { return Ok(None) };
     let user = row_to_user(&r)?;
@@ -382,7 +382,7 @@ pub async fn delete_session(db: &Db, token_hash: &str) -> anyhow::Result<()> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1 OR expires_at < $2")
         .bind(token_hash)
         .bind(now_epoch())
-        .execute(&db.pool)
+        .execute(&mut *db.conn().await?)
         .await?;
     Ok(())
 }
@@ -392,7 +392,7 @@ pub async fn locked_for(db: &Db, key: &str, now: i64) -> anyhow::Result<Option<i
     let until: Option<i64> =
         sqlx::query_scalar("SELECT locked_until FROM login_throttle WHERE key = $1")
             .bind(key)
-            .fetch_optional(&db.pool)
+            .fetch_optional(&mut *db.conn().await?)
             .await?;
     Ok(until.filter(|u| *u > now).map(|u| u - now))
 }
@@ -435,7 +435,7 @@ pub async fn record_failure(db: &Db, key: &str, now: i64) -> anyhow::Result<i64>
 pub async fn clear_failures(db: &Db, key: &str) -> anyhow::Result<()> {
     sqlx::query("DELETE FROM login_throttle WHERE key = $1")
         .bind(key)
-        .execute(&db.pool)
+        .execute(&mut *db.conn().await?)
         .await?;
     Ok(())
 }

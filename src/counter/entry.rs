@@ -39,6 +39,7 @@ fn not_valid() -> AppError {
 
 fn page(state: &AppState, headers: &HeaderMap, p: EntryPage, status: StatusCode) -> Response {
     let cookie = set_cookie(
+        state,
         LOGIN_CSRF_COOKIE,
         &p.csrf,
         3600,

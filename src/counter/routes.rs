@@ -3,7 +3,7 @@
 
 use super::store::{self, Values, Visit, VisitError};
 use crate::app::AppState;
-use crate::auth::permissions::{Action, Subject};
+use crate::auth::permissions::Subject;
 use crate::auth::routes::FieldErrors;
 use crate::auth::session::is_https;
 use crate::auth::{Staff, StaffForm};
@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 fn require(staff: &Staff) -> Result<(), AppError> {
-    staff.require(Action::RunCounter, Subject::None)
+    staff.require(crate::counter::RUN_COUNTER, Subject::None)
 }
 
 #[derive(Template, WebTemplate)]
@@ -82,7 +82,7 @@ pub async fn board(State(state): State<AppState>, staff: Staff) -> Result<Respon
     // The periodic purge also runs here, so a visit never outlives its retention on screen.
     store::purge(
         &state.db,
-        state.counter_retention_days,
+        state.settings.counter_retention_days,
         OffsetDateTime::now_utc(),
     )
     .await?;
@@ -100,7 +100,7 @@ pub async fn board(State(state): State<AppState>, staff: Staff) -> Result<Respon
         layout: Layout::staff(&staff, "counter"),
         events,
         rows,
-        retention_days: state.counter_retention_days,
+        retention_days: state.settings.counter_retention_days,
         today,
     }
     .into_response())
@@ -130,7 +130,9 @@ pub async fn open(
     )
     .await
     {
-        Ok(v) => Ok(Redirect::to(&format!("/staff/counter/visits/{}", v.id)).into_response()),
+        Ok(v) => Ok(
+            Redirect::to(&staff.path(&format!("/staff/counter/visits/{}", v.id))).into_response(),
+        ),
         Err(e) => Ok(visit_error(&staff, e)),
     }
 }
@@ -334,7 +336,10 @@ async fn after(
     anchor: &str,
 ) -> Result<Response, AppError> {
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/staff/counter/visits/{id}#{anchor}")).into_response()),
+        Ok(()) => Ok(
+            Redirect::to(&staff.path(&format!("/staff/counter/visits/{id}#{anchor}")))
+                .into_response(),
+        ),
         Err(VisitError::Invalid(list)) => {
             let l = load(state, id).await?.ok_or(AppError::NotFound)?;
             let mut errors = FieldErrors::default();
@@ -427,7 +432,7 @@ pub async fn close(
     match store::close(&state.db, id, &staff.actor(), OffsetDateTime::now_utc()).await {
         Ok(_) => {
             state.invalidate_plan();
-            Ok(Redirect::to(&format!("/staff/counter/visits/{id}")).into_response())
+            Ok(Redirect::to(&staff.path(&format!("/staff/counter/visits/{id}"))).into_response())
         }
         Err(e) => Ok(visit_error(&staff, e)),
     }
@@ -455,7 +460,7 @@ pub async fn entry_link(
     } else {
         "http"
     };
-    let url = format!("{scheme}://{host}/counter/entry/{token}");
+    let url = format!("{scheme}://{host}{}/counter/entry/{token}", state.base);
     let svg = qr_svg(&url)?;
     let l = load(&state, id).await?.ok_or(AppError::NotFound)?;
     Ok(visit_page(
@@ -557,7 +562,7 @@ async fn print(
         return Err(AppError::NotFound);
     }
     // Printing shows personal data: the audit says who printed what, without the data.
-    let mut conn = state.db.pool.acquire().await?;
+    let mut conn = state.db.conn().await?;
     crate::audit::record(
         &mut conn,
         &staff.actor(),
@@ -680,7 +685,10 @@ pub async fn form_save(
     let l = load(&state, id).await?.ok_or(AppError::NotFound)?;
     let def = form_def(&l, &key)?;
     match store::save_form_values(&state.db, id, &def, &f, version_of(&f), &staff.actor()).await {
-        Ok(()) => Ok(Redirect::to(&format!("/staff/counter/visits/{id}#forms-h")).into_response()),
+        Ok(()) => Ok(
+            Redirect::to(&staff.path(&format!("/staff/counter/visits/{id}#forms-h")))
+                .into_response(),
+        ),
         Err(VisitError::Invalid(list)) => {
             let mut errors = FieldErrors::default();
             for (k, m) in list {
@@ -724,7 +732,7 @@ impl StatsPage {
 }
 
 pub async fn stats(State(state): State<AppState>, staff: Staff) -> Result<Response, AppError> {
-    staff.require(Action::ViewStaff, Subject::None)?;
+    staff.require(crate::auth::VIEW_STAFF, Subject::None)?;
     let timings = store::timings(&state.db).await?;
     let (years, months) = super::stats::table(&timings);
     let first = store::first_visit_day(&state.db).await?;

@@ -123,7 +123,7 @@ async fn steps_of(db: &Db, id: i64) -> Result<Vec<(String, String)>, sqlx::Error
     let rows =
         sqlx::query("SELECT desk, done_at FROM counter_steps WHERE visit_id = $1 ORDER BY done_at")
             .bind(id)
-            .fetch_all(&db.pool)
+            .fetch_all(&mut *db.conn().await?)
             .await?;
     rows.iter()
         .map(|r| Ok((r.try_get("desk")?, r.try_get("done_at")?)))
@@ -134,7 +134,7 @@ pub async fn visit(db: &Db, id: i64) -> Result<Option<Visit>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM counter_visits WHERE id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(&mut *db.conn().await?)
         .await?;
     let Some(row) = row else { return Ok(None) };
     let mut v = visit_of(&row)?;
@@ -147,7 +147,7 @@ pub async fn visits_on(db: &Db, day: time::Date) -> Result<Vec<Visit>, sqlx::Err
     let sql = format!("SELECT {COLUMNS} FROM counter_visits WHERE opened_on = $1 ORDER BY id DESC");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(day.to_string())
-        .fetch_all(&db.pool)
+        .fetch_all(&mut *db.conn().await?)
         .await?;
     rows.iter().map(visit_of).collect()
 }
@@ -468,7 +468,7 @@ pub async fn visit_by_entry(
 ) -> Result<Option<Visit>, sqlx::Error> {
     let row = sqlx::query("SELECT id, entry_expires_at FROM counter_visits WHERE entry_token_hash = $1 AND closed_at IS NULL AND purged_at IS NULL")
         .bind(crate::auth::secret::token_hash(token))
-        .fetch_optional(&db.pool)
+        .fetch_optional(&mut *db.conn().await?)
         .await?;
     let Some(row) = row else { return Ok(None) };
     let expires: Option<String> = row.try_get("entry_expires_at")?;
@@ -531,7 +531,7 @@ pub async fn timings(db: &Db) -> anyhow::Result<Vec<Timing>> {
     let rows = sqlx::query(
         "SELECT life_event, opened_at, stay_seconds FROM counter_visits WHERE stay_seconds IS NOT NULL ORDER BY opened_at",
     )
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *db.conn().await?)
     .await?;
     let mut out = Vec::new();
     for r in rows {
@@ -551,7 +551,7 @@ pub async fn timings(db: &Db) -> anyhow::Result<Vec<Timing>> {
 /// When the first visit was opened (any visit: the counter ran from then).
 pub async fn first_visit_day(db: &Db) -> anyhow::Result<Option<time::Date>> {
     let row = sqlx::query("SELECT MIN(opened_at) AS first FROM counter_visits")
-        .fetch_one(&db.pool)
+        .fetch_one(&mut *db.conn().await?)
         .await?;
     let first: Option<String> = row.try_get("first")?;
     Ok(first.as_deref().and_then(crate::fiscal::jst_day))

@@ -3,7 +3,7 @@
 
 use super::read::{Cell, Table};
 use crate::auth::Staff;
-use crate::auth::permissions::{Action, Subject};
+use crate::auth::permissions::Subject;
 use crate::fiscal::{FiscalYear, fold_width};
 use crate::plan::kpi::format_value;
 use crate::plan::model::Plan;
@@ -278,7 +278,7 @@ pub fn check(
                 ),
             }
             if !staff.can(
-                Action::EditReport,
+                crate::reporting::EDIT_REPORT,
                 Subject::Measure {
                     department: &m.department,
                 },

@@ -17,8 +17,15 @@ impl crate::modules::Module for ImportsModule {
     fn name(&self) -> &'static str {
         "imports"
     }
-    fn public_routes(&self) -> Router<AppState> {
-        Router::new()
+    fn navigation(&self) -> Vec<crate::modules::NavEntry> {
+        // Those who report on a 施策 may bring its figures in from a file.
+        vec![crate::modules::NavEntry::staff(
+            "実績の取り込み",
+            "/staff/import",
+            "import",
+            &[crate::reporting::EDIT_REPORT],
+            50,
+        )]
     }
     fn staff_routes(&self) -> Router<AppState> {
         Router::new()

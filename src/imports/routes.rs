@@ -4,7 +4,7 @@ use super::check::{self, Checked, Target};
 use super::read;
 use super::store::{self, CommitError};
 use crate::app::AppState;
-use crate::auth::permissions::{Action, Subject};
+use crate::auth::permissions::Subject;
 use crate::auth::secret::constant_time_eq;
 use crate::auth::session::{csrf_refused, origin_matches};
 use crate::auth::{Staff, StaffForm};
@@ -28,7 +28,7 @@ pub const MAX_UPLOAD: usize = 20 * 1024 * 1024;
 fn may_import(staff: &Staff, plan: &Plan) -> bool {
     plan.measures.iter().any(|m| {
         staff.can(
-            Action::EditReport,
+            crate::reporting::EDIT_REPORT,
             Subject::Measure {
                 department: &m.department,
             },
@@ -90,7 +90,7 @@ fn template_rows(staff: &Staff, plan: &Plan) -> Vec<Vec<String>> {
         .iter()
         .filter(|m| {
             staff.can(
-                Action::EditReport,
+                crate::reporting::EDIT_REPORT,
                 Subject::Measure {
                     department: &m.department,
                 },
@@ -179,7 +179,7 @@ async fn targets(
          JOIN reporting_periods p ON p.id = r.period_id WHERE p.plan_id = $1 AND p.kind = 'yearly'",
     )
     .bind(plan_id)
-    .fetch_all(&state.db.pool)
+    .fetch_all(&mut *state.db.conn().await?)
     .await?;
     let mut map = HashMap::new();
     for r in rows {
@@ -292,7 +292,7 @@ pub async fn commit(
         .await?
         .ok_or(AppError::NotFound)?;
     match store::commit(&state.db, &batch, &data.plan.id, &staff.actor()).await {
-        Ok(n) => Ok(Redirect::to(&format!("/staff/import?done={n}")).into_response()),
+        Ok(n) => Ok(Redirect::to(&staff.path(&format!("/staff/import?done={n}"))).into_response()),
         Err(CommitError::Refused(m)) => {
             let mut p = page(&staff);
             p.error = m;

@@ -50,7 +50,7 @@ pub async fn load(db: &Db, id: i64, user_id: i64) -> anyhow::Result<Option<Batch
     )
     .bind(id)
     .bind(user_id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *db.conn().await?)
     .await?;
     let Some(r) = row else { return Ok(None) };
     let json: String = r.try_get("rows_json")?;

@@ -158,6 +158,10 @@ impl Snapshot {
     }
 }
 
+/// A town's snapshot and the catalog version it was read at.
+#[derive(Clone, Default)]
+pub struct SnapshotCache(crate::modules::Kept<String, Snapshot>);
+
 const VERSION_KEY: &str = "catalog_version";
 
 /// Marks the catalog changed, inside the writing transaction.
@@ -177,17 +181,12 @@ async fn bump_version(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error>
 pub async fn snapshot(state: &crate::app::AppState) -> anyhow::Result<std::sync::Arc<Snapshot>> {
     let version: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
         .bind(VERSION_KEY)
-        .fetch_optional(&state.db.pool)
+        .fetch_optional(&mut *state.db.conn().await?)
         .await?;
     let version = version.unwrap_or_default();
-    if let Some((v, snap)) = state
-        .catalog_cache
-        .read()
-        .expect("catalog cache lock")
-        .as_ref()
-        && *v == version
-    {
-        return Ok(snap.clone());
+    let cache = state.cache::<SnapshotCache>();
+    if let Some(snap) = cache.0.get(|v| *v == version) {
+        return Ok(snap);
     }
     let datasets = datasets(&state.db, true).await?;
     let published: std::collections::HashSet<&str> =
@@ -222,7 +221,7 @@ pub async fn snapshot(state: &crate::app::AppState) -> anyhow::Result<std::sync:
         by_dataset,
         folded,
     });
-    *state.catalog_cache.write().expect("catalog cache lock") = Some((version, snap.clone()));
+    cache.0.put(version, snap.clone());
     Ok(snap)
 }
 
@@ -301,7 +300,7 @@ pub async fn datasets(db: &Db, published_only: bool) -> anyhow::Result<Vec<Datas
     } else {
         format!("SELECT {DATASET_COLUMNS} FROM od_datasets ORDER BY modified_at DESC")
     };
-    let rows = q(sql).fetch_all(&db.pool).await?;
+    let rows = q(sql).fetch_all(&mut *db.conn().await?).await?;
     Ok(rows.iter().map(row_to_dataset).collect::<Result<_, _>>()?)
 }
 
@@ -311,7 +310,7 @@ pub async fn dataset(db: &Db, id_or_name: &str) -> anyhow::Result<Option<Dataset
         "SELECT {DATASET_COLUMNS} FROM od_datasets WHERE id = $1 OR name = $1"
     ))
     .bind(id_or_name)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *db.conn().await?)
     .await?;
     Ok(row.map(|r| row_to_dataset(&r)).transpose()?)
 }
@@ -321,7 +320,7 @@ pub async fn resources(db: &Db, dataset_id: &str) -> anyhow::Result<Vec<Resource
         "SELECT {RESOURCE_COLUMNS} FROM od_resources WHERE dataset_id = $1 ORDER BY position"
     ))
     .bind(dataset_id)
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *db.conn().await?)
     .await?;
     Ok(rows.iter().map(row_to_resource).collect::<Result<_, _>>()?)
 }
@@ -331,7 +330,7 @@ pub async fn all_resources(db: &Db) -> anyhow::Result<Vec<Resource>> {
     let rows = q(format!(
         "SELECT {RESOURCE_COLUMNS} FROM od_resources ORDER BY dataset_id, position"
     ))
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *db.conn().await?)
     .await?;
     Ok(rows.iter().map(row_to_resource).collect::<Result<_, _>>()?)
 }
@@ -341,7 +340,7 @@ pub async fn resource(db: &Db, id: &str) -> anyhow::Result<Option<Resource>> {
         "SELECT {RESOURCE_COLUMNS} FROM od_resources WHERE id = $1"
     ))
     .bind(id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *db.conn().await?)
     .await?;
     Ok(row.map(|r| row_to_resource(&r)).transpose()?)
 }
@@ -349,7 +348,7 @@ pub async fn resource(db: &Db, id: &str) -> anyhow::Result<Option<Resource>> {
 pub async fn count_download(db: &Db, id: &str) -> anyhow::Result<()> {
     sqlx::query("UPDATE od_resources SET downloads = downloads + 1 WHERE id = $1")
         .bind(id)
-        .execute(&db.pool)
+        .execute(&mut *db.conn().await?)
         .await?;
     Ok(())
 }
@@ -754,7 +753,7 @@ pub async fn add_resource(
     let position: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM od_resources WHERE dataset_id = $1")
             .bind(&ds.id)
-            .fetch_one(&db.pool)
+            .fetch_one(&mut *db.conn().await?)
             .await?;
     let name = if new.name.trim().is_empty() {
         file_name.clone()
@@ -850,7 +849,7 @@ pub async fn published_count_by_year(
     today: time::Date,
 ) -> anyhow::Result<Vec<(crate::fiscal::FiscalYear, f64)>> {
     let rows = sqlx::query("SELECT dataset_id, event, at FROM od_publications ORDER BY id")
-        .fetch_all(&db.pool)
+        .fetch_all(&mut *db.conn().await?)
         .await?;
     let events: Vec<(String, String, time::Date)> = rows
         .iter()

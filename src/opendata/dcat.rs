@@ -28,7 +28,7 @@ pub fn site(state: &AppState, headers: &HeaderMap) -> String {
     } else {
         "http"
     };
-    format!("{scheme}://{host}")
+    format!("{scheme}://{host}{}", state.base)
 }
 
 /// A dataset as a DCAT node (JSON-LD, compacted with the context below).

@@ -10,16 +10,55 @@ pub mod standard;
 pub mod validate;
 
 use crate::app::AppState;
+use crate::auth::model::Role;
+use crate::auth::permissions::{Action, Grant};
+use crate::modules::{Caches, KpiSource, NavEntry, SourceFigures};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use schema::TableSchema;
+
+/// Create, edit, publish and withdraw open data.
+pub const MANAGE_OPEN_DATA: Action =
+    Action::new("opendata.manage", "オープンデータを登録・公開する");
 
 pub struct OpendataModule;
 
 impl crate::modules::Module for OpendataModule {
     fn name(&self) -> &'static str {
         "opendata"
+    }
+    fn navigation(&self) -> Vec<NavEntry> {
+        vec![
+            NavEntry::public("オープンデータ", "/opendata", "opendata", 40),
+            NavEntry::staff(
+                "オープンデータ",
+                "/staff/opendata",
+                "opendata",
+                &[MANAGE_OPEN_DATA],
+                40,
+            ),
+        ]
+    }
+    fn permissions(&self) -> Vec<Grant> {
+        vec![Grant::any(MANAGE_OPEN_DATA, &[Role::DxOffice])]
+    }
+    fn kpi_sources(&self) -> Vec<KpiSource> {
+        vec![KpiSource {
+            key: PUBLISHED_DATASETS,
+            label: "オープンデータカタログの公開データセット数",
+            figures: |state, years, today| {
+                Box::pin(async move {
+                    Ok(SourceFigures {
+                        values: catalog::published_count_by_year(&state.db, years, today).await?,
+                        baseline_year: None,
+                    })
+                })
+            },
+        }]
+    }
+    fn caches(&self, caches: &mut Caches) {
+        caches.insert(catalog::SnapshotCache::default());
     }
     fn public_routes(&self) -> Router<AppState> {
         Router::new()

@@ -6,7 +6,7 @@ use super::catalog::{
 };
 use super::standard::STANDARDS;
 use crate::app::AppState;
-use crate::auth::permissions::{Action, Subject};
+use crate::auth::permissions::Subject;
 use crate::auth::routes::FieldErrors;
 use crate::auth::secret::constant_time_eq;
 use crate::auth::session::{csrf_refused, origin_matches};
@@ -50,6 +50,9 @@ pub struct SearchQuery {
     pub license: String,
     #[serde(default)]
     pub standard: String,
+    /// The town's base address, for links (not from the query string).
+    #[serde(skip)]
+    pub base: String,
 }
 
 pub struct Facet {
@@ -91,15 +94,17 @@ fn with_param(q: &SearchQuery, param: &str, value: &str) -> String {
     }
     let kept: Vec<(&str, &str)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
     format!(
-        "/opendata?{}",
+        "{}/opendata?{}",
+        q.base,
         serde_urlencoded::to_string(kept).unwrap_or_default()
     )
 }
 
 pub async fn index(
     State(state): State<AppState>,
-    Query(q): Query<SearchQuery>,
+    Query(mut q): Query<SearchQuery>,
 ) -> Result<Response, AppError> {
+    q.base = state.base.to_string();
     let snap = catalog::snapshot(&state).await?;
     let all: Vec<Dataset> = snap.datasets.clone();
     let formats_of = |d: &Dataset| -> Vec<String> {
@@ -205,7 +210,7 @@ pub async fn index(
         && q.license.is_empty()
         && q.standard.is_empty());
     Ok(IndexPage {
-        layout: Layout::public(&state, "opendata").await,
+        layout: Layout::public(&state, "opendata"),
         query: q,
         hits,
         facets,
@@ -247,7 +252,7 @@ pub async fn dataset_page(
     let resources = catalog::resources(&state.db, &d.id).await?;
     let license = catalog::LICENSES.iter().find(|l| l.0 == d.license_id);
     Ok(DatasetPage {
-        layout: Layout::public(&state, "opendata").await,
+        layout: Layout::public(&state, "opendata"),
         license: license.map(|l| l.1).unwrap_or("ライセンス未指定"),
         license_url: license.map(|l| l.2).unwrap_or(""),
         standard: super::standard::by_key(&d.standard)
@@ -322,7 +327,7 @@ pub async fn resource_page(
         }
     }
     Ok(ResourcePage {
-        layout: Layout::public(&state, "opendata").await,
+        layout: Layout::public(&state, "opendata"),
         d,
         r,
         header,
@@ -358,7 +363,7 @@ pub async fn download(
 // ───────────── staff ─────────────
 
 fn require(staff: &Staff) -> Result<(), AppError> {
-    staff.require(Action::ManageOpenData, Subject::None)
+    staff.require(crate::opendata::MANAGE_OPEN_DATA, Subject::None)
 }
 
 #[derive(Template, WebTemplate)]
@@ -430,7 +435,7 @@ async fn schema_page(
     let edited: Option<String> =
         sqlx::query_scalar("SELECT schema_json FROM od_schemas WHERE key = $1")
             .bind(key)
-            .fetch_optional(&state.db.pool)
+            .fetch_optional(&mut *state.db.conn().await?)
             .await?;
     let current = match &edited {
         Some(j) => j.clone(),
@@ -485,13 +490,17 @@ pub async fn save_schema(
     if form.reset.is_some() {
         super::standard::save_schema(&state.db, &key, None, &staff.actor()).await?;
         return Ok(
-            Redirect::to(&format!("/staff/opendata/schemas/{key}?done=reset")).into_response(),
+            Redirect::to(&staff.path(&format!("/staff/opendata/schemas/{key}?done=reset")))
+                .into_response(),
         );
     }
     match super::standard::check_schema_text(&form.schema) {
         Ok(schema) => {
             super::standard::save_schema(&state.db, &key, Some(&schema), &staff.actor()).await?;
-            Ok(Redirect::to(&format!("/staff/opendata/schemas/{key}?done=saved")).into_response())
+            Ok(
+                Redirect::to(&staff.path(&format!("/staff/opendata/schemas/{key}?done=saved")))
+                    .into_response(),
+            )
         }
         Err(e) => {
             let page =
@@ -602,9 +611,10 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     require(&staff)?;
     match catalog::create(&state.db, &f, &staff.actor()).await {
-        Ok(d) => {
-            Ok(Redirect::to(&format!("/staff/opendata/{}?done=created", d.id)).into_response())
-        }
+        Ok(d) => Ok(
+            Redirect::to(&staff.path(&format!("/staff/opendata/{}?done=created", d.id)))
+                .into_response(),
+        ),
         Err(e) => {
             let errors = catalog_error(e)?;
             let page = dataset_form(&state, &staff, None, f, errors, String::new()).await?;
@@ -665,7 +675,9 @@ pub async fn update(
     require(&staff)?;
     let d = staff_dataset(&state, &id).await?;
     match catalog::update(&state.db, &d, &f, &staff.actor()).await {
-        Ok(_) => Ok(Redirect::to(&format!("/staff/opendata/{id}?done=saved")).into_response()),
+        Ok(_) => Ok(
+            Redirect::to(&staff.path(&format!("/staff/opendata/{id}?done=saved"))).into_response(),
+        ),
         Err(e) => {
             let stale = matches!(e, CatalogError::Stale);
             let errors = catalog_error(e)?;
@@ -696,7 +708,10 @@ async fn change_state(
             } else {
                 "withdrawn"
             };
-            Ok(Redirect::to(&format!("/staff/opendata/{id}?done={done}")).into_response())
+            Ok(
+                Redirect::to(&staff.path(&format!("/staff/opendata/{id}?done={done}")))
+                    .into_response(),
+            )
         }
         Err(e) => {
             let errors = catalog_error(e)?;
@@ -801,7 +816,10 @@ pub async fn add_resource(
         file: file.as_ref().map(|(n, b)| (n.as_str(), b.as_slice())),
     };
     match catalog::add_resource(&state.db, &state.data_dir, &d, new, &staff.actor()).await {
-        Ok(_) => Ok(Redirect::to(&format!("/staff/opendata/{id}?done=resource")).into_response()),
+        Ok(_) => Ok(
+            Redirect::to(&staff.path(&format!("/staff/opendata/{id}?done=resource")))
+                .into_response(),
+        ),
         Err(e) => {
             let errors = catalog_error(e)?;
             let f = input_of(&d);
@@ -828,9 +846,10 @@ pub async fn override_validation(
         .ok_or(AppError::NotFound)?;
     let d = staff_dataset(&state, &r.dataset_id).await?;
     match catalog::override_validation(&state.db, &r, &form.reason, &staff.actor()).await {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/staff/opendata/{}?done=override", d.id)).into_response())
-        }
+        Ok(()) => Ok(
+            Redirect::to(&staff.path(&format!("/staff/opendata/{}?done=override", d.id)))
+                .into_response(),
+        ),
         Err(e) => {
             let errors = catalog_error(e)?;
             let f = input_of(&d);

@@ -41,7 +41,7 @@ pub async fn schema_for(db: &crate::db::Db, key: &str) -> anyhow::Result<Option<
     let edited: Option<String> =
         sqlx::query_scalar("SELECT schema_json FROM od_schemas WHERE key = $1")
             .bind(key)
-            .fetch_optional(&db.pool)
+            .fetch_optional(&mut *db.conn().await?)
             .await?;
     Ok(Some(match edited {
         Some(json) => TableSchema::from_json(&json).map_err(|e| anyhow::anyhow!(e))?,

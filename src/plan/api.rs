@@ -142,7 +142,7 @@ pub struct RoadmapItemJson<'a> {
     pub reading: &'a str,
 }
 
-pub fn document(data: &PlanData) -> PlanDocument<'_> {
+pub fn document<'a>(data: &'a PlanData, base: &str) -> PlanDocument<'a> {
     let plan = &data.plan;
     PlanDocument {
         plan: PlanMeta {
@@ -205,7 +205,7 @@ pub fn document(data: &PlanData) -> PlanDocument<'_> {
                     class_label: m.class.label(),
                     department: &m.department,
                     text: &m.text,
-                    url: format!("/plan/measures/{}", m.code),
+                    url: format!("{base}/plan/measures/{}", m.code),
                     kpi: KpiJson {
                         wording: KpiWording {
                             kpi: &k.name,
@@ -275,7 +275,8 @@ pub fn document(data: &PlanData) -> PlanDocument<'_> {
 pub async fn plan_json(State(state): State<AppState>) -> Response {
     let r =
         crate::web::page_cache::cached(&state, "/api/plan".into(), "application/json", |data| {
-            serde_json::to_vec(&document(data)).map_err(|e| AppError::Internal(e.into()))
+            serde_json::to_vec(&document(data, &state.base))
+                .map_err(|e| AppError::Internal(e.into()))
         })
         .await;
     r.unwrap_or_else(AppError::into_json)

@@ -12,6 +12,12 @@ pub const FORMAT: &str = "machi-plan/1";
 pub const BUNDLED_KAMI: &str = include_str!("../../plans/kami-2023.toml");
 pub const BUNDLED_KAMI_NAME: &str = "plans/kami-2023.toml";
 
+/// The bundled plan, parsed once.
+pub fn bundled() -> &'static Plan {
+    static PLAN: std::sync::OnceLock<Plan> = std::sync::OnceLock::new();
+    PLAN.get_or_init(|| parse(BUNDLED_KAMI, BUNDLED_KAMI_NAME).expect("the bundled plan parses"))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanFileError {
     pub file: String,
@@ -226,16 +232,7 @@ pub fn check(plan: &Plan) -> Vec<(String, String)> {
 
 /// 全国地方公共団体コード: 5 digits and a check digit.
 pub fn municipality_code_is_valid(code: &str) -> bool {
-    let digits: Vec<u32> = code.chars().filter_map(|c| c.to_digit(10)).collect();
-    if digits.len() != 6 || code.len() != 6 {
-        return false;
-    }
-    let sum: u32 = digits[..5]
-        .iter()
-        .zip([6, 5, 4, 3, 2])
-        .map(|(d, w)| d * w)
-        .sum();
-    (11 - sum % 11) % 10 == digits[5]
+    crate::towns::code::check_digit_ok(code)
 }
 
 fn validate(plan: &Plan) -> Vec<(Vec<Seg>, String)> {
@@ -393,13 +390,27 @@ fn validate(plan: &Plan) -> Vec<(Vec<Seg>, String)> {
                 err(kpi_at("target"), "数値が有限ではありません".into());
             }
         }
-        if !crate::modules::KPI_SOURCES.contains(&k.source.as_str()) {
+        if !crate::modules::kpi_source_keys().contains(&k.source.as_str()) {
             err(
                 kpi_at("source"),
                 format!(
                     "実績の出どころ「{}」はありません(使える値: {})",
                     k.source,
-                    crate::modules::KPI_SOURCES.join(", ")
+                    crate::modules::kpi_source_keys().join(", ")
+                ),
+            );
+        }
+        if !k.kind.is_empty() && super::kinds::by_key(&k.kind).is_none() {
+            err(
+                kpi_at("kind"),
+                format!(
+                    "KPIの種類「{}」はありません(使える値: {})",
+                    k.kind,
+                    super::kinds::KINDS
+                        .iter()
+                        .map(|k| k.key)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             );
         }

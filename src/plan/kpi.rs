@@ -508,6 +508,7 @@ mod tests {
             continues: false,
             yearly_targets: vec![],
             source: "manual".into(),
+            kind: String::new(),
             reading: String::new(),
         }
     }

@@ -6,26 +6,85 @@ pub mod commands;
 pub mod exports;
 pub mod file;
 pub mod gantt;
+pub mod kinds;
 pub mod kpi;
 pub mod model;
 pub mod revision;
 pub mod routes;
 pub mod service;
 pub mod sheet;
+pub mod sources;
 pub mod staff_routes;
 pub mod store;
 pub mod views;
 pub mod xlsx;
 
 use crate::app::AppState;
+use crate::auth::model::Role;
+use crate::auth::permissions::{Action, Grant};
+use crate::modules::{BoxFuture, Caches, NavEntry};
 use axum::Router;
 use axum::routing::{get, post};
+
+/// Draft plan revisions (施策 text, KPI definitions, 行程表).
+pub const EDIT_PLAN: Action = Action::new("plan.edit", "計画の改定案を作る");
+/// Decide a plan revision (the committee decides, the coordinating department drafts).
+pub const APPROVE_PLAN: Action = Action::new("plan.approve", "計画の改定を決定する");
 
 pub struct PlanModule;
 
 impl crate::modules::Module for PlanModule {
     fn name(&self) -> &'static str {
         "plan"
+    }
+
+    fn navigation(&self) -> Vec<NavEntry> {
+        vec![
+            NavEntry::public("計画の体系", "/plan", "plan", 20),
+            NavEntry::public("KPI一覧", "/plan/kpis", "kpis", 21),
+            NavEntry::public("行程表", "/plan/roadmap", "roadmap", 22),
+            NavEntry::staff(
+                "計画の改定",
+                "/staff/plan",
+                "plan-edit",
+                &[EDIT_PLAN, APPROVE_PLAN],
+                60,
+            ),
+            NavEntry::staff("公開ページ", "/plan", "public", &[], 80),
+        ]
+    }
+
+    fn permissions(&self) -> Vec<Grant> {
+        vec![
+            Grant::any(EDIT_PLAN, &[Role::DxOffice]),
+            Grant::any(APPROVE_PLAN, &[Role::Committee]),
+        ]
+    }
+
+    fn caches(&self, caches: &mut Caches) {
+        caches.insert(service::PlanCache::default());
+        caches.insert(crate::web::page_cache::Cache::default());
+    }
+
+    fn seed<'a>(&'a self, town: &'a AppState) -> BoxFuture<'a, anyhow::Result<Option<String>>> {
+        Box::pin(async move {
+            // The bundled plan is 香美町's: it is loaded for that town only. Other towns load
+            // their own plan file (`machi town add … --plan`, `machi plan import`).
+            if town.town.code.map(|c| c.to_string())
+                != Some(file::bundled().municipality.code.clone())
+            {
+                return Ok(None);
+            }
+            Ok(commands::ensure_plan(&town.db)
+                .await?
+                .map(|(plan, outcome)| {
+                    format!(
+                        "{}: {}",
+                        file::BUNDLED_KAMI_NAME,
+                        commands::describe_import(&plan, &outcome)
+                    )
+                }))
+        })
     }
 
     fn public_routes(&self) -> Router<AppState> {

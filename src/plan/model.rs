@@ -353,6 +353,9 @@ pub struct KpiDefinition {
     /// Where actuals come from: "manual" until a module provides the figure.
     #[serde(default = "manual_source")]
     pub source: String,
+    /// Which comparable kind of KPI this is (`plan::kinds`), for views across towns.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub kind: String,
     /// How we read the plan's wording into the typed fields, where it needed reading.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub reading: String,

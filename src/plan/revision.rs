@@ -56,7 +56,7 @@ pub async fn draft(db: &Db, plan_id: &str) -> anyhow::Result<Option<Draft>> {
          WHERE plan_id = $1 AND status = 'draft'",
     )
     .bind(plan_id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *db.conn().await?)
     .await?;
     let Some(r) = row else { return Ok(None) };
     let document: String = r.try_get("document")?;
@@ -304,7 +304,7 @@ pub async fn approve(
         "SELECT number FROM plan_revisions WHERE plan_id = $1 AND status = 'approved'",
     )
     .bind(&draft.plan.id)
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *db.conn().await?)
     .await?;
     let number = numbers.into_iter().max().unwrap_or(0) + 1;
     let label = format!("第{number}版");
@@ -361,7 +361,7 @@ pub async fn approved(db: &Db, plan_id: &str) -> anyhow::Result<Vec<ApprovedRevi
          WHERE plan_id = $1 AND status = 'approved' ORDER BY number",
     )
     .bind(plan_id)
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *db.conn().await?)
     .await?;
     rows.iter()
         .map(|r| {

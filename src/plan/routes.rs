@@ -32,7 +32,7 @@ pub async fn overview(State(state): State<AppState>) -> Result<axum::response::R
     crate::web::page_cache::cached_page(&state, "/plan".into(), |data| {
         let plan = &data.plan;
         Ok(OverviewPage {
-            layout: views::layout(data, "plan"),
+            layout: views::layout(&state, data, "plan"),
             title: plan.title.clone(),
             period: format!(
                 "{}〜{}",
@@ -129,7 +129,7 @@ pub async fn kpis(
             ))
             .counts;
             Ok(KpisPage {
-                layout: views::layout(data, "kpis"),
+                layout: views::layout(&state, data, "kpis"),
                 total,
                 filtered: policy.is_some() || status.is_some(),
                 rows,
@@ -156,7 +156,7 @@ pub async fn roadmap(State(state): State<AppState>) -> Result<axum::response::Re
     crate::web::page_cache::cached_page(&state, "/plan/roadmap".into(), |data| {
         let plan = &data.plan;
         Ok(RoadmapPage {
-            layout: views::layout(data, "roadmap"),
+            layout: views::layout(&state, data, "roadmap"),
             svg: super::gantt::roadmap_svg(plan, data.as_of),
             rows: views::roadmap_rows(data, plan.roadmap.iter()),
             notes: plan.roadmap_notes.clone(),
@@ -202,7 +202,7 @@ pub async fn measure(
             .cloned()
             .collect();
         Ok(MeasurePage {
-            layout: views::layout(data, "plan"),
+            layout: views::layout(&state, data, "plan"),
             row: views::measure_row(data, m),
             policy_title: data
                 .plan
@@ -243,7 +243,7 @@ pub async fn action_plan(
     let m = find_measure(&data, &code)?;
     let finalized = crate::reporting::store::finalized_yearly(&state.db, &data.plan.id).await?;
     Ok(ActionPlanPage {
-        layout: views::layout(&data, "plan"),
+        layout: views::layout(&state, &data, "plan"),
         row: views::measure_row(&data, m),
         sheet: super::sheet::sheet(&data, m, &finalized),
     })
@@ -261,7 +261,7 @@ pub async fn action_plans(State(state): State<AppState>) -> Result<ActionPlansPa
     let data = state.plan_data().await?;
     let finalized = crate::reporting::store::finalized_yearly(&state.db, &data.plan.id).await?;
     Ok(ActionPlansPage {
-        layout: views::layout(&data, "plan"),
+        layout: views::layout(&state, &data, "plan"),
         sheets: data
             .plan
             .measures

@@ -4,10 +4,43 @@
 use super::kpi::{self, Actual, Context, Evaluation, Rollup};
 use super::model::{Plan, Policy};
 use super::store::{self, Revision, StoredPlan};
+use crate::app::AppState;
 use crate::db::Db;
+use crate::error::AppError;
 use crate::fiscal::FiscalYear;
 use crate::input::parse_number;
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long a loaded plan is served before it is read again. Writes made through this process
+/// clear it at once; this bounds how long a change made by another process (the CLI) takes to show.
+const PLAN_CACHE_TTL: Duration = Duration::from_secs(1);
+
+/// A town's loaded plan and when it was loaded.
+#[derive(Clone, Default)]
+pub struct PlanCache(crate::modules::Kept<Instant, PlanData>);
+
+/// The town's current plan with its actuals (the modules' figures included) and evaluations,
+/// cached briefly.
+pub async fn current(state: &AppState) -> Result<Arc<PlanData>, AppError> {
+    let cache = state.cache::<PlanCache>();
+    if let Some(data) = cache.0.get(|at| at.elapsed() < PLAN_CACHE_TTL) {
+        return Ok(data);
+    }
+    let mut data = PlanData::load(&state.db, state.current_fiscal_year())
+        .await?
+        .ok_or(AppError::NoPlan)?;
+    super::sources::apply(state, &mut data).await?;
+    let data = Arc::new(data);
+    cache.0.put(Instant::now(), data.clone());
+    Ok(data)
+}
+
+/// Call after any write that changes what `current` returns.
+pub fn invalidate(state: &AppState) {
+    state.cache::<PlanCache>().0.clear();
+}
 
 pub struct PlanData {
     pub plan: Plan,

@@ -6,7 +6,7 @@ use super::model::{
 };
 use super::revision::{self, Draft, RevisionError, kpi_differences};
 use crate::app::AppState;
-use crate::auth::permissions::{Action, Subject};
+use crate::auth::permissions::Subject;
 use crate::auth::routes::FieldErrors;
 use crate::auth::{Staff, StaffForm};
 use crate::error::AppError;
@@ -101,8 +101,8 @@ async fn plan_page(
         draft: draft.map(|d| (d.version, d.created_by, d.created_at)),
         pending,
         changed_measures,
-        can_edit: staff.can(Action::EditPlan, Subject::None),
-        can_approve: staff.can(Action::ApprovePlan, Subject::None),
+        can_edit: staff.can(crate::plan::EDIT_PLAN, Subject::None),
+        can_approve: staff.can(crate::plan::APPROVE_PLAN, Subject::None),
         errors,
         notice,
     })
@@ -147,9 +147,9 @@ pub async fn create_draft(
     State(state): State<AppState>,
     StaffForm(staff, _): StaffForm<VersionForm>,
 ) -> Result<Response, AppError> {
-    staff.require(Action::EditPlan, Subject::None)?;
+    staff.require(crate::plan::EDIT_PLAN, Subject::None)?;
     match revision::create_draft(&state.db, &staff.actor()).await {
-        Ok(_) => Ok(Redirect::to("/staff/plan?done=created").into_response()),
+        Ok(_) => Ok(Redirect::to(&staff.path("/staff/plan?done=created")).into_response()),
         Err(e) => {
             let errors = revision_error(e)?;
             let page = plan_page(&state, &staff, errors, String::new()).await?;
@@ -169,22 +169,22 @@ pub async fn discard(
     State(state): State<AppState>,
     StaffForm(staff, _): StaffForm<VersionForm>,
 ) -> Result<Response, AppError> {
-    staff.require(Action::EditPlan, Subject::None)?;
+    staff.require(crate::plan::EDIT_PLAN, Subject::None)?;
     let draft = current_draft(&state).await?;
     revision::discard(&state.db, &draft, &staff.actor()).await?;
-    Ok(Redirect::to("/staff/plan?done=discarded").into_response())
+    Ok(Redirect::to(&staff.path("/staff/plan?done=discarded")).into_response())
 }
 
 pub async fn approve(
     State(state): State<AppState>,
     StaffForm(staff, form): StaffForm<VersionForm>,
 ) -> Result<Response, AppError> {
-    staff.require(Action::ApprovePlan, Subject::None)?;
+    staff.require(crate::plan::APPROVE_PLAN, Subject::None)?;
     let draft = current_draft(&state).await?;
     match revision::approve(&state.db, &draft, form.version, &staff.actor()).await {
         Ok(_) => {
             state.invalidate_plan();
-            Ok(Redirect::to("/staff/plan?done=approved").into_response())
+            Ok(Redirect::to(&staff.path("/staff/plan?done=approved")).into_response())
         }
         Err(e) => {
             let errors = revision_error(e)?;
@@ -493,6 +493,7 @@ fn apply_form(plan: &Plan, code: &str, f: &MeasureForm) -> Result<Plan, FieldErr
         continues: f.continues.is_some(),
         yearly_targets: yearly,
         source: m.kpi.source.clone(),
+        kind: m.kpi.kind.clone(),
         reading: m.kpi.reading.clone(),
     };
     // Replace this measure's rows where the first of them stood.
@@ -558,7 +559,7 @@ pub async fn measure_form(
     staff: Staff,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    staff.require(Action::EditPlan, Subject::None)?;
+    staff.require(crate::plan::EDIT_PLAN, Subject::None)?;
     let draft = current_draft(&state).await?;
     let m = draft.plan.measure(&code).ok_or(AppError::NotFound)?;
     let f = form_of(&draft.plan, m, draft.version);
@@ -577,7 +578,7 @@ pub async fn save_measure(
     Path(code): Path<String>,
     StaffForm(staff, f): StaffForm<MeasureForm>,
 ) -> Result<Response, AppError> {
-    staff.require(Action::EditPlan, Subject::None)?;
+    staff.require(crate::plan::EDIT_PLAN, Subject::None)?;
     let data = state.plan_data().await?;
     let draft = current_draft(&state).await?;
     let m = draft.plan.measure(&code).ok_or(AppError::NotFound)?;
@@ -624,7 +625,9 @@ pub async fn save_measure(
             )
             .await
             {
-                Ok(()) => return Ok(Redirect::to("/staff/plan?done=saved").into_response()),
+                Ok(()) => {
+                    return Ok(Redirect::to(&staff.path("/staff/plan?done=saved")).into_response());
+                }
                 Err(e) => revision_error(e)?,
             }
         }

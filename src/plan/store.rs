@@ -66,7 +66,7 @@ pub async fn current(db: &Db) -> anyhow::Result<Option<StoredPlan>> {
          WHERE plan_id = $1 AND status = 'approved' ORDER BY number DESC LIMIT 1",
     )
     .bind(&plan_id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *db.conn().await?)
     .await?;
     let Some(row) = row else { return Ok(None) };
     let document: String = row.try_get("document")?;
@@ -82,7 +82,7 @@ pub async fn current_plan_id(db: &Db) -> anyhow::Result<Option<String>> {
     Ok(
         sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(CURRENT_PLAN_KEY)
-            .fetch_optional(&db.pool)
+            .fetch_optional(&mut *db.conn().await?)
             .await?,
     )
 }
@@ -93,7 +93,7 @@ pub async fn revisions(db: &Db, plan_id: &str) -> anyhow::Result<Vec<Revision>> 
          WHERE plan_id = $1 ORDER BY number",
     )
     .bind(plan_id)
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *db.conn().await?)
     .await?;
     Ok(rows.iter().map(row_to_revision).collect::<Result<_, _>>()?)
 }
@@ -227,7 +227,7 @@ pub async fn record_actual(
     .bind(note)
     .bind(now_text())
     .bind(recorded_by)
-    .execute(&db.pool)
+    .execute(&mut *db.conn().await?)
     .await?;
     Ok(())
 }
@@ -238,7 +238,7 @@ pub async fn actual_records(db: &Db, plan_id: &str) -> anyhow::Result<Vec<Actual
          WHERE plan_id = $1 ORDER BY measure_code, fiscal_year",
     )
     .bind(plan_id)
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *db.conn().await?)
     .await?;
     rows.iter()
         .map(|r| {

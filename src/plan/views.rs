@@ -7,13 +7,12 @@ use super::model::{Accumulation, KpiDefinition, Measure};
 use super::service::PlanData;
 use crate::web::Layout;
 
-pub fn layout(data: &PlanData, current: &'static str) -> Layout {
+/// The frame of a public plan page: the town's, with the plan's revision in the footer.
+pub fn layout(state: &crate::app::AppState, data: &PlanData, current: &'static str) -> Layout {
     Layout {
-        town: data.plan.municipality.name.clone(),
-        current,
         revision: format!("{} ({})", data.revision.label, data.plan.adopted_wording),
         as_of: data.as_of.label(),
-        staff: None,
+        ..Layout::public(state, current)
     }
 }
 

@@ -6,12 +6,14 @@ use super::form::FormDef;
 use super::model::{LifeEvent, Procedure};
 use super::{search, store};
 use crate::app::AppState;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const TTL: Duration = Duration::from_secs(1);
 
-pub type Cache = Arc<RwLock<Option<(Instant, Arc<Snapshot>)>>>;
+/// A town's parsed catalog and when it was read.
+#[derive(Clone, Default)]
+pub struct Cache(crate::modules::Kept<Instant, Snapshot>);
 
 pub struct Snapshot {
     pub procedures: Vec<Procedure>,
@@ -31,10 +33,9 @@ impl Snapshot {
 }
 
 pub async fn snapshot(state: &AppState) -> anyhow::Result<Arc<Snapshot>> {
-    if let Some((at, snap)) = state.procedures_cache.read().expect("cache lock").as_ref()
-        && at.elapsed() < TTL
-    {
-        return Ok(snap.clone());
+    let cache = state.cache::<Cache>();
+    if let Some(snap) = cache.0.get(|at| at.elapsed() < TTL) {
+        return Ok(snap);
     }
     let procedures: Vec<Procedure> = store::procedures(&state.db)
         .await?
@@ -47,11 +48,11 @@ pub async fn snapshot(state: &AppState) -> anyhow::Result<Arc<Snapshot>> {
         life_events: store::life_events(&state.db).await?,
         forms: store::forms(&state.db).await?,
     });
-    *state.procedures_cache.write().expect("cache lock") = Some((Instant::now(), snap.clone()));
+    cache.0.put(Instant::now(), snap.clone());
     Ok(snap)
 }
 
 /// Call after a write to the catalog, the guide or the forms.
 pub fn invalidate(state: &AppState) {
-    *state.procedures_cache.write().expect("cache lock") = None;
+    state.cache::<Cache>().0.clear();
 }

@@ -9,13 +9,20 @@ use time::Date;
 /// KPI source key: procedures with an online channel.
 pub const ONLINE_PROCEDURES: &str = "procedures.online";
 
-/// Online procedures per 年度, from the first 年度 in which any online channel was available.
-/// Earlier years are not the catalog's to say (their recorded actuals stand).
+/// Online procedures per 年度, from the first 年度 in which any online channel was available and
+/// staff had confirmed the catalog as the town's: a bundled starting catalog is no fact about
+/// the town, and earlier years are not the catalog's to say (their recorded actuals stand).
 pub async fn online_count_by_year(
     db: &Db,
     years: &[FiscalYear],
     today: Date,
 ) -> anyhow::Result<Vec<(FiscalYear, f64)>> {
+    let Some(confirmed) = store::confirmation(db).await? else {
+        return Ok(vec![]);
+    };
+    let confirmed = confirmed
+        .fiscal_year()
+        .unwrap_or_else(|| FiscalYear::of_date(today));
     let procs = store::procedures(db).await?;
     let known: Vec<(Date, &super::model::Procedure)> = procs
         .iter()
@@ -38,7 +45,7 @@ pub async fn online_count_by_year(
     let Some(first) = first else {
         return Ok(vec![]);
     };
-    let first = FiscalYear::of_date(first);
+    let first = FiscalYear::of_date(first).max(confirmed);
     let current = FiscalYear::of_date(today);
     Ok(years
         .iter()

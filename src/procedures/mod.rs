@@ -13,14 +13,67 @@ pub mod staff_routes;
 pub mod store;
 
 use crate::app::AppState;
+use crate::auth::model::Role;
+use crate::auth::permissions::{Action, Grant};
+use crate::modules::{BoxFuture, Caches, KpiSource, NavEntry, SourceFigures};
 use axum::Router;
 use axum::routing::get;
+
+/// Edit the procedure catalog (a department its own procedures), the guide and the forms.
+pub const MANAGE_PROCEDURES: Action = Action::new(
+    "procedures.manage",
+    "手続きカタログ・ガイド・様式を編集する",
+);
 
 pub struct ProceduresModule;
 
 impl crate::modules::Module for ProceduresModule {
     fn name(&self) -> &'static str {
         "procedures"
+    }
+    fn navigation(&self) -> Vec<NavEntry> {
+        vec![
+            NavEntry::public("手続き", "/procedures", "procedures", 30),
+            NavEntry::public("暮らしの出来事", "/life-events", "life-events", 31),
+            NavEntry::staff(
+                "手続き",
+                "/staff/procedures",
+                "procedures",
+                &[MANAGE_PROCEDURES],
+                30,
+            ),
+        ]
+    }
+    fn permissions(&self) -> Vec<Grant> {
+        vec![
+            Grant::any(MANAGE_PROCEDURES, &[Role::DxOffice]),
+            Grant::own_department(MANAGE_PROCEDURES, &[Role::DepartmentEditor]),
+        ]
+    }
+    fn kpi_sources(&self) -> Vec<KpiSource> {
+        vec![KpiSource {
+            key: kpi::ONLINE_PROCEDURES,
+            label: "手続きカタログのオンラインでできる手続きの数",
+            figures: |state, years, today| {
+                Box::pin(async move {
+                    Ok(SourceFigures {
+                        values: kpi::online_count_by_year(&state.db, years, today).await?,
+                        baseline_year: None,
+                    })
+                })
+            },
+        }]
+    }
+    fn caches(&self, caches: &mut Caches) {
+        caches.insert(cache::Cache::default());
+    }
+    fn seed<'a>(&'a self, town: &'a AppState) -> BoxFuture<'a, anyhow::Result<Option<String>>> {
+        Box::pin(async move {
+            Ok(store::ensure_catalog(&town.db).await?.then(|| {
+                "手続きカタログ: 同梱の初期データを読み込みました(内容は職員が確認してください)"
+                    .to_string()
+            }))
+        })
     }
     fn public_routes(&self) -> Router<AppState> {
         Router::new()
@@ -36,6 +89,10 @@ impl crate::modules::Module for ProceduresModule {
                 get(staff_routes::list).post(staff_routes::create),
             )
             .route("/staff/procedures/new", get(staff_routes::new_form))
+            .route(
+                "/staff/procedures/catalog/confirm",
+                axum::routing::post(staff_routes::confirm),
+            )
             .route(
                 "/staff/procedures/{key}",
                 get(staff_routes::edit_form).post(staff_routes::update),

@@ -1,10 +1,11 @@
 //! Staff pages of the catalog: the list, a procedure's editor (with its channels), and the
 //! editors of the life-event guide and the forms (their documents, checked before saving).
 
+use super::cache;
 use super::model::{CHANNEL_KINDS, Channel, Procedure};
 use super::store::{self, StoreError};
 use crate::app::AppState;
-use crate::auth::permissions::{Action, Subject};
+use crate::auth::permissions::Subject;
 use crate::auth::routes::FieldErrors;
 use crate::auth::{Staff, StaffForm};
 use crate::error::AppError;
@@ -32,19 +33,56 @@ struct ListPage {
     forms: Vec<store::StoredDoc>,
     can_create: bool,
     today: time::Date,
+    /// "令和8年12月3日 10:00(kikaku)" once staff confirmed the catalog.
+    confirmed: Option<String>,
+    notice: String,
 }
 
-pub async fn list(State(state): State<AppState>, staff: Staff) -> Result<Response, AppError> {
-    staff.require(Action::ViewStaff, Subject::None)?;
+#[derive(serde::Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    done: String,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    staff.require(crate::auth::VIEW_STAFF, Subject::None)?;
     Ok(ListPage {
         layout: Layout::staff(&staff, "procedures"),
         procedures: store::procedures(&state.db).await?,
         events: store::life_event_docs(&state.db).await?,
         forms: store::form_docs(&state.db).await?,
-        can_create: staff.can(Action::ManageProcedures, Subject::None),
+        can_create: staff.can(crate::procedures::MANAGE_PROCEDURES, Subject::None),
         today: state.today(),
+        confirmed: store::confirmation(&state.db)
+            .await?
+            .map(|c| format!("{}({})", crate::fiscal::jst(&c.at), c.by)),
+        notice: if q.done == "confirmed" {
+            "手続きカタログを確認済みにしました。今の年度からオンライン手続の数を自動で数えます。"
+                .into()
+        } else {
+            String::new()
+        },
     }
     .into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct Empty {}
+
+/// The coordinating department says the catalog (channels, 担当課 …) is the town's.
+pub async fn confirm(
+    State(state): State<AppState>,
+    StaffForm(staff, _): StaffForm<Empty>,
+) -> Result<Response, AppError> {
+    staff.require(crate::procedures::MANAGE_PROCEDURES, Subject::None)?;
+    store::confirm_catalog(&state.db, &staff.actor(), state.today()).await?;
+    cache::invalidate(&state);
+    state.invalidate_plan();
+    Ok(Redirect::to(&staff.path("/staff/procedures?done=confirmed")).into_response())
 }
 
 /// One row of the channel table on the form.
@@ -115,7 +153,7 @@ pub struct DoneQuery {
 }
 
 pub async fn new_form(staff: Staff) -> Result<Response, AppError> {
-    staff.require(Action::ManageProcedures, Subject::None)?;
+    staff.require(crate::procedures::MANAGE_PROCEDURES, Subject::None)?;
     let p = Procedure {
         key: String::new(),
         name: String::new(),
@@ -151,7 +189,10 @@ pub async fn edit_form(
     let stored = store::procedure(&state.db, &key)
         .await?
         .ok_or(AppError::NotFound)?;
-    staff.require(Action::ManageProcedures, subject(&stored.procedure))?;
+    staff.require(
+        crate::procedures::MANAGE_PROCEDURES,
+        subject(&stored.procedure),
+    )?;
     let notice = if q.done == "saved" {
         "保存しました。"
     } else {
@@ -237,7 +278,7 @@ pub async fn create(
     State(state): State<AppState>,
     StaffForm(staff, f): StaffForm<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
-    staff.require(Action::ManageProcedures, Subject::None)?;
+    staff.require(crate::procedures::MANAGE_PROCEDURES, Subject::None)?;
     let key = f
         .get("key")
         .map(|k| k.trim().to_string())
@@ -247,7 +288,10 @@ pub async fn create(
         Ok(()) => {
             state.invalidate_plan();
             super::cache::invalidate(&state);
-            Ok(Redirect::to(&format!("/staff/procedures/{key}?done=saved")).into_response())
+            Ok(
+                Redirect::to(&staff.path(&format!("/staff/procedures/{key}?done=saved")))
+                    .into_response(),
+            )
         }
         Err(e) => {
             let errors = store_errors(e)?;
@@ -268,10 +312,13 @@ pub async fn update(
     let stored = store::procedure(&state.db, &key)
         .await?
         .ok_or(AppError::NotFound)?;
-    staff.require(Action::ManageProcedures, subject(&stored.procedure))?;
+    staff.require(
+        crate::procedures::MANAGE_PROCEDURES,
+        subject(&stored.procedure),
+    )?;
     let p = procedure_from_form(&f, &key, Some(&stored.procedure), state.today());
     // A department may not hand its procedure to another department it cannot edit.
-    staff.require(Action::ManageProcedures, subject(&p))?;
+    staff.require(crate::procedures::MANAGE_PROCEDURES, subject(&p))?;
     let version: i64 = f
         .get("version")
         .and_then(|v| v.parse().ok())
@@ -280,7 +327,10 @@ pub async fn update(
         Ok(()) => {
             state.invalidate_plan();
             super::cache::invalidate(&state);
-            Ok(Redirect::to(&format!("/staff/procedures/{key}?done=saved")).into_response())
+            Ok(
+                Redirect::to(&staff.path(&format!("/staff/procedures/{key}?done=saved")))
+                    .into_response(),
+            )
         }
         Err(e) => {
             let errors = store_errors(e)?;
@@ -365,7 +415,7 @@ fn doc_page(
     DocPage {
         layout: Layout::staff(staff, "procedures"),
         title: format!("{}: {}", kind.title(), d.key),
-        action: format!("/staff/{}/{}", kind.path(), d.key),
+        action: staff.path(&format!("/staff/{}/{}", kind.path(), d.key)),
         help: kind.help(),
         body: d.body,
         version: d.version,
@@ -381,7 +431,7 @@ async fn show_doc(
     key: &str,
     done: &str,
 ) -> Result<Response, AppError> {
-    staff.require(Action::ManageProcedures, Subject::None)?;
+    staff.require(crate::procedures::MANAGE_PROCEDURES, Subject::None)?;
     let d = doc(state, kind, key).await?;
     let notice = if done == "saved" {
         "保存しました。"
@@ -398,7 +448,7 @@ async fn save_doc(
     key: &str,
     f: DocForm,
 ) -> Result<Response, AppError> {
-    staff.require(Action::ManageProcedures, Subject::None)?;
+    staff.require(crate::procedures::MANAGE_PROCEDURES, Subject::None)?;
     let mut d = doc(state, kind, key).await?;
     let result = match kind {
         Doc::Form => store::save_form(&state.db, key, &f.body, f.version, &staff.actor())
@@ -413,7 +463,10 @@ async fn save_doc(
     match result {
         Ok(()) => {
             super::cache::invalidate(state);
-            Ok(Redirect::to(&format!("/staff/{}/{key}?done=saved", kind.path())).into_response())
+            Ok(
+                Redirect::to(&staff.path(&format!("/staff/{}/{key}?done=saved", kind.path())))
+                    .into_response(),
+            )
         }
         Err(e) => {
             let errors = store_errors(e)?;

@@ -58,7 +58,7 @@ pub async fn procedures(db: &Db) -> anyhow::Result<Vec<StoredProcedure>> {
     let rows = sqlx::query(
         "SELECT id, key, body, created_at, updated_at, version FROM procedures ORDER BY id",
     )
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *db.conn().await?)
     .await?;
     rows.iter().map(procedure_of).collect()
 }
@@ -68,7 +68,7 @@ pub async fn procedure(db: &Db, key: &str) -> anyhow::Result<Option<StoredProced
         "SELECT id, key, body, created_at, updated_at, version FROM procedures WHERE key = $1",
     )
     .bind(key)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *db.conn().await?)
     .await?;
     row.as_ref().map(procedure_of).transpose()
 }
@@ -174,7 +174,7 @@ pub async fn life_event_docs(db: &Db) -> anyhow::Result<Vec<StoredDoc>> {
     let rows = sqlx::query(
         "SELECT key, body, updated_at, version FROM life_events ORDER BY position, key",
     )
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *db.conn().await?)
     .await?;
     rows.iter().map(doc_of).collect()
 }
@@ -234,7 +234,7 @@ pub async fn save_life_event(
 
 pub async fn form_docs(db: &Db) -> anyhow::Result<Vec<StoredDoc>> {
     let rows = sqlx::query("SELECT key, body, updated_at, version FROM forms ORDER BY key")
-        .fetch_all(&db.pool)
+        .fetch_all(&mut *db.conn().await?)
         .await?;
     rows.iter().map(doc_of).collect()
 }
@@ -349,6 +349,78 @@ pub async fn replace_catalog(
     let mut tx = db.begin().await?;
     write_catalog(&mut tx, catalog, forms).await?;
     audit_catalog(&mut tx, actor, "procedures.import", catalog, forms).await?;
+    // A town's own catalog is the town's word: its figures count from now.
+    write_confirmation(&mut tx, actor, crate::fiscal::today_jst()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+const CONFIRMED_KEY: &str = "procedures.catalog_confirmed";
+
+/// When staff confirmed that the catalog is the town's (the bundled one is only a starting
+/// point), and who: the online-procedures KPI counts from that 年度 on.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Confirmation {
+    pub at: String,
+    pub by: String,
+    /// The day it counts from (the server's calendar day, "YYYY-MM-DD").
+    pub day: String,
+}
+
+impl Confirmation {
+    pub fn fiscal_year(&self) -> Option<crate::fiscal::FiscalYear> {
+        crate::fiscal::parse_date(&self.day)
+            .ok()
+            .map(crate::fiscal::FiscalYear::of_date)
+    }
+}
+
+pub async fn confirmation(db: &Db) -> anyhow::Result<Option<Confirmation>> {
+    let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(CONFIRMED_KEY)
+        .fetch_optional(&mut *db.conn().await?)
+        .await?;
+    Ok(v.and_then(|v| serde_json::from_str(&v).ok()))
+}
+
+async fn write_confirmation(
+    tx: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    day: time::Date,
+) -> anyhow::Result<()> {
+    let value = serde_json::to_string(&Confirmation {
+        at: now_text(),
+        by: actor.username.clone(),
+        day: day.to_string(),
+    })?;
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(CONFIRMED_KEY)
+    .bind(&value)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        tx,
+        actor,
+        Change {
+            action: "procedures.confirm",
+            entity: "procedures",
+            entity_id: "",
+            before: None,
+            after: Some(serde_json::from_str(&value)?),
+            note: "手続きカタログの内容を確認",
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Staff say the catalog is the town's.
+pub async fn confirm_catalog(db: &Db, actor: &Actor, day: time::Date) -> anyhow::Result<()> {
+    let mut tx = db.begin().await?;
+    write_confirmation(&mut tx, actor, day).await?;
     tx.commit().await?;
     Ok(())
 }

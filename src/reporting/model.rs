@@ -180,10 +180,10 @@ impl Event {
     /// The permission the event needs.
     pub fn action(self) -> Action {
         match self {
-            Event::Save | Event::Submit => Action::EditReport,
-            Event::Confirm | Event::Return => Action::CheckReport,
-            Event::Evaluate => Action::EvaluateReport,
-            Event::Finalize | Event::Reopen => Action::FinalizeReport,
+            Event::Save | Event::Submit => crate::reporting::EDIT_REPORT,
+            Event::Confirm | Event::Return => crate::reporting::CHECK_REPORT,
+            Event::Evaluate => crate::reporting::EVALUATE_REPORT,
+            Event::Finalize | Event::Reopen => crate::reporting::FINALIZE_REPORT,
         }
     }
 }

@@ -4,7 +4,7 @@ use super::model::{Event, Period, PeriodKind, Report, ReportState};
 use super::service::{self, ReportInput};
 use super::store::{self, ReportError};
 use crate::app::AppState;
-use crate::auth::permissions::{Action, Subject};
+use crate::auth::permissions::Subject;
 use crate::auth::routes::FieldErrors;
 use crate::auth::{Staff, StaffForm};
 use crate::error::AppError;
@@ -103,7 +103,7 @@ pub async fn tasks(State(state): State<AppState>, staff: Staff) -> Result<Respon
         name: staff.user.display_name.clone(),
         tasks,
         periods,
-        can_manage: staff.can(Action::ManagePeriods, Subject::None),
+        can_manage: staff.can(crate::reporting::MANAGE_PERIODS, Subject::None),
     }
     .into_response())
 }
@@ -132,7 +132,7 @@ struct PeriodFormPage {
 }
 
 pub async fn new_period_form(staff: Staff) -> Result<Response, AppError> {
-    staff.require(Action::ManagePeriods, Subject::None)?;
+    staff.require(crate::reporting::MANAGE_PERIODS, Subject::None)?;
     Ok(PeriodFormPage {
         layout: Layout::staff(&staff, "staff"),
         errors: FieldErrors::default(),
@@ -148,7 +148,7 @@ pub async fn create_period(
     State(state): State<AppState>,
     StaffForm(staff, form): StaffForm<PeriodForm>,
 ) -> Result<Response, AppError> {
-    staff.require(Action::ManagePeriods, Subject::None)?;
+    staff.require(crate::reporting::MANAGE_PERIODS, Subject::None)?;
     let data = state.plan_data().await?;
     let mut errors = FieldErrors::default();
     let fy = FiscalYear::parse(&form.fiscal_year);
@@ -198,7 +198,11 @@ pub async fn create_period(
         )
         .await
         {
-            Ok(p) => return Ok(Redirect::to(&format!("/staff/periods/{}", p.id)).into_response()),
+            Ok(p) => {
+                return Ok(
+                    Redirect::to(&staff.path(&format!("/staff/periods/{}", p.id))).into_response(),
+                );
+            }
             Err(ReportError::Invalid(m)) => errors.add("fiscal_year", m),
             Err(e) => return Err(AppError::Internal(anyhow::anyhow!(e))),
         }
@@ -419,7 +423,7 @@ async fn render(
             .map(|p| p.shortfall_reason.clone())
             .unwrap_or_default(),
         can_edit: events.contains(&Event::Save),
-        can_comment: staff.can(Action::Comment, Subject::None),
+        can_comment: staff.can(crate::reporting::COMMENT, Subject::None),
         comments: store::comments(&state.db, ctx.report.id).await?,
         grades: Status::ALL
             .iter()
@@ -552,7 +556,10 @@ pub async fn report_action(
     {
         Ok(_) => {
             state.invalidate_plan();
-            Ok(Redirect::to(&format!("/staff/reports/{id}?done={}", event.key())).into_response())
+            Ok(
+                Redirect::to(&staff.path(&format!("/staff/reports/{id}?done={}", event.key())))
+                    .into_response(),
+            )
         }
         Err(ReportError::Stale(current)) => {
             let mut errors = FieldErrors::default();
@@ -597,7 +604,7 @@ pub async fn add_comment(
     Path(id): Path<i64>,
     StaffForm(staff, form): StaffForm<CommentForm>,
 ) -> Result<Response, AppError> {
-    staff.require(Action::Comment, Subject::None)?;
+    staff.require(crate::reporting::COMMENT, Subject::None)?;
     let ctx = load(&state, id).await?;
     let body = form.body.trim();
     if body.is_empty() || body.chars().count() > service::MAX_TEXT {
@@ -611,5 +618,5 @@ pub async fn add_comment(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     store::add_comment(&state.db, id, &staff.user, body, &staff.actor()).await?;
-    Ok(Redirect::to(&format!("/staff/reports/{id}#comments")).into_response())
+    Ok(Redirect::to(&staff.path(&format!("/staff/reports/{id}#comments"))).into_response())
 }

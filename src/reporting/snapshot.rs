@@ -260,7 +260,7 @@ pub async fn list(db: &Db, plan_id: &str) -> anyhow::Result<Vec<Snapshot>> {
          WHERE plan_id = $1 ORDER BY id DESC",
     )
     .bind(plan_id)
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *db.conn().await?)
     .await?;
     rows.iter().map(row_to_snapshot).collect()
 }
@@ -270,7 +270,7 @@ pub async fn get(db: &Db, id: i64) -> anyhow::Result<Option<Snapshot>> {
         "SELECT id, kind, title, fiscal_year, issued_at, issued_by, document FROM snapshots WHERE id = $1",
     )
     .bind(id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *db.conn().await?)
     .await?;
     row.map(|r| row_to_snapshot(&r)).transpose()
 }
@@ -284,7 +284,7 @@ pub async fn previous(db: &Db, s: &Snapshot, plan_id: &str) -> anyhow::Result<Op
     .bind(plan_id)
     .bind(s.kind.key())
     .bind(s.id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *db.conn().await?)
     .await?;
     row.map(|r| row_to_snapshot(&r)).transpose()
 }
@@ -303,7 +303,7 @@ pub async fn previous_year(
     .bind(s.kind.key())
     .bind(i64::from(s.fiscal_year.0 - 1))
     .bind(s.id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *db.conn().await?)
     .await?;
     row.map(|r| row_to_snapshot(&r)).transpose()
 }

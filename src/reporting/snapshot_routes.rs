@@ -3,7 +3,7 @@
 use super::snapshot::{self, Difference, Snapshot, SnapshotKind};
 use super::store;
 use crate::app::AppState;
-use crate::auth::permissions::{Action, Subject};
+use crate::auth::permissions::Subject;
 use crate::auth::routes::FieldErrors;
 use crate::auth::{Staff, StaffForm};
 use crate::error::AppError;
@@ -35,7 +35,7 @@ async fn list_page(
         layout: Layout::staff(staff, "snapshots"),
         snapshots: snapshot::list(&state.db, &data.plan.id).await?,
         periods: store::periods(&state.db, &data.plan.id).await?,
-        can_issue: staff.can(Action::IssueSnapshot, Subject::None),
+        can_issue: staff.can(crate::reporting::ISSUE_SNAPSHOT, Subject::None),
         errors,
     })
 }
@@ -58,7 +58,7 @@ pub async fn issue(
     State(state): State<AppState>,
     StaffForm(staff, form): StaffForm<IssueForm>,
 ) -> Result<Response, AppError> {
-    staff.require(Action::IssueSnapshot, Subject::None)?;
+    staff.require(crate::reporting::ISSUE_SNAPSHOT, Subject::None)?;
     let data = state.plan_data().await?;
     let mut errors = FieldErrors::default();
     let kind = SnapshotKind::from_key(&form.kind);
@@ -81,7 +81,7 @@ pub async fn issue(
     let reports = store::reports_of(&state.db, period.id).await?;
     let doc = snapshot::build(&data, kind, &period, &reports, &staff.user.display_name);
     let id = snapshot::issue(&state.db, &data.plan.id, &doc, &staff.actor()).await?;
-    Ok(Redirect::to(&format!("/staff/snapshots/{id}")).into_response())
+    Ok(Redirect::to(&staff.path(&format!("/staff/snapshots/{id}"))).into_response())
 }
 
 #[derive(Template, WebTemplate)]

@@ -169,7 +169,7 @@ pub async fn periods(db: &Db, plan_id: &str) -> anyhow::Result<Vec<Period>> {
          ORDER BY fiscal_year DESC, kind DESC, quarter DESC"
     )))
     .bind(plan_id)
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *db.conn().await?)
     .await?;
     Ok(rows.iter().map(row_to_period).collect::<Result<_, _>>()?)
 }
@@ -179,7 +179,7 @@ pub async fn period(db: &Db, id: i64) -> anyhow::Result<Option<Period>> {
         "SELECT {PERIOD_COLUMNS} FROM reporting_periods WHERE id = $1"
     )))
     .bind(id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *db.conn().await?)
     .await?;
     Ok(row.map(|r| row_to_period(&r)).transpose()?)
 }
@@ -187,7 +187,7 @@ pub async fn period(db: &Db, id: i64) -> anyhow::Result<Option<Period>> {
 pub async fn reports_of(db: &Db, period_id: i64) -> anyhow::Result<Vec<Report>> {
     let rows = sqlx::query(select_report!("WHERE period_id = $1 ORDER BY id"))
         .bind(period_id)
-        .fetch_all(&db.pool)
+        .fetch_all(&mut *db.conn().await?)
         .await?;
     Ok(rows.iter().map(row_to_report).collect::<Result<_, _>>()?)
 }
@@ -195,7 +195,7 @@ pub async fn reports_of(db: &Db, period_id: i64) -> anyhow::Result<Vec<Report>> 
 pub async fn report(db: &Db, id: i64) -> anyhow::Result<Option<Report>> {
     let row = sqlx::query(select_report!("WHERE id = $1"))
         .bind(id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(&mut *db.conn().await?)
         .await?;
     Ok(row.map(|r| row_to_report(&r)).transpose()?)
 }
@@ -214,7 +214,7 @@ pub async fn yearly_report(
     .bind(measure_code)
     .bind(plan_id)
     .bind(i64::from(fy.0))
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *db.conn().await?)
     .await?;
     Ok(row.map(|r| row_to_report(&r)).transpose()?)
 }
@@ -231,7 +231,7 @@ pub async fn finalized_yearly(db: &Db, plan_id: &str) -> anyhow::Result<Vec<(Fis
          ORDER BY p.fiscal_year",
     )
     .bind(plan_id)
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *db.conn().await?)
     .await?;
     rows.iter()
         .map(|r| {
@@ -427,7 +427,7 @@ pub async fn comments(db: &Db, report_id: i64) -> anyhow::Result<Vec<Comment>> {
         "SELECT display_name, role, body, created_at FROM report_comments WHERE report_id = $1 ORDER BY id",
     )
     .bind(report_id)
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *db.conn().await?)
     .await?;
     rows.iter()
         .map(|r| {

@@ -19,6 +19,9 @@ impl crate::modules::Module for HomeModule {
     fn public_routes(&self) -> Router<AppState> {
         Router::new().route("/", get(home))
     }
+    fn navigation(&self) -> Vec<crate::modules::NavEntry> {
+        vec![crate::modules::NavEntry::public("ホーム", "/", "home", 10)]
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -41,7 +44,7 @@ pub async fn home(State(state): State<AppState>) -> Result<axum::response::Respo
     crate::web::page_cache::cached_page(&state, "/".into(), |data| {
         let plan = &data.plan;
         Ok(HomePage {
-            layout: views::layout(data, "home"),
+            layout: views::layout(&state, data, "home"),
             town: plan.municipality.name.clone(),
             title: plan.title.clone(),
             subtitle: plan.subtitle.clone(),

@@ -3,22 +3,36 @@
 pub mod home;
 pub mod page_cache;
 
+use crate::app::AppState;
+use crate::modules::{Menu, registry};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 /// What the common page frame (web/templates/base.html) shows.
 #[derive(Debug, Clone, Default)]
 pub struct Layout {
-    /// Municipality name for the site title; empty before a plan is loaded.
+    /// Where the town's pages start ("" or "/t/285854"): every link in a page starts with it.
+    pub base: String,
+    /// The town's name for the site title; empty on the installation's own pages.
     pub town: String,
-    /// Which navigation entry is the current page: home, plan, kpis, roadmap.
+    /// Which navigation entry is the current page: home, plan, kpis, roadmap …
     pub current: &'static str,
-    /// The plan revision shown (第1版 …).
+    /// The menu, already filtered for who is looking.
+    pub nav: Vec<NavLink>,
+    /// The plan revision shown (第1版 …), on plan pages.
     pub revision: String,
-    /// The 年度 statuses are judged as of.
+    /// The 年度 statuses are judged as of, on plan pages.
     pub as_of: String,
-    /// Set on staff pages: who is signed in and what the staff menu offers.
+    /// Set on staff pages: who is signed in.
     pub staff: Option<StaffNav>,
+}
+
+/// A menu link as the frame prints it.
+#[derive(Debug, Clone)]
+pub struct NavLink {
+    pub label: &'static str,
+    pub href: String,
+    pub current: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -26,32 +40,59 @@ pub struct StaffNav {
     pub name: String,
     pub role: &'static str,
     pub csrf: String,
-    pub can_manage_users: bool,
-    pub can_view_audit: bool,
 }
 
 impl StaffNav {
     pub fn of(staff: &crate::auth::Staff) -> StaffNav {
-        use crate::auth::permissions::{Action, Subject};
         StaffNav {
             name: staff.user.display_name.clone(),
             role: staff.user.role.label(),
             csrf: staff.session.csrf_token.clone(),
-            can_manage_users: staff.can(Action::ManageUsers, Subject::None),
-            can_view_audit: staff.can(Action::ViewAudit, Subject::None),
         }
     }
 }
 
+/// The menu entries of a menu, filtered by `show`, with addresses below `base`.
+fn menu(
+    which: Menu,
+    base: &str,
+    current: &str,
+    show: impl Fn(&crate::modules::NavEntry) -> bool,
+) -> Vec<NavLink> {
+    registry()
+        .nav
+        .iter()
+        .filter(|n| n.menu == which && show(n))
+        .map(|n| NavLink {
+            label: n.label,
+            href: format!("{base}{}", n.path),
+            current: n.key == current,
+        })
+        .collect()
+}
+
 impl Layout {
-    /// The frame of a public page, with the town's name when a plan is loaded.
-    pub async fn public(state: &crate::app::AppState, current: &'static str) -> Layout {
-        match state.plan_data().await {
-            Ok(data) => crate::plan::views::layout(&data, current),
-            Err(_) => Layout {
-                current,
-                ..Layout::default()
-            },
+    /// The frame of a public page of a town.
+    pub fn public(state: &AppState, current: &'static str) -> Layout {
+        Layout {
+            base: state.base.to_string(),
+            town: state.town.name.clone(),
+            current,
+            nav: menu(Menu::Public, &state.base, current, |_| true),
+            ..Layout::default()
+        }
+    }
+
+    /// The frame of a page of the installation itself (the list of towns).
+    pub fn platform(current: &'static str) -> Layout {
+        Layout {
+            current,
+            nav: vec![NavLink {
+                label: "自治体一覧",
+                href: "/towns".into(),
+                current: current == "towns",
+            }],
+            ..Layout::default()
         }
     }
 
@@ -60,14 +101,46 @@ impl Layout {
         self.staff.as_ref().map_or("", |s| s.csrf.as_str())
     }
 
-    /// The frame of a staff page.
+    /// The frame of a staff page: the staff menu shows what this person may open.
     pub fn staff(staff: &crate::auth::Staff, current: &'static str) -> Layout {
+        use crate::auth::permissions::allowed_somewhere;
+        let nav = if staff.base == "/platform" {
+            vec![
+                NavLink {
+                    label: "自治体",
+                    href: "/platform/staff".into(),
+                    current: current == "staff",
+                },
+                NavLink {
+                    label: "自治体一覧(公開)",
+                    href: "/towns".into(),
+                    current: false,
+                },
+            ]
+        } else {
+            menu(Menu::Staff, &staff.base, current, |n| {
+                n.permission.is_empty()
+                    || n.permission
+                        .iter()
+                        .any(|a| allowed_somewhere(&staff.user, *a))
+            })
+        };
         Layout {
+            base: staff.base.clone(),
             town: staff.town.clone(),
             current,
+            nav,
             revision: String::new(),
             as_of: String::new(),
             staff: Some(StaffNav::of(staff)),
+        }
+    }
+
+    /// Where the site name links to.
+    pub fn home(&self) -> String {
+        match &self.staff {
+            Some(_) => format!("{}/staff", self.base),
+            None => format!("{}/", self.base),
         }
     }
 }

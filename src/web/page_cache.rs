@@ -21,7 +21,9 @@ pub struct PageCache {
     pages: HashMap<String, (&'static str, Bytes)>,
 }
 
-pub type Cache = Arc<RwLock<PageCache>>;
+/// A town's rendered pages.
+#[derive(Clone, Default)]
+pub struct Cache(Arc<RwLock<PageCache>>);
 
 /// Serves `key` from the cache, or renders it with `render` and keeps it.
 pub async fn cached(
@@ -31,8 +33,10 @@ pub async fn cached(
     render: impl FnOnce(&PlanData) -> Result<Vec<u8>, AppError>,
 ) -> Result<Response, AppError> {
     let data = state.plan_data().await?;
+    // A town reachable at two addresses (its host and /t/CODE/) links differently from each.
+    let key = format!("{}{key}", state.base);
     {
-        let cache = state.page_cache.read().expect("page cache lock");
+        let cache = state.cache::<Cache>().0.read().expect("page cache lock");
         if cache.plan.as_ref().is_some_and(|p| Arc::ptr_eq(p, &data))
             && let Some((ct, bytes)) = cache.pages.get(&key)
         {
@@ -41,7 +45,7 @@ pub async fn cached(
     }
     let bytes = Bytes::from(render(&data)?);
     {
-        let mut cache = state.page_cache.write().expect("page cache lock");
+        let mut cache = state.cache::<Cache>().0.write().expect("page cache lock");
         if !cache.plan.as_ref().is_some_and(|p| Arc::ptr_eq(p, &data)) {
             cache.plan = Some(data.clone());
             cache.pages.clear();

@@ -5,7 +5,7 @@ use machi::auth::model::Role;
 
 async fn audit_actions(db: &machi::db::Db) -> Vec<String> {
     sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
-        .fetch_all(&db.pool)
+        .fetch_all(&mut *db.conn().await.unwrap())
         .await
         .unwrap()
 }
@@ -279,7 +279,7 @@ async fn admins_manage_users_and_disabling_ends_access_at_once() {
         assert!(r.body.contains("「kenko1」は既に使われています"));
         // Disable the editor: their next request is refused.
         let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'machi1'")
-            .fetch_one(&db.pool)
+            .fetch_one(&mut *db.conn().await.unwrap())
             .await
             .unwrap();
         let page = admin.get(&format!("/staff/users/{id}")).await;
@@ -350,7 +350,7 @@ async fn a_stale_user_edit_is_refused_with_what_changed() {
         );
         let name: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
             .bind(target.id)
-            .fetch_one(&db.pool)
+            .fetch_one(&mut *db.conn().await.unwrap())
             .await
             .unwrap();
         assert_eq!(name, "町長");
@@ -431,7 +431,7 @@ async fn roles_without_permission_get_403_on_admin_routes() {
             );
         }
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = 'sneaky'")
-            .fetch_one(&db.pool)
+            .fetch_one(&mut *db.conn().await.unwrap())
             .await
             .unwrap();
         assert_eq!(n, 0);
@@ -445,10 +445,12 @@ async fn the_audit_log_is_append_only_filterable_and_exportable() {
         let mut c = signed_in(&db, "admin", Role::SystemAdmin, "").await;
         user(&db, "someone", Role::Viewer, "").await;
         let upd = sqlx::query("UPDATE audit_log SET note = 'x'")
-            .execute(&db.pool)
+            .execute(&mut *db.conn().await.unwrap())
             .await;
         assert!(upd.is_err(), "updates are refused");
-        let del = sqlx::query("DELETE FROM audit_log").execute(&db.pool).await;
+        let del = sqlx::query("DELETE FROM audit_log")
+            .execute(&mut *db.conn().await.unwrap())
+            .await;
         assert!(del.is_err(), "deletes are refused");
         let filtered = c.get("/staff/audit?action=user.create").await;
         assert!(filtered.body.contains("user.create"));

@@ -10,7 +10,7 @@ async fn contents(db: &Db) -> Vec<(String, String)> {
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
     )
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *db.conn().await.unwrap())
     .await
     .unwrap();
     let mut out = Vec::new();
@@ -18,7 +18,7 @@ async fn contents(db: &Db) -> Vec<(String, String)> {
         let cols: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT name FROM pragma_table_info('{t}')"
         )))
-        .fetch_all(&db.pool)
+        .fetch_all(&mut *db.conn().await.unwrap())
         .await
         .unwrap();
         let row = cols
@@ -30,7 +30,7 @@ async fn contents(db: &Db) -> Vec<(String, String)> {
         let all: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT group_concat(r, char(10)) FROM (SELECT {row} AS r FROM \"{t}\" ORDER BY rowid)"
         )))
-        .fetch_one(&db.pool)
+        .fetch_one(&mut *db.conn().await.unwrap())
         .await
         .unwrap();
         out.push((t, all.unwrap_or_default()));
@@ -40,10 +40,9 @@ async fn contents(db: &Db) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn a_backup_of_a_running_instance_restores_to_the_same_data() {
-    let dir = crate::support::temp_dir();
-    let db = machi::db::connect(&machi::db::sqlite_url_for_dir(&dir))
-        .await
-        .unwrap();
+    let db = crate::support::sqlite_town().await;
+    let dir = db.config.data_dir.clone();
+    let town_files = db.state.data_dir.to_path_buf();
     crate::support::with_plan(&db).await;
     machi::procedures::store::ensure_catalog(&db).await.unwrap();
     crate::support::record(&db, "2-2-3", "R6", "900000").await;
@@ -59,7 +58,7 @@ async fn a_backup_of_a_running_instance_restores_to_the_same_data() {
         .unwrap();
     machi::opendata::catalog::add_resource(
         &db,
-        &dir,
+        &town_files,
         &d,
         machi::opendata::catalog::NewResource {
             name: "一覧".into(),
@@ -74,7 +73,7 @@ async fn a_backup_of_a_running_instance_restores_to_the_same_data() {
     .unwrap();
 
     // Writes go on while the backup is taken.
-    let writer_db = db.clone();
+    let writer_db = db.db.clone();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stop2 = stop.clone();
     let writer = tokio::spawn(async move {
@@ -107,27 +106,31 @@ async fn a_backup_of_a_running_instance_restores_to_the_same_data() {
     let written = writer.await.unwrap();
     assert!(written > 0);
 
-    let copy = machi::db::connect(&machi::db::sqlite_url_for_dir(&backup_dir))
-        .await
-        .unwrap();
+    // The same layout: the shared file, and the town's folder with its database and files.
+    assert!(backup_dir.join("platform.db").exists());
+    let copy = machi::db::connect(&machi::db::sqlite_url_for_dir(
+        &backup_dir.join("towns").join("285854"),
+    ))
+    .await
+    .unwrap();
     let check: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(&copy.pool)
+        .fetch_one(&mut *copy.conn().await.unwrap())
         .await
         .unwrap();
     assert_eq!(check, "ok");
     // Consistent: every visit in the copy has its audit entry, and no entry lacks its visit.
     let visits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM counter_visits")
-        .fetch_one(&copy.pool)
+        .fetch_one(&mut *copy.conn().await.unwrap())
         .await
         .unwrap();
     let opened: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'visit.open'")
-            .fetch_one(&copy.pool)
+            .fetch_one(&mut *copy.conn().await.unwrap())
             .await
             .unwrap();
     assert_eq!(visits, opened);
     // The uploaded file came along, under the same name.
-    let files: Vec<_> = walk(&backup_dir.join("opendata"));
+    let files: Vec<_> = walk(&backup_dir.join("towns").join("285854").join("opendata"));
     assert_eq!(files.len(), 1);
     assert_eq!(
         std::fs::read_to_string(&files[0]).unwrap(),
@@ -145,9 +148,8 @@ async fn a_backup_of_a_running_instance_restores_to_the_same_data() {
     ]))
     .await
     .unwrap();
-    let restored = machi::db::connect(&machi::db::sqlite_url_for_dir(&again))
-        .await
-        .unwrap();
+    // Restored by starting machi on the backup folder.
+    let restored = crate::support::sqlite_town_in(again.clone()).await;
     assert_eq!(contents(&db).await, contents(&restored).await);
     // And serves the same pages.
     let mut a = crate::support::Client::new(&db);

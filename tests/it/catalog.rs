@@ -12,10 +12,10 @@ fn toilet_row(id: &str, lat: &str) -> String {
     )
 }
 
-async fn kikaku(db: &machi::db::Db, today: time::Date) -> Client {
+async fn kikaku(db: &crate::support::TestTown, today: time::Date) -> Client {
     with_plan(db).await;
     user(db, "kikaku", Role::DxOffice, "企画課").await;
-    let mut c = Client::on_day(db, today);
+    let mut c = Client::on_day(db, today).await;
     assert_eq!(c.sign_in("kikaku", PASSWORD).await.status, 303);
     c
 }
@@ -80,8 +80,8 @@ async fn upload_validate_override_publish_and_find() {
         let r = c.post(&format!("/staff/opendata/{id}/publish"), &[]).await;
         assert_eq!(r.status, 409);
         assert!(r.body.contains("検証エラーがあります"));
-        let rid: String = sqlx::query_scalar("SELECT id FROM od_resources").fetch_one(&db.pool).await.unwrap();
-        let stored: String = sqlx::query_scalar("SELECT stored_path FROM od_resources").fetch_one(&db.pool).await.unwrap();
+        let rid: String = sqlx::query_scalar("SELECT id FROM od_resources").fetch_one(&mut *db.conn().await.unwrap()).await.unwrap();
+        let stored: String = sqlx::query_scalar("SELECT stored_path FROM od_resources").fetch_one(&mut *db.conn().await.unwrap()).await.unwrap();
         assert!(stored.ends_with(&format!("{rid}.csv")), "stored under machi's own name: {stored}");
         c.get(&format!("/staff/opendata/{id}")).await;
         let r = c.post(&format!("/staff/opendata/resources/{rid}/override"), &[("reason", "")]).await;
@@ -91,7 +91,7 @@ async fn upload_validate_override_publish_and_find() {
         assert_eq!(c.post(&format!("/staff/opendata/{id}/publish"), &[]).await.status, 303);
 
         // The public finds it with kana folded, facets narrow it, the page escapes markup.
-        let mut p = Client::on_day(&db, today());
+        let mut p = Client::on_day(&db, today()).await;
         let list = p.get("/opendata?q=といれ").await;
         assert!(list.body.contains("1 件"), "{}", list.body);
         assert!(list.body.contains("公衆トイレ一覧 &#60;script&#62;"), "markup is escaped");
@@ -117,13 +117,13 @@ async fn upload_validate_override_publish_and_find() {
         assert_eq!(bytes, sjis.as_ref());
         let cd = headers["content-disposition"].to_str().unwrap();
         assert!(!cd.contains(".."), "{cd}");
-        let n: i64 = sqlx::query_scalar("SELECT downloads FROM od_resources").fetch_one(&db.pool).await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT downloads FROM od_resources").fetch_one(&mut *db.conn().await.unwrap()).await.unwrap();
         assert_eq!(n, 1);
         // Unknown and unpublished things are 404.
         assert_eq!(p.get("/opendata/datasets/nothing").await.status, 404);
         assert_eq!(p.get(&format!("/opendata/datasets/kami-public-toilets/resources/{}", "0".repeat(36))).await.status, 404);
         let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log WHERE action LIKE 'dataset.%' OR action LIKE 'resource.%' ORDER BY id")
-            .fetch_all(&db.pool).await.unwrap();
+            .fetch_all(&mut *db.conn().await.unwrap()).await.unwrap();
         assert_eq!(actions, ["dataset.create", "resource.create", "resource.override_validation", "dataset.publish"]);
     })
     .await;
@@ -169,7 +169,7 @@ async fn the_open_data_kpi_counts_published_datasets() {
         assert_eq!(last["value"], 2.0);
         // Withdrawing one lowers the count at once.
         let id: String = sqlx::query_scalar("SELECT id FROM od_datasets WHERE name = 'aed'")
-            .fetch_one(&db.pool)
+            .fetch_one(&mut *db.conn().await.unwrap())
             .await
             .unwrap();
         c.get(&format!("/staff/opendata/{id}")).await;
@@ -186,6 +186,7 @@ async fn the_open_data_kpi_counts_published_datasets() {
         );
         assert_eq!(
             Client::on_day(&db, today())
+                .await
                 .get("/opendata/datasets/aed")
                 .await
                 .status,
@@ -201,7 +202,7 @@ async fn counts_at_each_year_end() {
         use machi::fiscal::FiscalYear;
         for (id, name) in [("d1", "one"), ("d2", "two")] {
             sqlx::query("INSERT INTO od_datasets (id, name, title, license_id, state, created_at, modified_at) VALUES ($1, $2, $2, 'cc-by', 'published', 'x', 'x')")
-                .bind(id).bind(name).execute(&db.pool).await.unwrap();
+                .bind(id).bind(name).execute(&mut *db.conn().await.unwrap()).await.unwrap();
         }
         for (id, event, at) in [
             ("d1", "published", "2023-06-01T00:00:00Z"),
@@ -210,7 +211,7 @@ async fn counts_at_each_year_end() {
             ("d1", "published", "2025-01-10T00:00:00Z"),
         ] {
             sqlx::query("INSERT INTO od_publications (dataset_id, event, at) VALUES ($1, $2, $3)")
-                .bind(id).bind(event).bind(at).execute(&db.pool).await.unwrap();
+                .bind(id).bind(event).bind(at).execute(&mut *db.conn().await.unwrap()).await.unwrap();
         }
         let years: Vec<FiscalYear> = (2021..=2025).map(FiscalYear).collect();
         let counts = machi::opendata::catalog::published_count_by_year(&db, &years, time::macros::date!(2024 - 11 - 01))
@@ -231,7 +232,7 @@ async fn only_the_dx_office_manages_the_catalog() {
             ("iin1", Role::Committee),
         ] {
             user(&db, name, role, "企画課").await;
-            let mut c = Client::on_day(&db, today());
+            let mut c = Client::on_day(&db, today()).await;
             c.sign_in(name, PASSWORD).await;
             assert_eq!(c.get("/staff/opendata").await.status, 403, "{role:?}");
             c.get("/staff").await;
@@ -243,7 +244,7 @@ async fn only_the_dx_office_manages_the_catalog() {
                 .await;
             assert_eq!(r.status, 403, "{role:?}");
         }
-        let mut anon = Client::on_day(&db, today());
+        let mut anon = Client::on_day(&db, today()).await;
         assert_eq!(anon.get("/staff/opendata").await.status, 303);
         let (status, _, _) = anon
             .get_bytes("/staff/opendata/templates/public_toilet")
@@ -287,7 +288,7 @@ async fn seed(db: &machi::db::Db, n: usize) {
         .bind(tags)
         .bind(if i % 2 == 0 { "public_toilet" } else { "" })
         .bind(&modified)
-        .execute(&db.pool)
+        .execute(&mut *db.conn().await.unwrap())
         .await
         .unwrap();
         sqlx::query(
@@ -297,12 +298,12 @@ async fn seed(db: &machi::db::Db, n: usize) {
         .bind(format!("10000000-0000-4000-8000-{i:012}"))
         .bind(&id)
         .bind(if i % 2 == 0 { "CSV" } else { "XLSX" })
-        .execute(&db.pool)
+        .execute(&mut *db.conn().await.unwrap())
         .await
         .unwrap();
     }
     sqlx::query("INSERT INTO od_datasets (id, name, title, license_id, state, created_at, modified_at) VALUES ('draft-1', 'secret-draft', '下書き', 'cc-by', 'draft', 'x', 'x')")
-        .execute(&db.pool)
+        .execute(&mut *db.conn().await.unwrap())
         .await
         .unwrap();
 }
@@ -316,7 +317,7 @@ async fn ckan_api_shapes() {
     each_backend(|db| async move {
         with_plan(&db).await;
         seed(&db, 7).await;
-        let mut c = Client::on_day(&db, today());
+        let mut c = Client::on_day(&db, today()).await;
         let list = json(&c.get("/api/3/action/package_list").await.body);
         assert_eq!(list["success"], true);
         assert!(list["help"].as_str().unwrap().contains("help_show"));
@@ -469,7 +470,7 @@ async fn ckan_search_like_a_harvester() {
     each_backend(|db| async move {
         with_plan(&db).await;
         seed(&db, 250).await;
-        let mut c = Client::on_day(&db, today());
+        let mut c = Client::on_day(&db, today()).await;
         // Paging by 100 sorted by id, until an empty page.
         let mut seen = Vec::new();
         let mut start = 0;
@@ -544,7 +545,7 @@ async fn dcat_catalog_pages_and_parses() {
     each_backend(|db| async move {
         with_plan(&db).await;
         seed(&db, 250).await;
-        let mut c = Client::on_day(&db, today());
+        let mut c = Client::on_day(&db, today()).await;
         let r = c.get("/catalog.jsonld").await;
         assert_eq!(r.status, 200);
         assert_eq!(r.headers["content-type"], "application/ld+json");
@@ -650,7 +651,7 @@ async fn dcat_catalog_pages_and_parses() {
 
 #[tokio::test]
 async fn oversized_uploads_are_refused_clearly() {
-    let db = crate::support::sqlite().await;
+    let db = crate::support::sqlite_town().await;
     let mut c = kikaku(&db, today()).await;
     let id = create(&mut c, "big", "大きなファイル", "").await;
     c.get(&format!("/staff/opendata/{id}")).await;
@@ -665,7 +666,7 @@ async fn oversized_uploads_are_refused_clearly() {
         &r.body[..r.body.len().min(400)]
     );
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM od_resources")
-        .fetch_one(&db.pool)
+        .fetch_one(&mut *db.conn().await.unwrap())
         .await
         .unwrap();
     assert_eq!(n, 0);
@@ -706,11 +707,11 @@ async fn the_dx_office_corrects_a_provisional_schema() {
         assert_eq!(r.status, 303);
         assert!(c.get("/staff/opendata/schemas/aed").await.body.contains("同梱の版を使っています"));
         let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log WHERE entity = 'schema' ORDER BY id")
-            .fetch_all(&db.pool).await.unwrap();
+            .fetch_all(&mut *db.conn().await.unwrap()).await.unwrap();
         assert_eq!(actions, ["schema.update", "schema.reset"]);
         // Only 企画課.
         user(&db, "viewer9", Role::Viewer, "").await;
-        let mut v = Client::on_day(&db, today());
+        let mut v = Client::on_day(&db, today()).await;
         v.sign_in("viewer9", PASSWORD).await;
         assert_eq!(v.get("/staff/opendata/schemas/aed").await.status, 403);
     })

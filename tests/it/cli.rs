@@ -145,9 +145,11 @@ steps = [{ procedure = "tennyu", when = "card or kard" }]
     run(cli(&dir, &["procedures", "import", town.to_str().unwrap()]))
         .await
         .unwrap();
-    let db = machi::db::connect(&machi::db::sqlite_url_for_dir(&dir))
-        .await
-        .unwrap();
+    let db = machi::db::connect(&machi::db::sqlite_url_for_dir(
+        &dir.join("towns").join("285854"),
+    ))
+    .await
+    .unwrap();
     let procs = machi::procedures::store::procedures(&db).await.unwrap();
     assert_eq!(procs.len(), 1);
     assert_eq!(procs[0].procedure.department, "住民課");

@@ -15,7 +15,7 @@ fn location(r: &crate::support::Response) -> String {
         .unwrap_or_default()
 }
 
-async fn clerk(db: &machi::db::Db) -> Client {
+async fn clerk(db: &crate::support::TestTown) -> Client {
     let c = signed_in(db, "madoguchi", Role::DepartmentEditor, "町民課").await;
     machi::procedures::store::ensure_catalog(db).await.unwrap();
     c
@@ -255,7 +255,7 @@ async fn an_okuyami_visit_from_reception_to_printed_forms() {
         let rows: Vec<(String, String)> = sqlx::query_as(
             "SELECT action, after_json FROM audit_log WHERE entity = 'visit' ORDER BY id",
         )
-        .fetch_all(&db.pool)
+        .fetch_all(&mut *db.conn().await.unwrap())
         .await
         .unwrap();
         let actions: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
@@ -337,7 +337,7 @@ async fn the_resident_types_the_common_items_on_a_tablet() {
         let by: Vec<String> = sqlx::query_scalar(
             "SELECT username FROM audit_log WHERE action = 'visit.person_by_resident'",
         )
-        .fetch_all(&db.pool)
+        .fetch_all(&mut *db.conn().await.unwrap())
         .await
         .unwrap();
         assert_eq!(by, ["(窓口タブレット)"]);
@@ -396,7 +396,7 @@ async fn personal_data_is_purged_after_the_retention_and_timings_stay() {
         let raw: Option<String> =
             sqlx::query_scalar("SELECT person FROM counter_visits WHERE id = $1")
                 .bind(old.id)
-                .fetch_one(&db.pool)
+                .fetch_one(&mut *db.conn().await.unwrap())
                 .await
                 .unwrap();
         assert_eq!(raw, None, "deleted in the database, not just hidden");
@@ -440,7 +440,7 @@ async fn stay_times_feed_the_kpi_with_the_first_full_year_as_baseline() {
             store::close(&db, v.id, &actor, at + time::Duration::minutes(minutes)).await.unwrap();
         }
         store::open(&db, "death", &actor, datetime!(2025-07-01 01:00 UTC)).await.unwrap();
-        let state = machi::app::AppState::new(db.clone()).with_today(time::macros::date!(2026 - 01 - 15));
+        let state = db.state_on(time::macros::date!(2026 - 01 - 15)).await;
         let data = state.plan_data().await.unwrap();
         let years: Vec<(i32, f64)> = data.actuals_of("1-1-2").iter().map(|a| (a.fiscal_year.0, a.value)).collect();
         assert_eq!(years, [(2024, 80.0), (2025, 65.0)]);
@@ -456,7 +456,7 @@ async fn stay_times_feed_the_kpi_with_the_first_full_year_as_baseline() {
         plan.measures.iter_mut().find(|m| m.code == "1-1-2").unwrap().kpi.baseline =
             Some(machi::plan::model::Baseline { value: Some(100.0), fiscal_year: Some(machi::fiscal::FiscalYear(2023)) });
         let mut d2 = machi::plan::service::PlanData::new(plan, data.revision.clone(), Default::default(), data.as_of);
-        machi::modules::apply_kpi_sources(&db, &mut d2, time::macros::date!(2026 - 01 - 15)).await.unwrap();
+        machi::plan::sources::apply(&state, &mut d2).await.unwrap();
         assert_eq!(d2.evaluations["1-1-2"].baseline, Some(100.0));
         assert_eq!(d2.evaluations["1-1-2"].target, Some(80.0));
 

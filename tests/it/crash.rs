@@ -209,7 +209,7 @@ fn write_through_kills(store: &Store, rounds: usize) -> Vec<i64> {
 /// Every acknowledged visit is stored, and every stored visit has its one audit entry, in order.
 async fn check_writes(db: &machi::db::Db, acknowledged: &[i64]) -> Vec<i64> {
     let stored: Vec<i64> = sqlx::query_scalar("SELECT id FROM counter_visits ORDER BY id")
-        .fetch_all(&db.pool)
+        .fetch_all(&mut *db.conn().await.unwrap())
         .await
         .unwrap();
     for id in acknowledged {
@@ -221,7 +221,7 @@ async fn check_writes(db: &machi::db::Db, acknowledged: &[i64]) -> Vec<i64> {
     let audited: Vec<String> = sqlx::query_scalar(
         "SELECT entity_id FROM audit_log WHERE action = 'visit.open' ORDER BY id",
     )
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *db.conn().await.unwrap())
     .await
     .unwrap();
     let audited: Vec<i64> = audited.iter().map(|s| s.parse().unwrap()).collect();
@@ -239,11 +239,14 @@ fn sigkill_at_random_moments_loses_no_acknowledged_write() {
     let acknowledged = write_through_kills(&store, rounds);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let db = machi::db::connect(&machi::db::sqlite_url_for_dir(&store.dir))
-            .await
-            .unwrap();
+        // The bundled town's file in the data folder.
+        let db = machi::db::connect(&machi::db::sqlite_url_for_dir(
+            &store.dir.join("towns").join("285854"),
+        ))
+        .await
+        .unwrap();
         let check: String = sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_one(&db.pool)
+            .fetch_one(&mut *db.conn().await.unwrap())
             .await
             .unwrap();
         assert_eq!(check, "ok");
@@ -251,7 +254,7 @@ fn sigkill_at_random_moments_loses_no_acknowledged_write() {
         // No gaps in the audit log's sequence (SQLite does not spend ids on rolled-back writes).
         let (min, max, count): (i64, i64, i64) =
             sqlx::query_as("SELECT MIN(id), MAX(id), COUNT(*) FROM audit_log")
-                .fetch_one(&db.pool)
+                .fetch_one(&mut *db.conn().await.unwrap())
                 .await
                 .unwrap();
         assert_eq!(max - min + 1, count, "audit ids are contiguous");
@@ -276,33 +279,23 @@ fn sigkill_with_postgresql_loses_no_acknowledged_write() {
         return;
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let schema = format!("crash_{}", std::process::id());
-    let admin = rt.block_on(machi::db::connect(&base)).unwrap();
-    // The schema name is made here, not read from input.
-    rt.block_on(
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&admin.pool),
-    )
-    .unwrap();
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{sep}options[search_path]={schema}");
+    let (name, url) = rt.block_on(crate::support::create_database(&base));
     let store = Store {
         dir: crate::support::temp_dir(),
         url: Some(url.clone()),
     };
     let acknowledged = write_through_kills(&store, 4);
     rt.block_on(async {
-        let db = machi::db::connect(&url).await.unwrap();
+        // The bundled town's schema.
+        let db = machi::db::open_postgres(&url, "t_285854").await.unwrap();
         let stored = check_writes(&db, &acknowledged).await;
         eprintln!(
             "crash test (PostgreSQL): 4 kills, {} acknowledged writes, {} stored",
             acknowledged.len(),
             stored.len()
         );
-        db.pool.close().await;
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-            .execute(&admin.pool)
-            .await
-            .unwrap();
+        db.close().await;
+        crate::support::drop_database(&base, &name).await;
     });
 }
 

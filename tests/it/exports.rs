@@ -238,7 +238,7 @@ async fn issued_reports_download_as_workbooks() {
             )
             .await;
         let period: i64 = sqlx::query_scalar("SELECT id FROM reporting_periods")
-            .fetch_one(&db.pool)
+            .fetch_one(&mut *db.conn().await.unwrap())
             .await
             .unwrap();
         kikaku.get("/staff/snapshots").await;

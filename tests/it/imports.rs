@@ -3,7 +3,7 @@
 use crate::support::{Client, each_backend, signed_in};
 use machi::auth::model::Role;
 
-async fn setup(db: &machi::db::Db) -> Client {
+async fn setup(db: &crate::support::TestTown) -> Client {
     let mut kikaku = signed_in(db, "kikaku", Role::DxOffice, "企画課").await;
     for fy in ["R5", "R6"] {
         kikaku.get("/staff/periods/new").await;
@@ -30,7 +30,7 @@ async fn actual(db: &machi::db::Db, fy: i64, code: &str) -> (Option<f64>, String
     )
     .bind(fy)
     .bind(code)
-    .fetch_one(&db.pool)
+    .fetch_one(&mut *db.conn().await.unwrap())
     .await
     .unwrap();
     row
@@ -67,7 +67,7 @@ async fn a_utf8_csv_is_previewed_then_committed_as_drafts() {
         assert_eq!(actual(&db, 2024, "1-4-1").await, (Some(12.0), "draft".into()));
         assert_eq!(actual(&db, 2024, "2-2-3").await.0, Some(900_000.0));
         let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'report.import'")
-            .fetch_one(&db.pool)
+            .fetch_one(&mut *db.conn().await.unwrap())
             .await
             .unwrap();
         assert_eq!(audited, 3);
@@ -224,7 +224,7 @@ async fn all_or_nothing_when_a_report_changes_after_the_preview() {
         let id: i64 = sqlx::query_scalar(
             "SELECT r.id FROM reports r JOIN reporting_periods p ON p.id = r.period_id WHERE p.fiscal_year = 2024 AND r.measure_code = '1-1-3'",
         )
-        .fetch_one(&db.pool)
+        .fetch_one(&mut *db.conn().await.unwrap())
         .await
         .unwrap();
         c.get(&format!("/staff/reports/{id}")).await;

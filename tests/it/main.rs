@@ -19,3 +19,4 @@ mod reporting;
 mod revisions;
 mod security;
 mod storage;
+mod towns;

@@ -329,11 +329,13 @@ async fn every_response_carries_security_headers_and_css_is_served() {
 
 #[tokio::test]
 async fn without_a_plan_pages_say_how_to_load_one() {
-    let db = crate::support::sqlite().await;
-    let r = get(&db, "/plan").await;
+    // A town added without a plan file.
+    let db = crate::support::sqlite_town().await;
+    db.add_town("012025", "テスト市", None).await;
+    let r = get(&db, "/t/012025/plan").await;
     assert_eq!(r.status, 503);
     assert!(r.body.contains("machi plan import"));
-    let api = get(&db, "/api/plan").await;
+    let api = get(&db, "/t/012025/api/plan").await;
     assert_eq!(api.status, 503);
     assert!(api.body.contains("\"error\""));
 }

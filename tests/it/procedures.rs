@@ -6,10 +6,14 @@ use machi::auth::model::Role;
 use machi::procedures::rule::Answers;
 use machi::procedures::store;
 
+/// The bundled catalog, which a new town gets when it is opened (and only once).
 async fn seeded(db: &machi::db::Db) {
     with_plan(db).await;
-    assert!(store::ensure_catalog(db).await.unwrap());
-    assert!(!store::ensure_catalog(db).await.unwrap(), "seeds only once");
+    assert!(
+        !store::ensure_catalog(db).await.unwrap(),
+        "seeded when the town opened"
+    );
+    assert_eq!(store::procedures(db).await.unwrap().len(), 99);
 }
 
 fn names(body: &str) -> Vec<String> {
@@ -96,7 +100,7 @@ fn answers(pairs: &[(&str, bool)]) -> Answers {
 /// answered yes and disappears when no (others answered yes), and always-steps always appear.
 #[tokio::test]
 async fn each_question_switches_its_procedures() {
-    let db = crate::support::sqlite().await;
+    let db = crate::support::sqlite_town().await;
     seeded(&db).await;
     let events = store::life_events(&db).await.unwrap();
     assert_eq!(
@@ -265,7 +269,7 @@ async fn staff_edit_procedures_with_permissions_and_audit() {
         let actions: Vec<String> = sqlx::query_scalar(
             "SELECT action FROM audit_log WHERE entity = 'procedure' ORDER BY id",
         )
-        .fetch_all(&db.pool)
+        .fetch_all(&mut *db.conn().await.unwrap())
         .await
         .unwrap();
         assert_eq!(actions, ["procedure.update"]);
@@ -363,7 +367,7 @@ async fn the_guide_and_forms_are_edited_as_checked_documents() {
         let actions: Vec<String> = sqlx::query_scalar(
             "SELECT action FROM audit_log WHERE action IN ('life_event.update', 'form.update') ORDER BY id",
         )
-        .fetch_all(&db.pool)
+        .fetch_all(&mut *db.conn().await.unwrap())
         .await
         .unwrap();
         assert_eq!(actions, ["life_event.update", "form.update"]);
@@ -375,26 +379,44 @@ async fn the_guide_and_forms_are_edited_as_checked_documents() {
 async fn the_online_kpi_comes_from_the_catalog_and_confirmed_figures_stand() {
     each_backend(|db| async move {
         seeded(&db).await;
-        let state =
-            machi::app::AppState::new(db.clone()).with_today(crate::support::mid_plan_day());
-        let data = state.plan_data().await.unwrap();
-        let years: Vec<(i32, f64)> = data
-            .actuals_of("1-1-1")
-            .iter()
-            .map(|a| (a.fiscal_year.0, a.value))
-            .collect();
-        // 転出届 online since 2023-02-06 (令和4年度): the catalog speaks from then.
-        assert_eq!(years, [(2022, 1.0), (2023, 1.0), (2024, 1.0)]);
+        let state = db.state.clone();
+        let years = |data: &machi::plan::service::PlanData| -> Vec<(i32, f64)> {
+            data.actuals_of("1-1-1")
+                .iter()
+                .map(|a| (a.fiscal_year.0, a.value))
+                .collect()
+        };
+        // The bundled catalog is nobody's word about this town: no figure until staff confirm.
+        assert_eq!(years(&state.plan_data().await.unwrap()), []);
+        let mut dept = signed_in(&db, "juumin", Role::DepartmentEditor, "住民課").await;
+        dept.get("/staff/procedures").await;
+        let r = dept.post("/staff/procedures/catalog/confirm", &[]).await;
+        assert_eq!(r.status, 403, "only the coordinating department confirms");
+        let mut kikaku = crate::support::Client::new(&db);
+        crate::support::user(&db, "kikaku", Role::DxOffice, "企画課").await;
+        kikaku.sign_in("kikaku", crate::support::PASSWORD).await;
+        let page = kikaku.get("/staff/procedures").await;
+        assert!(
+            page.body.contains("カタログの確認が必要です"),
+            "{}",
+            page.body
+        );
+        let r = kikaku.post("/staff/procedures/catalog/confirm", &[]).await;
+        assert_eq!(r.status, 303);
+        let page = kikaku.get(&r.location()).await;
+        assert!(page.body.contains("確認済みにしました"), "{}", page.body);
+        // Confirmed in 令和6年度: the catalog speaks from then on (転出届 is online), never
+        // for the years before.
+        state.invalidate_plan();
+        assert_eq!(years(&state.plan_data().await.unwrap()), [(2024, 1.0)]);
         // A recorded (confirmed) figure for a 年度 stands.
         record(&db, "1-1-1", "R4", "27").await;
+        record(&db, "1-1-1", "R6", "38").await;
         state.invalidate_plan();
-        let data = state.plan_data().await.unwrap();
-        let years: Vec<(i32, f64)> = data
-            .actuals_of("1-1-1")
-            .iter()
-            .map(|a| (a.fiscal_year.0, a.value))
-            .collect();
-        assert_eq!(years, [(2022, 27.0), (2023, 1.0), (2024, 1.0)]);
+        assert_eq!(
+            years(&state.plan_data().await.unwrap()),
+            [(2022, 27.0), (2024, 38.0)]
+        );
         // The KPI page says where the figure comes from.
         let mut c = Client::new(&db);
         let page = c.get("/plan/measures/1-1-1").await;

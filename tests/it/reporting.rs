@@ -10,7 +10,7 @@ async fn report_id(db: &machi::db::Db, fy: i64, code: &str) -> i64 {
     )
     .bind(fy)
     .bind(code)
-    .fetch_one(&db.pool)
+    .fetch_one(&mut *db.conn().await.unwrap())
     .await
     .unwrap()
 }
@@ -18,7 +18,7 @@ async fn report_id(db: &machi::db::Db, fy: i64, code: &str) -> i64 {
 async fn version(db: &machi::db::Db, id: i64) -> String {
     let v: i64 = sqlx::query_scalar("SELECT version FROM reports WHERE id = $1")
         .bind(id)
-        .fetch_one(&db.pool)
+        .fetch_one(&mut *db.conn().await.unwrap())
         .await
         .unwrap();
     v.to_string()
@@ -27,7 +27,7 @@ async fn version(db: &machi::db::Db, id: i64) -> String {
 async fn state(db: &machi::db::Db, id: i64) -> String {
     sqlx::query_scalar("SELECT state FROM reports WHERE id = $1")
         .bind(id)
-        .fetch_one(&db.pool)
+        .fetch_one(&mut *db.conn().await.unwrap())
         .await
         .unwrap()
 }
@@ -275,13 +275,13 @@ async fn a_yearly_report_goes_from_department_to_public_page() {
         let note: String = sqlx::query_scalar(
             "SELECT note FROM audit_log WHERE action = 'report.reopen' ORDER BY id DESC LIMIT 1",
         )
-        .fetch_one(&db.pool)
+        .fetch_one(&mut *db.conn().await.unwrap())
         .await
         .unwrap();
         assert_eq!(note, "実績の集計誤りを訂正");
         let actions: Vec<String> =
             sqlx::query_scalar("SELECT action FROM audit_log WHERE entity = 'report' ORDER BY id")
-                .fetch_all(&db.pool)
+                .fetch_all(&mut *db.conn().await.unwrap())
                 .await
                 .unwrap();
         for a in [
@@ -424,7 +424,7 @@ async fn a_second_save_on_a_stale_form_is_refused_showing_what_changed() {
         );
         let progress: String = sqlx::query_scalar("SELECT progress FROM reports WHERE id = $1")
             .bind(id)
-            .fetch_one(&db.pool)
+            .fetch_one(&mut *db.conn().await.unwrap())
             .await
             .unwrap();
         assert_eq!(progress, "企画課が入力");
@@ -514,11 +514,11 @@ async fn snapshots_are_frozen_and_compared_with_the_previous_ones() {
         open_period(&mut kikaku, "R5").await;
         open_period(&mut kikaku, "R6").await;
         let p5: i64 = sqlx::query_scalar("SELECT id FROM reporting_periods WHERE fiscal_year = 2023")
-            .fetch_one(&db.pool)
+            .fetch_one(&mut *db.conn().await.unwrap())
             .await
             .unwrap();
         let p6: i64 = sqlx::query_scalar("SELECT id FROM reporting_periods WHERE fiscal_year = 2024")
-            .fetch_one(&db.pool)
+            .fetch_one(&mut *db.conn().await.unwrap())
             .await
             .unwrap();
 
@@ -568,8 +568,8 @@ async fn snapshots_are_frozen_and_compared_with_the_previous_ones() {
         assert!(again.body.contains("32手続(令和5年度)"));
         assert!(!again.body.contains("30手続"));
         // And the database refuses to change it.
-        assert!(sqlx::query("UPDATE snapshots SET title = 'x'").execute(&db.pool).await.is_err());
-        assert!(sqlx::query("DELETE FROM snapshots").execute(&db.pool).await.is_err());
+        assert!(sqlx::query("UPDATE snapshots SET title = 'x'").execute(&mut *db.conn().await.unwrap()).await.is_err());
+        assert!(sqlx::query("DELETE FROM snapshots").execute(&mut *db.conn().await.unwrap()).await.is_err());
 
         // Only 企画課 issues.
         viewer.get("/staff/snapshots").await;

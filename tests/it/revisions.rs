@@ -211,7 +211,7 @@ async fn a_revision_is_drafted_approved_and_published_with_its_reasons() {
         let actions: Vec<String> = sqlx::query_scalar(
             "SELECT action FROM audit_log WHERE action LIKE 'plan.%' ORDER BY id",
         )
-        .fetch_all(&db.pool)
+        .fetch_all(&mut *db.conn().await.unwrap())
         .await
         .unwrap();
         assert_eq!(

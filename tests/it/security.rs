@@ -90,7 +90,7 @@ fn urlencode(s: &str) -> String {
 
 async fn audit_count(db: &machi::db::Db) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
-        .fetch_one(&db.pool)
+        .fetch_one(&mut *db.conn().await.unwrap())
         .await
         .unwrap()
 }
@@ -313,7 +313,7 @@ async fn sql_injection_in_parameters_and_fields_is_just_text() {
             .unwrap();
         assert_eq!(p.procedure.name, SQL[1]);
         let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&db.pool)
+            .fetch_one(&mut *db.conn().await.unwrap())
             .await
             .unwrap();
         assert_eq!(users, 2, "the users table is still there");
@@ -369,7 +369,7 @@ async fn stored_and_reflected_markup_is_escaped() {
         crate::support::user(&db, "xssuser", Role::Viewer, "").await;
         sqlx::query("UPDATE users SET display_name = $1 WHERE username = 'xssuser'")
             .bind(XSS)
-            .execute(&db.pool)
+            .execute(&mut *db.conn().await.unwrap())
             .await
             .unwrap();
         let v = machi::counter::store::open(

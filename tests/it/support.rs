@@ -1,8 +1,11 @@
-//! Test databases: a fresh SQLite file per test, and a fresh PostgreSQL schema per test when
+//! Test installations built through the production composition root (`Application`): a fresh
+//! data folder per test on SQLite, and a fresh PostgreSQL database per test when
 //! MACHI_TEST_DATABASE_URL is set (CI sets it; in CI its absence is a failure, not a skip).
 
-use machi::app::{AppState, router};
-use machi::db::{self, Db};
+use machi::app::{AppState, Application};
+use machi::config::Config;
+use machi::db::Db;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -25,41 +28,162 @@ pub fn temp_dir() -> std::path::PathBuf {
     dir
 }
 
-pub async fn sqlite() -> Db {
-    db::connect(&db::sqlite_url_for_dir(&temp_dir()))
-        .await
-        .unwrap()
+/// 令和6年度 (FY2024) — mid-plan, so statuses vary.
+pub fn mid_plan_day() -> time::Date {
+    time::macros::date!(2024 - 11 - 01)
 }
 
-/// A database per backend. Run `f` on each; PostgreSQL schemas are dropped afterwards.
+/// An installation for one test: its configuration, the running application (in-process), and
+/// its first town (the bundled 香美町). Derefs to that town's database, so store functions take
+/// `&db` as before.
+pub struct TestTown {
+    pub config: Config,
+    pub app: Arc<Application>,
+    /// The bundled town's context (plain addresses while it is the only town).
+    pub state: AppState,
+    pub db: Db,
+}
+
+impl std::ops::Deref for TestTown {
+    type Target = Db;
+    fn deref(&self) -> &Db {
+        &self.db
+    }
+}
+
+impl TestTown {
+    async fn start(config: Config) -> TestTown {
+        let app = Application::build_without_listener(&config).await.unwrap();
+        let bundled = machi::towns::code::TownCode::parse("285854").unwrap();
+        let town = app.platform().town(bundled).expect("the bundled town");
+        let state = town.state(app.platform()).expect("the town opens");
+        TestTown {
+            db: state.db.clone(),
+            state,
+            config,
+            app: Arc::new(app),
+        }
+    }
+
+    /// The whole site as one service.
+    pub fn router(&self) -> axum::Router {
+        self.app.router()
+    }
+
+    /// The same installation seen by a server whose calendar says `today`.
+    pub async fn on_day(&self, today: time::Date) -> TestTown {
+        let mut config = self.config.clone();
+        config.today = Some(today);
+        TestTown::start(config).await
+    }
+
+    /// The bundled town's context with the calendar at `today`.
+    pub async fn state_on(&self, today: time::Date) -> AppState {
+        self.on_day(today).await.state
+    }
+
+    /// Registers another town (as `machi town add` does) and lets the server see it.
+    pub async fn add_town(&self, code: &str, name: &str, host: Option<&str>) {
+        machi::towns::commands::add(
+            &self.config,
+            &machi::towns::commands::NewTown {
+                code,
+                name: Some(name),
+                plan: None,
+                host,
+            },
+        )
+        .await
+        .unwrap();
+        self.app.platform().sync().await.unwrap();
+    }
+
+    /// A town's context by code.
+    pub fn town(&self, code: &str) -> AppState {
+        let code = machi::towns::code::TownCode::parse(code).unwrap();
+        self.app
+            .platform()
+            .town(code)
+            .expect("registered")
+            .state(self.app.platform())
+            .expect("opens")
+    }
+}
+
+fn test_config(dir: std::path::PathBuf, database_url: Option<String>) -> Config {
+    let mut config = Config::for_data_dir(dir);
+    config.database_url = database_url;
+    config.today = Some(mid_plan_day());
+    config.slow_failed_sign_ins = false;
+    config
+}
+
+/// A fresh installation on SQLite.
+pub async fn sqlite_town() -> TestTown {
+    sqlite_town_in(temp_dir()).await
+}
+
+/// An installation on SQLite in a data folder (new, or one made before).
+pub async fn sqlite_town_in(dir: std::path::PathBuf) -> TestTown {
+    TestTown::start(test_config(dir, None)).await
+}
+
+/// The PostgreSQL server tests use, if any (a failure in CI when missing).
+pub fn postgres_base() -> Option<String> {
+    match std::env::var("MACHI_TEST_DATABASE_URL") {
+        Ok(url) => Some(url),
+        Err(_) => {
+            if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") {
+                panic!(
+                    "MACHI_TEST_DATABASE_URL is not set in CI: PostgreSQL tests cannot be skipped"
+                );
+            }
+            eprintln!("skipped PostgreSQL: MACHI_TEST_DATABASE_URL is not set");
+            None
+        }
+    }
+}
+
+/// A new, empty PostgreSQL database; dropped by [`drop_database`].
+pub async fn create_database(base: &str) -> (String, String) {
+    let name = unique("machi_t").to_lowercase();
+    exec(base, &format!("CREATE DATABASE {name}")).await;
+    let mut url = url::Url::parse(base).unwrap();
+    url.set_path(&format!("/{name}"));
+    (name, url.to_string())
+}
+
+pub async fn drop_database(base: &str, name: &str) {
+    exec(
+        base,
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    )
+    .await;
+}
+
+/// A town per backend. Runs `f` on each; a PostgreSQL test database is dropped afterwards.
 pub async fn each_backend<F, Fut>(f: F)
 where
-    F: Fn(Db) -> Fut,
+    F: Fn(TestTown) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    f(sqlite().await).await;
-    let Ok(base) = std::env::var("MACHI_TEST_DATABASE_URL") else {
-        if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") {
-            panic!("MACHI_TEST_DATABASE_URL is not set in CI: PostgreSQL tests cannot be skipped");
-        }
-        eprintln!("skipped PostgreSQL: MACHI_TEST_DATABASE_URL is not set");
+    f(sqlite_town().await).await;
+    let Some(base) = postgres_base() else {
         return;
     };
-    let schema = unique("t");
-    exec(&base, &format!("CREATE SCHEMA {schema}")).await;
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{sep}options[search_path]={schema}");
-    let pg = db::connect(&url).await.unwrap();
-    f(pg.clone()).await;
-    pg.pool.close().await;
-    exec(&base, &format!("DROP SCHEMA {schema} CASCADE")).await;
+    let (name, url) = create_database(&base).await;
+    let town = TestTown::start(test_config(temp_dir(), Some(url))).await;
+    let shared = town.app.platform().shared.clone();
+    f(town).await;
+    shared.close().await;
+    drop_database(&base, &name).await;
 }
 
 async fn exec(url: &str, sql: &str) {
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
-    // Schema names come from `unique`, never from input.
+    // Names come from `unique`, never from input.
     sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
         .execute(&mut conn)
         .await
@@ -72,38 +196,23 @@ pub async fn with_plan(db: &Db) {
     machi::plan::commands::ensure_plan(db).await.unwrap();
 }
 
-/// 令和6年度 (FY2024) — mid-plan, so statuses vary.
-pub fn mid_plan_day() -> time::Date {
-    time::macros::date!(2024 - 11 - 01)
-}
-
 pub struct Response {
     pub status: u16,
     pub headers: axum::http::HeaderMap,
     pub body: String,
 }
 
-pub async fn get(db: &Db, path: &str) -> Response {
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-    let app = router(AppState::new(db.clone()).with_today(mid_plan_day()));
-    let res = app
-        .oneshot(
-            axum::http::Request::builder()
-                .uri(path)
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    Response {
-        status,
-        headers,
-        body: String::from_utf8(bytes.to_vec()).unwrap(),
+impl Response {
+    pub fn location(&self) -> String {
+        self.headers
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
     }
+}
+
+pub async fn get(db: &TestTown, path: &str) -> Response {
+    Client::new(db).get(path).await
 }
 
 pub async fn record(db: &Db, code: &str, fy: &str, value: &str) {
@@ -112,13 +221,16 @@ pub async fn record(db: &Db, code: &str, fy: &str, value: &str) {
         .unwrap();
 }
 
-/// A browser-like client for the in-process router: keeps cookies, reads CSRF tokens from pages.
+/// A browser-like client for the in-process router: keeps cookies (by name; paths ignored),
+/// reads CSRF tokens from pages.
 pub struct Client {
     app: axum::Router,
     pub cookies: std::collections::BTreeMap<String, String>,
     /// The CSRF token from the last page that had one.
     pub csrf: String,
     pub ip: std::net::SocketAddr,
+    /// The Host header sent.
+    pub host: String,
 }
 
 fn hidden_value(body: &str, name: &str) -> Option<String> {
@@ -129,21 +241,24 @@ fn hidden_value(body: &str, name: &str) -> Option<String> {
 }
 
 impl Client {
-    pub fn new(db: &Db) -> Client {
-        Client::on_day(db, mid_plan_day())
+    pub fn new(town: &TestTown) -> Client {
+        Client::of(town.router())
     }
 
-    /// A client of a server whose calendar says `today`.
-    pub fn on_day(db: &Db, today: time::Date) -> Client {
-        let mut state = AppState::new(db.clone()).with_today(today);
-        state.slow_failed_sign_ins = false;
-        state.data_dir = temp_dir();
+    /// A browser of a server.
+    pub fn of(app: axum::Router) -> Client {
         Client {
-            app: router(state),
+            app,
             cookies: Default::default(),
             csrf: String::new(),
             ip: "192.0.2.10:50000".parse().unwrap(),
+            host: "machi.test".into(),
         }
+    }
+
+    /// A client of a server whose calendar says `today`.
+    pub async fn on_day(town: &TestTown, today: time::Date) -> Client {
+        Client::of(town.on_day(today).await.router())
     }
 
     /// Another browser on the same server process (shares its caches).
@@ -153,13 +268,17 @@ impl Client {
             cookies: Default::default(),
             csrf: String::new(),
             ip: self.ip,
+            host: self.host.clone(),
         }
     }
 
-    /// What every request of this browser carries: its address and its cookies.
+    /// What every request of this browser carries: its address, host and cookies.
     fn prepare(&self, req: &mut axum::http::Request<axum::body::Body>) {
         req.extensions_mut()
             .insert(axum::extract::ConnectInfo(self.ip));
+        if !req.headers().contains_key("host") {
+            req.headers_mut().insert("host", self.host.parse().unwrap());
+        }
         if !self.cookies.is_empty() {
             let cookie = self
                 .cookies
@@ -222,7 +341,6 @@ impl Client {
             .method("POST")
             .uri(path)
             .header("content-type", "application/x-www-form-urlencoded")
-            .header("host", "machi.test")
             .body(axum::body::Body::from(body))
             .unwrap();
         self.send(req).await
@@ -254,7 +372,6 @@ impl Client {
                 "content-type",
                 format!("multipart/form-data; boundary={boundary}"),
             )
-            .header("host", "machi.test")
             .body(axum::body::Body::from(body))
             .unwrap();
         self.send(req).await
@@ -290,7 +407,6 @@ impl Client {
             .method(method)
             .uri(path)
             .header("content-type", content_type)
-            .header("host", "machi.test")
             .body(axum::body::Body::from(body))
             .unwrap();
         self.prepare(&mut req);
@@ -312,13 +428,19 @@ impl Client {
     }
 
     pub async fn sign_in(&mut self, username: &str, password: &str) -> Response {
-        self.get("/login").await;
+        self.sign_in_at("", username, password).await
+    }
+
+    /// Signs in on the pages below `base` ("" or "/t/CODE").
+    pub async fn sign_in_at(&mut self, base: &str, username: &str, password: &str) -> Response {
+        self.get(&format!("{base}/login")).await;
+        let next = format!("{base}/staff");
         self.post(
-            "/login",
+            &format!("{base}/login"),
             &[
                 ("username", username),
                 ("password", password),
-                ("next", "/staff"),
+                ("next", &next),
             ],
         )
         .await
@@ -351,7 +473,7 @@ pub async fn user(
 
 /// A client signed in as a new user of that role.
 pub async fn signed_in(
-    db: &Db,
+    db: &TestTown,
     username: &str,
     role: machi::auth::model::Role,
     department: &str,

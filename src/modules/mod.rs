@@ -1,0 +1,304 @@
+//! The module contract and the one explicit list of feature modules.
+//!
+//! A module states everything it brings in one place, its `Module` implementation: public and
+//! staff routes, navigation entries, permission grants, KPI sources, background jobs, seed data for
+//! a new town, and its caches. Nothing else in machi names a module's parts: the router, the menus,
+//! the permission rule, the KPI evaluation, the job runner and town creation all read
+//! [`registry`]. Adding a module = a folder, one line in [`all`], and its migrations.
+
+use crate::app::AppState;
+use crate::auth::model::Role;
+use crate::auth::permissions::{Action, Grant};
+use crate::fiscal::FiscalYear;
+use axum::Router;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+mod kept;
+pub use kept::Kept;
+
+/// A boxed future, for the functions modules hand to the platform.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+pub trait Module: Send + Sync {
+    /// Short name, for logs and docs.
+    fn name(&self) -> &'static str;
+    /// Routes anyone may read.
+    fn public_routes(&self) -> Router<AppState> {
+        Router::new()
+    }
+    /// Routes behind sign-in; each handler takes `Staff` (or `StaffForm`) and checks its permission.
+    fn staff_routes(&self) -> Router<AppState> {
+        Router::new()
+    }
+    /// Menu entries (public menu, staff menu).
+    fn navigation(&self) -> Vec<NavEntry> {
+        Vec::new()
+    }
+    /// Who may do the module's actions.
+    fn permissions(&self) -> Vec<Grant> {
+        Vec::new()
+    }
+    /// KPI figures the module counts from its own data.
+    fn kpi_sources(&self) -> Vec<KpiSource> {
+        Vec::new()
+    }
+    /// Work the server repeats for every town.
+    fn jobs(&self) -> Vec<Job> {
+        Vec::new()
+    }
+    /// Puts the module's starting data into a town (run when a town is opened; must do nothing
+    /// when the data is already there). Returns what it did, for the log.
+    fn seed<'a>(&'a self, _town: &'a AppState) -> BoxFuture<'a, anyhow::Result<Option<String>>> {
+        Box::pin(async { Ok(None) })
+    }
+    /// Adds the module's per-town caches (each town gets fresh ones).
+    fn caches(&self, _caches: &mut Caches) {}
+}
+
+/// The one explicit list of feature modules, in menu order.
+pub fn all() -> Vec<Box<dyn Module>> {
+    vec![
+        Box::new(crate::web::home::HomeModule),
+        Box::new(crate::plan::PlanModule),
+        Box::new(crate::procedures::ProceduresModule),
+        Box::new(crate::opendata::OpendataModule),
+        Box::new(crate::reporting::ReportingModule),
+        Box::new(crate::counter::CounterModule),
+        Box::new(crate::imports::ImportsModule),
+        Box::new(crate::audit::AuditModule),
+        Box::new(crate::auth::AuthModule),
+    ]
+}
+
+/// Which menu an entry belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Menu {
+    Public,
+    Staff,
+}
+
+/// A menu entry a module offers.
+#[derive(Debug, Clone, Copy)]
+pub struct NavEntry {
+    pub menu: Menu,
+    /// Shown text.
+    pub label: &'static str,
+    /// Path below the town's base (`/plan`).
+    pub path: &'static str,
+    /// What pages name to mark the entry as current (`Layout::current`).
+    pub key: &'static str,
+    /// Staff entries: shown only to those who may do one of these somewhere (empty: to all).
+    pub permission: &'static [Action],
+    /// Position in the menu (lower first).
+    pub order: u16,
+}
+
+impl NavEntry {
+    pub const fn public(
+        label: &'static str,
+        path: &'static str,
+        key: &'static str,
+        order: u16,
+    ) -> NavEntry {
+        NavEntry {
+            menu: Menu::Public,
+            label,
+            path,
+            key,
+            permission: &[],
+            order,
+        }
+    }
+    pub const fn staff(
+        label: &'static str,
+        path: &'static str,
+        key: &'static str,
+        permission: &'static [Action],
+        order: u16,
+    ) -> NavEntry {
+        NavEntry {
+            menu: Menu::Staff,
+            label,
+            path,
+            key,
+            permission,
+            order,
+        }
+    }
+}
+
+/// Figures a module counted for some 年度.
+#[derive(Debug, Clone, Default)]
+pub struct SourceFigures {
+    /// (年度, value), each 年度 at most once.
+    pub values: Vec<(FiscalYear, f64)>,
+    /// A 年度 whose figure is the baseline when the plan gives none (the counter's first full
+    /// 年度 of stay times).
+    pub baseline_year: Option<FiscalYear>,
+}
+
+/// The figures for the 年度 asked, as of a day.
+pub type FiguresFn = for<'a> fn(
+    &'a AppState,
+    &'a [FiscalYear],
+    time::Date,
+) -> BoxFuture<'a, anyhow::Result<SourceFigures>>;
+
+/// A KPI source: a KPI whose `source` is this key takes its actuals from the module.
+#[derive(Clone, Copy)]
+pub struct KpiSource {
+    pub key: &'static str,
+    /// Where the figure comes from, as pages say it.
+    pub label: &'static str,
+    pub figures: FiguresFn,
+}
+
+/// Work repeated for every town; returns a line for the log when it did something.
+#[derive(Clone, Copy)]
+pub struct Job {
+    pub name: &'static str,
+    pub every: Duration,
+    pub run: fn(AppState) -> BoxFuture<'static, anyhow::Result<Option<String>>>,
+}
+
+/// A town's caches, by type: each module puts in its own and finds them with `AppState::cache`.
+#[derive(Default)]
+pub struct Caches(axum::http::Extensions);
+
+impl Caches {
+    pub fn insert<T: Clone + Send + Sync + 'static>(&mut self, value: T) {
+        self.0.insert(value);
+    }
+    pub fn get<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.0.get::<T>()
+    }
+    /// A fresh set with every module's caches.
+    pub fn for_new_town() -> Caches {
+        let mut caches = Caches::default();
+        for m in &registry().modules {
+            m.caches(&mut caches);
+        }
+        caches
+    }
+}
+
+/// Everything the modules declared, gathered once.
+pub struct Registry {
+    pub modules: Vec<Box<dyn Module>>,
+    pub nav: Vec<NavEntry>,
+    pub grants: Vec<Grant>,
+    pub kpi_sources: Vec<KpiSource>,
+    pub jobs: Vec<Job>,
+}
+
+impl Registry {
+    fn build() -> Registry {
+        let modules = all();
+        let mut nav: Vec<NavEntry> = modules.iter().flat_map(|m| m.navigation()).collect();
+        nav.sort_by_key(|n| n.order);
+        Registry {
+            nav,
+            grants: modules.iter().flat_map(|m| m.permissions()).collect(),
+            kpi_sources: modules.iter().flat_map(|m| m.kpi_sources()).collect(),
+            jobs: modules.iter().flat_map(|m| m.jobs()).collect(),
+            modules,
+        }
+    }
+
+    pub fn kpi_source(&self, key: &str) -> Option<&KpiSource> {
+        self.kpi_sources.iter().find(|s| s.key == key)
+    }
+
+    /// Every action some module declared a grant for.
+    pub fn actions(&self) -> Vec<Action> {
+        let mut out: Vec<Action> = Vec::new();
+        for g in &self.grants {
+            if !out.contains(&g.action) {
+                out.push(g.action);
+            }
+        }
+        out
+    }
+
+    /// The roles that hold any grant of `action`.
+    pub fn roles_for(&self, action: Action) -> Vec<Role> {
+        let mut out = Vec::new();
+        for g in self.grants.iter().filter(|g| g.action == action) {
+            for r in g.roles {
+                if !out.contains(r) {
+                    out.push(*r);
+                }
+            }
+        }
+        out
+    }
+
+    /// The router of one town: every module's routes.
+    pub fn routes(&self) -> Router<AppState> {
+        let mut router = Router::new();
+        for module in &self.modules {
+            router = router
+                .merge(module.public_routes())
+                .merge(module.staff_routes());
+        }
+        router
+    }
+}
+
+/// The modules and what they declared (built on first use).
+pub fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(Registry::build)
+}
+
+/// "manual" plus every module's KPI source key: what a plan file may name.
+pub fn kpi_source_keys() -> Vec<&'static str> {
+    let mut keys = vec!["manual"];
+    keys.extend(registry().kpi_sources.iter().map(|s| s.key));
+    keys
+}
+
+/// A source's label for pages: where the figure comes from ("" for manual entry).
+pub fn kpi_source_label(source: &str) -> &'static str {
+    registry().kpi_source(source).map_or("", |s| s.label)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declarations_are_unique() {
+        let r = registry();
+        let mut names: Vec<_> = r.modules.iter().map(|m| m.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), r.modules.len(), "module names repeat");
+        let mut keys: Vec<_> = r.kpi_sources.iter().map(|s| s.key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), r.kpi_sources.len(), "KPI source keys repeat");
+        for a in r.actions() {
+            assert_eq!(
+                r.actions().iter().filter(|b| b.key == a.key).count(),
+                1,
+                "action key {} names two actions",
+                a.key
+            );
+        }
+        for n in &r.nav {
+            assert!(n.path.starts_with('/'), "{}", n.path);
+            for p in n.permission {
+                assert!(
+                    !r.roles_for(*p).is_empty(),
+                    "menu entry {} needs {} which nobody holds",
+                    n.label,
+                    p.key
+                );
+            }
+        }
+    }
+}
