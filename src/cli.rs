@@ -13,6 +13,8 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(flatten)]
     pub config: Config,
+    #[command(flatten)]
+    pub listen: crate::config::Listen,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -20,7 +22,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the web server (the default).
-    Serve,
+    Serve(crate::config::Listen),
     /// The towns (自治体) this machi serves.
     #[command(subcommand)]
     Town(TownCommand),
@@ -196,8 +198,12 @@ async fn town(config: &Config) -> anyhow::Result<AppState> {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(&cli.config).await,
+    match cli.command.unwrap_or(Command::Serve(Default::default())) {
+        Command::Serve(listen) => {
+            let mut config = cli.config.clone();
+            listen.apply(&cli.listen, &mut config);
+            serve(&config).await
+        }
         Command::Town(TownCommand::Add {
             code,
             name,

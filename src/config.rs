@@ -7,11 +7,11 @@ pub const DEFAULT_RETENTION_DAYS: i64 = 30;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
-    /// Address to listen on.
-    #[arg(long, env = "MACHI_HOST", default_value = "127.0.0.1", global = true)]
+    /// Address to listen on (from [`Listen`]).
+    #[arg(skip = String::from("127.0.0.1"))]
     pub host: String,
-    /// Port to listen on (0: any free port).
-    #[arg(long, env = "MACHI_PORT", default_value_t = 8080, global = true)]
+    /// Port to listen on (0: any free port; from [`Listen`]).
+    #[arg(skip = 8080u16)]
     pub port: u16,
     /// Folder for the SQLite databases (one per town) and uploaded files.
     #[arg(long, env = "MACHI_DATA_DIR", default_value = "data", global = true)]
@@ -38,6 +38,30 @@ pub struct Config {
     /// Hold back answers to failed sign-ins (tests turn it off to measure the delay itself).
     #[arg(skip = true)]
     pub slow_failed_sign_ins: bool,
+}
+
+/// Where the server listens: given before the command (`machi --port 9000`) or to `serve`
+/// (`machi serve --port 9000`). Not global, so `town add --host` can name a town's host.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Listen {
+    /// Address to listen on (default 127.0.0.1).
+    #[arg(long, env = "MACHI_HOST")]
+    pub host: Option<String>,
+    /// Port to listen on (default 8080; 0: any free port).
+    #[arg(long, env = "MACHI_PORT")]
+    pub port: Option<u16>,
+}
+
+impl Listen {
+    /// This, where given, else `other`, else the defaults.
+    pub fn apply(&self, other: &Listen, config: &mut Config) {
+        config.host = self
+            .host
+            .clone()
+            .or_else(|| other.host.clone())
+            .unwrap_or_else(|| "127.0.0.1".into());
+        config.port = self.port.or(other.port).unwrap_or(8080);
+    }
 }
 
 fn parse_day(s: &str) -> Result<time::Date, String> {

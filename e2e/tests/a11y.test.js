@@ -39,6 +39,7 @@ test('every page of the suite passes axe at WCAG 2.1 A/AA and reflows', async ()
     ['admin', 'system_admin'],
     ['kikaku', 'dx_office', '企画課'],
     ['tanto', 'department_editor', '企画課'],
+    ['pref', 'platform_admin'],
   ]);
   const browser = await launch();
   const problems = [];
@@ -102,6 +103,7 @@ test('every page of the suite passes axe at WCAG 2.1 A/AA and reflows', async ()
       '/opendata', '/opendata/datasets/kami-toilets', '/procedures', '/procedures?q=ひっこし',
       '/procedures/tenshutsu', '/life-events', '/life-events/death', '/life-events/move_in?asked=1&q_kokuho=yes',
       '/login', '/no-such-page', entryUrl.replace(/^https?:\/\/[^/]+/, ''),
+      '/towns', '/t/285854/plan/kpis', '/t/999999/', '/platform/login',
     ];
     const staffPages = [
       '/staff', periodUrl.replace(base, ''), reportUrl, '/staff/periods/new', '/staff/plan',
@@ -132,6 +134,14 @@ test('every page of the suite passes axe at WCAG 2.1 A/AA and reflows', async ()
     await signOut(page);
     await signIn(page, base, 'admin');
     for (const p of adminPages) await check(p);
+    await signOut(page);
+    // The platform administrator's pages, and a town's staff pages read with that account.
+    await page.goto(`${base}/platform/login`);
+    await page.getByLabel('ユーザー名').fill('pref');
+    await page.getByLabel('パスワード').fill(PASSWORD);
+    await page.getByRole('button', { name: 'サインイン' }).click();
+    await page.waitForURL(`${base}/platform/staff`);
+    for (const p of ['/platform/staff', '/t/285854/staff', '/t/285854/staff/procedures']) await check(p);
     writeFileSync(join(OUT, 'a11y.txt'), `${pages} pages\n${problems.join('\n')}\n`);
     assert.deepEqual(problems, [], `${problems.length} problems on ${pages} pages:\n${problems.join('\n')}`);
   } finally {

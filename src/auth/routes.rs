@@ -45,6 +45,8 @@ impl FieldErrors {
 #[template(path = "auth/templates/login.html")]
 struct LoginPage {
     layout: Layout,
+    /// The installation's own sign-in (platform accounts), not a town's.
+    platform: bool,
     csrf: String,
     next: String,
     username: String,
@@ -74,8 +76,12 @@ fn login_page(
         layout: if state.town.code.is_some() {
             Layout::public(state, "login")
         } else {
-            Layout::platform("login")
+            Layout {
+                base: state.base.to_string(),
+                ..Layout::platform("login")
+            }
         },
+        platform: state.town.code.is_none(),
         csrf: csrf.clone(),
         next: safe_next(next, &state.path("/staff")).to_string(),
         username: username.to_string(),

@@ -140,6 +140,7 @@ impl Layout {
     pub fn home(&self) -> String {
         match &self.staff {
             Some(_) => format!("{}/staff", self.base),
+            None if self.town.is_empty() => "/towns".into(),
             None => format!("{}/", self.base),
         }
     }
