@@ -93,7 +93,12 @@ pub async fn record_actual(
     let plan = &stored.plan;
     let (fy, v): (FiscalYear, f64) = check_actual(plan, code, fiscal_year, value)?;
     let measure = plan.measure(code.trim()).expect("checked above");
-    store::record_actual(db, &plan.id, &measure.code, fy, v, note.trim(), recorded_by).await?;
+    let actor = crate::audit::Actor {
+        user_id: None,
+        username: recorded_by.to_string(),
+        ip: "local".into(),
+    };
+    store::record_actual(db, &plan.id, &measure.code, fy, v, note.trim(), &actor).await?;
     Ok(format!(
         "{} {} の{}の実績を {} として記録しました",
         measure.label(),

@@ -13,19 +13,38 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// How long a loaded plan is served before it is read again. Writes made through this process
-/// clear it at once; this bounds how long a change made by another process (the CLI) takes to show.
+/// How long a loaded plan is served before machi looks whether anything changed. Writes made
+/// through this process clear it at once; this bounds how long a change made by another process
+/// (the CLI) takes to show.
 const PLAN_CACHE_TTL: Duration = Duration::from_secs(1);
 
-/// A town's loaded plan and when it was loaded.
-#[derive(Clone, Default)]
-pub struct PlanCache(crate::modules::Kept<Instant, PlanData>);
+/// What the plan data was computed from: the newest audit entry (every change to a town's data
+/// writes one, in the same transaction) and the day (statuses and the current 年度's module
+/// figures depend on it).
+type Stamp = (i64, time::Date);
 
-/// The town's current plan with its actuals (the modules' figures included) and evaluations,
-/// cached briefly.
+/// A town's loaded plan, when it was last known fresh, and what it was computed from.
+#[derive(Clone, Default)]
+pub struct PlanCache(crate::modules::Kept<(Instant, Stamp), PlanData>);
+
+async fn stamp(state: &AppState) -> Result<Stamp, AppError> {
+    let last: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM audit_log")
+        .fetch_one(&mut *state.db.conn().await?)
+        .await?;
+    Ok((last.unwrap_or(0), state.today()))
+}
+
+/// The town's current plan with its actuals (the modules' figures included) and evaluations.
+/// Kept while nothing changed: after a second it costs one look at the audit log, and a town
+/// whose data did not change keeps its plan and its rendered pages.
 pub async fn current(state: &AppState) -> Result<Arc<PlanData>, AppError> {
     let cache = state.cache::<PlanCache>();
-    if let Some(data) = cache.0.get(|at| at.elapsed() < PLAN_CACHE_TTL) {
+    if let Some(data) = cache.0.get(|(at, _)| at.elapsed() < PLAN_CACHE_TTL) {
+        return Ok(data);
+    }
+    let stamp = stamp(state).await?;
+    if let Some(data) = cache.0.get(|(_, s)| *s == stamp) {
+        cache.0.put((Instant::now(), stamp), data.clone());
         return Ok(data);
     }
     let mut data = PlanData::load(&state.db, state.current_fiscal_year())
@@ -33,7 +52,7 @@ pub async fn current(state: &AppState) -> Result<Arc<PlanData>, AppError> {
         .ok_or(AppError::NoPlan)?;
     super::sources::apply(state, &mut data).await?;
     let data = Arc::new(data);
-    cache.0.put(Instant::now(), data.clone());
+    cache.0.put((Instant::now(), stamp), data.clone());
     Ok(data)
 }
 

@@ -169,6 +169,19 @@ pub async fn import(db: &Db, plan: &Plan, source: &str) -> anyhow::Result<Import
     .fetch_one(&mut *tx)
     .await?;
     let revision = row_to_revision(&row)?;
+    crate::audit::record(
+        &mut tx,
+        &crate::audit::Actor::cli(),
+        crate::audit::Change {
+            action: "plan.import",
+            entity: "plan",
+            entity_id: &plan.id,
+            before: None,
+            after: Some(serde_json::json!({ "revision": revision.label, "source": source })),
+            note: "",
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(if exists.is_none() {
         ImportOutcome::Created(revision)
@@ -203,7 +216,7 @@ pub struct ActualRecord {
     pub recorded_by: String,
 }
 
-/// Records (or replaces) the actual of one measure for one 年度.
+/// Records (or replaces) the actual of one measure for one 年度, with its audit entry.
 pub async fn record_actual(
     db: &Db,
     plan_id: &str,
@@ -211,8 +224,17 @@ pub async fn record_actual(
     fiscal_year: FiscalYear,
     value: f64,
     note: &str,
-    recorded_by: &str,
+    actor: &crate::audit::Actor,
 ) -> anyhow::Result<()> {
+    let mut tx = db.begin().await?;
+    let before: Option<f64> = sqlx::query_scalar(
+        "SELECT value FROM kpi_actuals WHERE plan_id = $1 AND measure_code = $2 AND fiscal_year = $3",
+    )
+    .bind(plan_id)
+    .bind(measure_code)
+    .bind(i64::from(fiscal_year.0))
+    .fetch_optional(&mut *tx)
+    .await?;
     sqlx::query(
         "INSERT INTO kpi_actuals (plan_id, measure_code, fiscal_year, value, note, recorded_at, recorded_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -226,9 +248,23 @@ pub async fn record_actual(
     .bind(value)
     .bind(note)
     .bind(now_text())
-    .bind(recorded_by)
-    .execute(&mut *db.conn().await?)
+    .bind(&actor.username)
+    .execute(&mut *tx)
     .await?;
+    crate::audit::record(
+        &mut tx,
+        actor,
+        crate::audit::Change {
+            action: "kpi.record",
+            entity: "kpi_actual",
+            entity_id: &format!("{measure_code}/{}", fiscal_year.0),
+            before: before.map(|v| serde_json::json!({ "value": v })),
+            after: Some(serde_json::json!({ "value": value, "note": note })),
+            note: "",
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -14,10 +14,19 @@ use std::sync::Arc;
 /// On a first start (no town registered): adopts a database from before machi served many towns,
 /// or creates the bundled town (香美町, from the bundled plan). Writes nothing otherwise.
 pub async fn ensure_first_town(platform: &Platform) -> anyhow::Result<()> {
-    ensure_first(&platform.storage, &platform.shared).await
+    ensure_first(
+        &platform.storage,
+        &platform.shared,
+        platform.settings.clone(),
+    )
+    .await
 }
 
-async fn ensure_first(storage: &Storage, shared: &Db) -> anyhow::Result<()> {
+async fn ensure_first(
+    storage: &Storage,
+    shared: &Db,
+    settings: Arc<Settings>,
+) -> anyhow::Result<()> {
     if !registry::list(shared).await?.is_empty() {
         return Ok(());
     }
@@ -53,11 +62,16 @@ async fn ensure_first(storage: &Storage, shared: &Db) -> anyhow::Result<()> {
         return Ok(());
     }
     let code = TownCode::parse(&bundled.municipality.code)?;
+    // Like any new town, it gets its seeds (the bundled plan, the starting catalog) at once.
+    let setup = Setup {
+        plan: None,
+        settings,
+    };
     create(
         storage,
         shared,
         new_record(storage, code, &bundled.municipality.name, None),
-        None,
+        Some(setup),
     )
     .await?;
     tracing::info!(
@@ -178,7 +192,7 @@ async fn create(
 /// Every registered town.
 pub async fn list(config: &Config) -> anyhow::Result<Vec<TownRecord>> {
     let (storage, shared) = open_storage(config).await?;
-    ensure_first(&storage, &shared).await?;
+    ensure_first(&storage, &shared, settings(config, &storage)).await?;
     registry::list(&shared).await
 }
 
@@ -243,7 +257,7 @@ fn state_for(
 /// date; its seeds are not run (the server does that), so a command never loads data of its own.
 pub async fn town_state(config: &Config) -> anyhow::Result<AppState> {
     let (storage, shared) = open_storage(config).await?;
-    ensure_first(&storage, &shared).await?;
+    ensure_first(&storage, &shared, settings(config, &storage)).await?;
     let towns = registry::list(&shared).await?;
     let record = match &config.town {
         Some(code) => {
@@ -279,6 +293,6 @@ pub async fn town_state(config: &Config) -> anyhow::Result<AppState> {
 /// The shared tables (platform accounts).
 pub async fn shared_db(config: &Config) -> anyhow::Result<Db> {
     let (storage, shared) = open_storage(config).await?;
-    ensure_first(&storage, &shared).await?;
+    ensure_first(&storage, &shared, settings(config, &storage)).await?;
     Ok(shared)
 }
