@@ -548,3 +548,70 @@ async fn sessions_redirects_traversal_sizes_and_headers() {
     })
     .await;
 }
+
+/// Another town's staff routes, every one, with a signed-in session of this town: by the path
+/// prefix and by the other town's host name, reading and writing, the answer is the other town's
+/// sign-in page — never its data, never a change.
+#[tokio::test]
+async fn a_session_of_one_town_opens_nothing_of_another() {
+    each_backend(|db| async move {
+        db.add_town("131016", "テスト区", Some("b.example.jp"))
+            .await;
+        let b = db.town("131016");
+        crate::support::user(&b.db, "kikaku", Role::DxOffice, "企画課").await;
+        let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+            .fetch_one(&mut *b.db.conn().await.unwrap())
+            .await
+            .unwrap();
+        // The same user name and role in town A: a different account.
+        let mut a = Client::new(&db);
+        crate::support::user(&db, "kikaku", Role::DxOffice, "企画課").await;
+        assert_eq!(
+            a.sign_in_at("/t/285854", "kikaku", crate::support::PASSWORD)
+                .await
+                .status,
+            303
+        );
+        assert_eq!(a.get("/t/285854/staff").await.status, 200);
+        let mut checked = 0;
+        for r in routes()
+            .iter()
+            .filter(|r| r.path.starts_with("/staff") || r.path == "/logout")
+        {
+            let path = fill(&r.path, None);
+            for (host, prefixed) in [
+                ("machi.test", format!("/t/131016{path}")),
+                ("b.example.jp", path.clone()),
+            ] {
+                a.host = host.into();
+                let mut answers = Vec::new();
+                if r.get {
+                    answers.push(a.get(&prefixed).await);
+                }
+                if r.post {
+                    answers.push(a.post(&prefixed, &[("name", "x")]).await);
+                }
+                for res in answers {
+                    assert_eq!(res.status, 303, "{host}{prefixed}: {}", res.status);
+                    assert!(
+                        res.location().contains("/login"),
+                        "{host}{prefixed} → {}",
+                        res.location()
+                    );
+                    assert!(!res.body.contains("テスト区"), "{host}{prefixed}");
+                    checked += 1;
+                }
+            }
+        }
+        a.host = "machi.test".into();
+        assert!(checked > 100, "{checked}");
+        let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+            .fetch_one(&mut *b.db.conn().await.unwrap())
+            .await
+            .unwrap();
+        assert_eq!(before, after, "nothing was written in town B");
+        // A is still signed in to A.
+        assert_eq!(a.get("/t/285854/staff").await.status, 200);
+    })
+    .await;
+}
