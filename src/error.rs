@@ -75,7 +75,7 @@ pub async fn frame_errors(
     };
     let (parts, _) = res.into_parts();
     let framed = error_page(
-        crate::web::Layout::public(&state, ""),
+        crate::web::Layout::public(&state, "").await,
         parts.status,
         info.title,
         &info.message,

@@ -196,6 +196,31 @@ pub fn wareki_date(date: Date) -> String {
     }
 }
 
+/// 令和8年12月25日(金): a date as people read it on a form or a deadline.
+pub fn wareki_date_weekday(date: Date) -> String {
+    let day = match date.weekday() {
+        time::Weekday::Monday => "月",
+        time::Weekday::Tuesday => "火",
+        time::Weekday::Wednesday => "水",
+        time::Weekday::Thursday => "木",
+        time::Weekday::Friday => "金",
+        time::Weekday::Saturday => "土",
+        time::Weekday::Sunday => "日",
+    };
+    format!("{}({day})", wareki_date(date))
+}
+
+/// A stored "YYYY-MM-DD" as 令和8年12月25日(金); anything else as it is.
+pub fn ymd_wareki(text: &str) -> String {
+    match time::Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    ) {
+        Ok(d) => wareki_date_weekday(d),
+        Err(_) => text.to_string(),
+    }
+}
+
 /// 令和5年4月 for a year-month.
 pub fn wareki_month(year: i32, month: u8) -> String {
     let key = (year, month, 31);

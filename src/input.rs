@@ -31,6 +31,21 @@ pub fn parse_number(text: &str) -> Result<f64, NumberError> {
     }
 }
 
+/// A form's whole number that may arrive as text (forms with a flattened map hand every value to
+/// serde as a string): "3" → 3; missing or unreadable → 0, which no stored version has.
+pub fn form_i64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum IntOrText {
+        Int(i64),
+        Text(String),
+    }
+    Ok(match <IntOrText as serde::Deserialize>::deserialize(d)? {
+        IntOrText::Int(n) => n,
+        IntOrText::Text(t) => t.trim().parse().unwrap_or(0),
+    })
+}
+
 fn thousands_grouped(s: &str) -> bool {
     let int = s.trim_start_matches('-').split('.').next().unwrap_or("");
     let mut groups = int.split(',');

@@ -58,9 +58,9 @@ impl Role {
     pub fn label(self) -> &'static str {
         match self {
             Role::SystemAdmin => "システム管理者",
-            Role::DxOffice => "DX推進担当(企画課)",
-            Role::DepartmentEditor => "業務主管課 担当者",
-            Role::Committee => "情報化推進委員会 委員",
+            Role::DxOffice => "計画の取りまとめ担当",
+            Role::DepartmentEditor => "担当課の担当者",
+            Role::Committee => "評価を行う会議の委員",
             Role::Advisor => "アドバイザー",
             Role::Viewer => "閲覧",
             Role::PlatformAdmin => "全団体の閲覧(プラットフォーム管理者)",

@@ -62,7 +62,7 @@ pub struct LoginQuery {
     signed_out: String,
 }
 
-fn login_page(
+async fn login_page(
     state: &AppState,
     https: bool,
     next: &str,
@@ -74,7 +74,7 @@ fn login_page(
     let csrf = random_token();
     let page = LoginPage {
         layout: if state.town.code.is_some() {
-            Layout::public(state, "login")
+            Layout::public(state, "login").await
         } else {
             Layout {
                 base: state.base.to_string(),
@@ -118,6 +118,7 @@ pub async fn login_form(
         notice,
         StatusCode::OK,
     )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -195,7 +196,7 @@ pub async fn login(
             ),
             "",
             StatusCode::TOO_MANY_REQUESTS,
-        ));
+        ).await);
     }
     let found = store::user_for_sign_in(&state.db, &username).await?;
     let ok = match &found {
@@ -230,7 +231,8 @@ pub async fn login(
             "ユーザー名またはパスワードが違います。",
             "",
             StatusCode::UNAUTHORIZED,
-        ));
+        )
+        .await);
     };
     store::clear_failures(&state.db, &user_key).await?;
     // A session cookie brought to the sign-in is never reused (no session fixation).

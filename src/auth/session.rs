@@ -96,6 +96,8 @@ pub struct Staff {
     pub base: String,
     /// Signed in with a platform account, reading this town (never writes).
     pub via_platform: bool,
+    /// The town's words (role names, levels …), from its plan.
+    pub words: std::sync::Arc<crate::plan::model::Words>,
 }
 
 impl Staff {
@@ -180,6 +182,11 @@ impl FromRequestParts<AppState> for Staff {
                 town: state.town.name.clone(),
                 base: state.base.to_string(),
                 via_platform,
+                words: if state.town.code.is_some() {
+                    crate::plan::service::words(state).await
+                } else {
+                    std::sync::Arc::default()
+                },
             }),
             None => {
                 let next = if parts.method == Method::GET {

@@ -172,6 +172,27 @@ pub async fn create_user(db: &Db, new: &NewUser, actor: &Actor) -> Result<User, 
     Ok(user)
 }
 
+/// How a login id is shown to people: 「山田 花子(企画課)」; ids that are not users (the
+/// command line, a platform account) as they are.
+pub async fn display_of(db: &Db, username: &str) -> anyhow::Result<String> {
+    let row = sqlx::query("SELECT display_name, department FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_optional(&mut *db.conn().await?)
+        .await?;
+    Ok(match row {
+        Some(r) => {
+            let name: String = r.try_get("display_name")?;
+            let dept: String = r.try_get("department")?;
+            if dept.is_empty() {
+                name
+            } else {
+                format!("{name}({dept})")
+            }
+        }
+        None => username.to_string(),
+    })
+}
+
 pub async fn user_by_id(db: &Db, id: i64) -> anyhow::Result<Option<User>> {
     let row = sqlx::query(select_user!("WHERE id = $1"))
         .bind(id)

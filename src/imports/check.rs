@@ -24,7 +24,7 @@ pub enum Column {
 impl Column {
     pub fn label(self) -> &'static str {
         match self {
-            Column::Code => "施策コード",
+            Column::Code => "KPIコード",
             Column::FiscalYear => "年度",
             Column::Value => "実績",
             Column::Note => "根拠・出典",
@@ -40,9 +40,8 @@ fn column_of(header: &str) -> Option<Column> {
         .collect::<String>()
         .to_lowercase();
     match h.as_str() {
-        "施策コード" | "施策番号" | "コード" | "施策no." | "施策no" | "code" | "measure_code" => {
-            Some(Column::Code)
-        }
+        "kpiコード" | "施策コード" | "施策番号" | "コード" | "施策no." | "施策no" | "code"
+        | "measure_code" | "kpi_key" => Some(Column::Code),
         "年度" | "fiscal_year" | "年" => Some(Column::FiscalYear),
         "実績" | "実績値" | "値" | "value" | "actual" => Some(Column::Value),
         "根拠・出典" | "根拠" | "出典" | "備考" | "note" => Some(Column::Note),
@@ -51,7 +50,7 @@ fn column_of(header: &str) -> Option<Column> {
 }
 
 /// Columns the template carries for people's reference; silently ignored.
-const REFERENCE_COLUMNS: [&str; 3] = ["施策名", "施策", "kpi"];
+const REFERENCE_COLUMNS: [&str; 4] = ["施策名", "施策", "kpi", "名称"];
 
 /// The current report a row would change.
 #[derive(Debug, Clone)]
@@ -63,7 +62,11 @@ pub struct Target {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     pub line: usize,
+    /// The KPI's key.
     pub code: String,
+    /// The 施策 whose report it goes into.
+    #[serde(default)]
+    pub owner: String,
     pub measure: String,
     pub fiscal_year: Option<i32>,
     pub value: Option<f64>,
@@ -109,6 +112,7 @@ pub fn check(
         read_as: table.read_as.clone(),
         ..Default::default()
     };
+    let coordinating = crate::plan::model::Words::of(plan).coordinating;
     let mut rows = table
         .rows
         .iter()
@@ -162,6 +166,7 @@ pub fn check(
         let mut row = Row {
             line: *line,
             code: String::new(),
+            owner: String::new(),
             measure: String::new(),
             fiscal_year: None,
             value: None,
@@ -175,7 +180,7 @@ pub fn check(
                 row.errors.push(($col.label().to_string(), $m))
             };
         }
-        // 施策コード
+        // KPIコード (a 施策 with one KPI: the 施策's code)
         let measure = match cell_of(cells, Column::Code) {
             Cell::Empty => {
                 err!(Column::Code, "空です".into());
@@ -192,12 +197,28 @@ pub fn check(
             }
             c => {
                 let code = fold_width(&text_of(&c)).replace(['‐', '－', 'ー', '―'], "-");
-                match plan.measure(&code) {
-                    Some(m) => Some(m),
+                match plan.kpi(&code) {
+                    Some(k) => match k.measure() {
+                        Some(m) => Some((m, k.kpi)),
+                        None => {
+                            err!(
+                                Column::Code,
+                                format!(
+                                    "「{code}」は{}のKPIではないため、報告では取り込めません",
+                                    plan.measure_level()
+                                )
+                            );
+                            None
+                        }
+                    },
                     None => {
                         err!(
                             Column::Code,
-                            format!("「{code}」という施策はありません(例: 1-1-1)")
+                            format!(
+                                "「{code}」というKPIはありません({}のKPIが一つならその{}の番号。例: 1-1-1)",
+                                plan.measure_level(),
+                                plan.measure_level()
+                            )
                         );
                         None
                     }
@@ -247,31 +268,27 @@ pub fn check(
             }
             c => Some(text_of(&c)),
         };
-        if let (Some(m), Some(fy), Some(raw)) = (measure, fy, raw) {
-            row.code = m.code.clone();
-            row.measure = format!("{} {}", m.label(), m.title);
+        if let (Some((m, kpi)), Some(fy), Some(raw)) = (measure, fy, raw) {
+            row.code = kpi.key.clone();
+            row.owner = m.code.clone();
+            row.measure = if m.kpis.len() > 1 {
+                format!("{} {}({})", m.label(), m.title, kpi.name)
+            } else {
+                format!("{} {}", m.label(), m.title)
+            };
             row.fiscal_year = Some(fy.0);
-            match check_actual(plan, &m.code, &fy.0.to_string(), &raw) {
+            match check_actual(plan, &kpi.key, &fy.0.to_string(), &raw) {
                 Ok((_, v)) => {
                     row.value = Some(v);
-                    row.new_value = format_value(v, &m.kpi.unit);
+                    row.new_value = format_value(v, &kpi.unit);
                 }
-                Err(ActualError::YearOutOfRange { .. }) => {
-                    let first = plan
-                        .roadmap_years
-                        .first
-                        .min(plan.period.first_fiscal_year());
-                    let last = plan.roadmap_years.last.max(plan.period.last_fiscal_year());
-                    err!(
-                        Column::FiscalYear,
-                        format!(
-                            "{}は計画の対象({}〜{})の外です",
-                            fy.wareki(),
-                            first.wareki(),
-                            last.wareki()
-                        ),
-                    )
-                }
+                Err(ActualError::YearOutOfRange { first, last, .. }) => err!(
+                    Column::FiscalYear,
+                    format!(
+                        "{}は実績を入力できる年度({first}〜{last})の外です",
+                        fy.wareki()
+                    ),
+                ),
                 Err(e) => err!(
                     Column::Value,
                     e.to_string().trim_start_matches("値: ").to_string()
@@ -286,13 +303,14 @@ pub fn check(
                 err!(
                     Column::Code,
                     format!(
-                        "{} はあなたの担当課({})の施策ではありません",
+                        "{} はあなたの担当課({})の{}ではありません",
                         m.label(),
-                        staff.user.department
+                        staff.user.department,
+                        plan.measure_level()
                     ),
                 );
             }
-            let key = (m.code.clone(), fy.0);
+            let key = (kpi.key.clone(), fy.0);
             let year_ok = !row
                 .errors
                 .iter()
@@ -302,8 +320,9 @@ pub fn check(
                 None => err!(
                     Column::FiscalYear,
                     format!(
-                        "{}の年次報告期間がありません。企画課に作成を依頼してください",
-                        fy.wareki()
+                        "{}の年次報告期間がありません。{}に作成を依頼してください",
+                        fy.wareki(),
+                        coordinating
                     ),
                 ),
                 Some(t) if !t.state.is_editable() => err!(
@@ -313,14 +332,14 @@ pub fn check(
                 Some(t) => {
                     row.old_value = t
                         .actual
-                        .map(|v| format_value(v, &m.kpi.unit))
+                        .map(|v| format_value(v, &kpi.unit))
                         .unwrap_or_else(|| "(未入力)".into());
                 }
             }
             if let Some(first) = seen.insert(key, *line) {
                 err!(
                     Column::Code,
-                    format!("{first}行目と同じ施策・年度です。1行にまとめてください"),
+                    format!("{first}行目と同じKPI・年度です。1行にまとめてください"),
                 );
             }
         }

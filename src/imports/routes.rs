@@ -84,7 +84,7 @@ pub async fn form(
     Ok(p.into_response())
 }
 
-/// Rows the template offers: the 施策 this person may report on.
+/// Rows the template offers: the KPIs of the 施策 this person may report on.
 fn template_rows(staff: &Staff, plan: &Plan) -> Vec<Vec<String>> {
     plan.measures
         .iter()
@@ -96,19 +96,21 @@ fn template_rows(staff: &Staff, plan: &Plan) -> Vec<Vec<String>> {
                 },
             )
         })
-        .map(|m| {
-            vec![
-                m.code.clone(),
-                format!("{} {}", m.title, m.kpi.unit),
-                String::new(),
-                String::new(),
-                String::new(),
-            ]
+        .flat_map(|m| {
+            m.kpis.iter().map(move |k| {
+                vec![
+                    k.key.clone(),
+                    format!("{} {}({}、単位 {})", m.label(), m.title, k.name, k.unit),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ]
+            })
         })
         .collect()
 }
 
-const TEMPLATE_HEADER: [&str; 5] = ["施策コード", "施策名(参考)", "年度", "実績", "根拠・出典"];
+const TEMPLATE_HEADER: [&str; 5] = ["KPIコード", "名称(参考)", "年度", "実績", "根拠・出典"];
 
 pub async fn template_csv(
     State(state): State<AppState>,
@@ -142,7 +144,7 @@ pub async fn template_xlsx(
         for (c, h) in TEMPLATE_HEADER.iter().enumerate() {
             ws.write_string_with_format(0, c as u16, *h, &st.head)?;
         }
-        // 施策コード and 年度 as text, so Excel does not turn 1-1-1 into a date.
+        // KPIコード and 年度 as text, so Excel does not turn 1-1-1 into a date.
         ws.set_column_format(0, &text)?;
         ws.set_column_format(2, &text)?;
         for (r, row) in template_rows(&staff, &data.plan).iter().enumerate() {
@@ -175,24 +177,47 @@ async fn targets(
     plan_id: &str,
 ) -> Result<HashMap<(String, i32), Target>, AppError> {
     let rows = sqlx::query(
-        "SELECT r.measure_code, p.fiscal_year, r.state, r.actual_value FROM reports r
+        "SELECT r.id, r.measure_code, p.fiscal_year, r.state FROM reports r
          JOIN reporting_periods p ON p.id = r.period_id WHERE p.plan_id = $1 AND p.kind = 'yearly'",
     )
     .bind(plan_id)
     .fetch_all(&mut *state.db.conn().await?)
     .await?;
+    let values = sqlx::query(
+        "SELECT v.report_id, v.kpi_key, v.value FROM report_values v
+         JOIN reports r ON r.id = v.report_id JOIN reporting_periods p ON p.id = r.period_id
+         WHERE p.plan_id = $1 AND p.kind = 'yearly'",
+    )
+    .bind(plan_id)
+    .fetch_all(&mut *state.db.conn().await?)
+    .await?;
+    let plan = state.plan_data().await?;
     let mut map = HashMap::new();
     for r in rows {
+        let id: i64 = r.try_get("id")?;
         let code: String = r.try_get("measure_code")?;
         let fy: i64 = r.try_get("fiscal_year")?;
         let st: String = r.try_get("state")?;
-        map.insert(
-            (code, fy as i32),
-            Target {
-                state: ReportState::from_key(&st).unwrap_or(ReportState::Finalized),
-                actual: r.try_get("actual_value")?,
-            },
-        );
+        let Some(m) = plan.plan.measure(&code) else {
+            continue;
+        };
+        for k in &m.kpis {
+            let mut actual = None;
+            for v in &values {
+                if v.try_get::<i64, _>("report_id")? == id
+                    && v.try_get::<String, _>("kpi_key")? == k.key
+                {
+                    actual = v.try_get("value")?;
+                }
+            }
+            map.insert(
+                (k.key.clone(), fy as i32),
+                Target {
+                    state: ReportState::from_key(&st).unwrap_or(ReportState::Finalized),
+                    actual,
+                },
+            );
+        }
     }
     Ok(map)
 }

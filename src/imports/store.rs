@@ -109,14 +109,20 @@ pub async fn commit(
         let (Some(fy), Some(value)) = (row.fiscal_year, row.value) else {
             continue;
         };
+        // A row names the KPI; its 施策's report takes it (older batches named the 施策).
+        let owner = if row.owner.is_empty() {
+            &row.code
+        } else {
+            &row.owner
+        };
         let found = sqlx::query(
-            "SELECT r.id, r.state, r.actual_value, r.actual_note, r.version FROM reports r
+            "SELECT r.id, r.state, r.version FROM reports r
              JOIN reporting_periods p ON p.id = r.period_id
              WHERE p.plan_id = $1 AND p.kind = 'yearly' AND p.fiscal_year = $2 AND r.measure_code = $3",
         )
         .bind(plan_id)
         .bind(i64::from(fy))
-        .bind(&row.code)
+        .bind(owner)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(r) = found else {
@@ -135,19 +141,42 @@ pub async fn commit(
             )));
         }
         let id: i64 = r.try_get("id")?;
-        let before_value: Option<f64> = r.try_get("actual_value")?;
-        let before_note: String = r.try_get("actual_note")?;
+        let before = sqlx::query(
+            "SELECT value, note FROM report_values WHERE report_id = $1 AND kpi_key = $2",
+        )
+        .bind(id)
+        .bind(&row.code)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let before_value: Option<f64> = match &before {
+            Some(b) => b.try_get("value")?,
+            None => None,
+        };
+        let before_note: String = match &before {
+            Some(b) => b.try_get("note")?,
+            None => String::new(),
+        };
         let note = if row.note.is_empty() {
             before_note.clone()
         } else {
             row.note.clone()
         };
         sqlx::query(
-            "UPDATE reports SET actual_value = $1, actual_note = $2, state = 'draft', updated_at = $3,
-               updated_by = $4, version = version + 1 WHERE id = $5",
+            "INSERT INTO report_values (report_id, kpi_key, value, note, computed_status)
+             VALUES ($1, $2, $3, $4, '')
+             ON CONFLICT (report_id, kpi_key) DO UPDATE SET value = excluded.value,
+               note = excluded.note, computed_status = ''",
         )
+        .bind(id)
+        .bind(&row.code)
         .bind(value)
         .bind(&note)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE reports SET state = 'draft', updated_at = $1, updated_by = $2,
+               version = version + 1 WHERE id = $3",
+        )
         .bind(&now)
         .bind(&actor.username)
         .bind(id)

@@ -210,7 +210,7 @@ pub async fn index(
         && q.license.is_empty()
         && q.standard.is_empty());
     Ok(IndexPage {
-        layout: Layout::public(&state, "opendata"),
+        layout: Layout::public(&state, "opendata").await,
         query: q,
         hits,
         facets,
@@ -252,7 +252,7 @@ pub async fn dataset_page(
     let resources = catalog::resources(&state.db, &d.id).await?;
     let license = catalog::LICENSES.iter().find(|l| l.0 == d.license_id);
     Ok(DatasetPage {
-        layout: Layout::public(&state, "opendata"),
+        layout: Layout::public(&state, "opendata").await,
         license: license.map(|l| l.1).unwrap_or("ライセンス未指定"),
         license_url: license.map(|l| l.2).unwrap_or(""),
         standard: super::standard::by_key(&d.standard)
@@ -327,7 +327,7 @@ pub async fn resource_page(
         }
     }
     Ok(ResourcePage {
-        layout: Layout::public(&state, "opendata"),
+        layout: Layout::public(&state, "opendata").await,
         d,
         r,
         header,

@@ -1,7 +1,7 @@
 //! `/api/plan`: the whole plan with every KPI's actuals and evaluation, as JSON (docs/api.md).
 
 use super::kpi::Status;
-use super::model::{Accumulation, Body, Direction, MeasureClass, RoadmapNote};
+use super::model::{Accumulation, Body, Direction, KpiDefinition, MeasureClass, RoadmapNote};
 use super::service::PlanData;
 use crate::app::AppState;
 use crate::error::AppError;
@@ -31,8 +31,15 @@ pub struct PlanMeta<'a> {
     pub period: PeriodJson<'a>,
     pub revision: RevisionJson<'a>,
     pub bodies: &'a [Body],
+    /// The plan's names of its levels, top first.
+    pub levels: &'a [String],
+    pub classes: &'a [MeasureClass],
+    /// The id of the plan this one follows.
+    pub succeeds: Option<&'a str>,
     /// The 年度 statuses are judged as of.
     pub as_of_fiscal_year: FiscalYear,
+    /// Whether the plan period is over (KPIs then carry their 最終評価).
+    pub ended: bool,
 }
 
 #[derive(Serialize)]
@@ -54,16 +61,24 @@ pub struct RevisionJson<'a> {
 #[derive(Serialize)]
 pub struct PolicyJson<'a> {
     pub number: u32,
+    pub code: &'a str,
+    /// Its number as the plan prints it.
+    pub label: &'a str,
     pub title: &'a str,
+    /// KPIs set on this level itself.
+    pub kpis: Vec<KpiJson<'a>>,
 }
 
 #[derive(Serialize)]
 pub struct AreaJson<'a> {
     pub code: String,
     pub label: String,
+    /// 2 for the level below the top …
+    pub depth: usize,
     pub policy: u32,
     pub number: u32,
     pub title: &'a str,
+    pub kpis: Vec<KpiJson<'a>>,
 }
 
 #[derive(Serialize)]
@@ -73,12 +88,14 @@ pub struct MeasureJson<'a> {
     pub title: &'a str,
     pub policy: u32,
     pub area: String,
-    pub class: MeasureClass,
-    pub class_label: &'static str,
+    pub class: &'a str,
+    pub class_label: &'a str,
     pub department: &'a str,
     pub text: &'a str,
     pub url: String,
-    pub kpi: KpiJson<'a>,
+    /// The first KPI (kept for readers of the first version of this document).
+    pub kpi: Option<KpiJson<'a>>,
+    pub kpis: Vec<KpiJson<'a>>,
 }
 
 #[derive(Serialize)]
@@ -92,6 +109,8 @@ pub struct KpiWording<'a> {
 pub struct YearValue {
     pub fiscal_year: FiscalYear,
     pub value: f64,
+    /// confirmed (確定), recorded (記録) or counted (自動集計).
+    pub provenance: super::kpi::Provenance,
 }
 
 #[derive(Serialize)]
@@ -102,7 +121,10 @@ pub struct YearTarget {
 
 #[derive(Serialize)]
 pub struct KpiJson<'a> {
+    pub key: &'a str,
     pub wording: KpiWording<'a>,
+    /// fiscal_year (年度) or calendar_year (年).
+    pub years: super::model::YearBasis,
     pub unit: &'a str,
     pub direction: Direction,
     pub accumulation: Accumulation,
@@ -122,7 +144,13 @@ pub struct KpiJson<'a> {
     pub status: Status,
     pub status_label: &'static str,
     pub status_reason: &'a str,
+    /// The deadline has passed: status and achievement are the 最終評価.
+    pub final_evaluation: bool,
+    /// The latest figure after the deadline (その後の実績).
+    pub later: Option<YearValue>,
     pub source: &'a str,
+    /// The key of the previous plan's KPI this one continues.
+    pub follows: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -140,6 +168,52 @@ pub struct RoadmapItemJson<'a> {
     pub from_fiscal_year: FiscalYear,
     pub to_fiscal_year: FiscalYear,
     pub reading: &'a str,
+}
+
+fn kpi_json<'a>(data: &'a PlanData, k: &'a KpiDefinition) -> KpiJson<'a> {
+    let ev = data.evaluation(&k.key);
+    let year_value = |a: &super::kpi::Actual| YearValue {
+        fiscal_year: a.fiscal_year,
+        value: a.value,
+        provenance: a.provenance,
+    };
+    KpiJson {
+        key: &k.key,
+        wording: KpiWording {
+            kpi: &k.name,
+            target: &k.target_wording,
+            deadline: &k.deadline_wording,
+        },
+        years: k.years,
+        unit: &k.unit,
+        direction: k.direction,
+        accumulation: k.accumulation,
+        target: ev.and_then(|e| e.target).or(k.target),
+        target_change_percent: k.target_change_percent,
+        baseline: ev.and_then(|e| e.baseline),
+        baseline_fiscal_year: k.baseline.as_ref().and_then(|b| b.fiscal_year),
+        deadline_fiscal_year: k.deadline,
+        continues: k.continues,
+        yearly_targets: k
+            .yearly_targets
+            .iter()
+            .map(|t| YearTarget {
+                fiscal_year: t.fiscal_year,
+                target: t.target,
+            })
+            .collect(),
+        actuals: data.actuals_of(&k.key).iter().map(year_value).collect(),
+        achievement: ev.and_then(|e| e.achievement),
+        achievement_method: ev.and_then(|e| e.method),
+        formula: ev.map_or("", |e| e.formula.as_str()),
+        status: ev.map_or(Status::NoData, |e| e.status),
+        status_label: ev.map_or(Status::NoData, |e| e.status).label(),
+        status_reason: ev.map_or("", |e| e.reason.as_str()),
+        final_evaluation: ev.is_some_and(|e| e.final_evaluation),
+        later: ev.and_then(|e| e.later.as_ref()).map(year_value),
+        source: &k.source,
+        follows: (!k.follows.is_empty()).then_some(k.follows.as_str()),
+    }
 }
 
 pub fn document<'a>(data: &'a PlanData, base: &str) -> PlanDocument<'a> {
@@ -168,14 +242,21 @@ pub fn document<'a>(data: &'a PlanData, base: &str) -> PlanDocument<'a> {
                 created_at: &data.revision.created_at,
             },
             bodies: &plan.bodies,
+            levels: &plan.levels,
+            classes: &plan.classes,
+            succeeds: (!plan.succeeds.is_empty()).then_some(plan.succeeds.as_str()),
             as_of_fiscal_year: data.as_of,
+            ended: data.ended(),
         },
         policies: plan
             .policies
             .iter()
             .map(|p| PolicyJson {
                 number: p.number,
+                code: &p.code,
+                label: &p.label,
                 title: &p.title,
+                kpis: p.kpis.iter().map(|k| kpi_json(data, k)).collect(),
             })
             .collect(),
         areas: plan
@@ -184,68 +265,29 @@ pub fn document<'a>(data: &'a PlanData, base: &str) -> PlanDocument<'a> {
             .map(|a| AreaJson {
                 code: a.code(),
                 label: a.label(),
+                depth: a.code.split('-').count(),
                 policy: a.policy,
                 number: a.number,
                 title: &a.title,
+                kpis: a.kpis.iter().map(|k| kpi_json(data, k)).collect(),
             })
             .collect(),
         measures: plan
             .measures
             .iter()
-            .map(|m| {
-                let ev = data.evaluation(&m.code);
-                let k = &m.kpi;
-                MeasureJson {
-                    code: &m.code,
-                    label: m.label(),
-                    title: &m.title,
-                    policy: m.policy_number(),
-                    area: m.area_code(),
-                    class: m.class,
-                    class_label: m.class.label(),
-                    department: &m.department,
-                    text: &m.text,
-                    url: format!("{base}/plan/measures/{}", m.code),
-                    kpi: KpiJson {
-                        wording: KpiWording {
-                            kpi: &k.name,
-                            target: &k.target_wording,
-                            deadline: &k.deadline_wording,
-                        },
-                        unit: &k.unit,
-                        direction: k.direction,
-                        accumulation: k.accumulation,
-                        target: ev.and_then(|e| e.target).or(k.target),
-                        target_change_percent: k.target_change_percent,
-                        baseline: ev.and_then(|e| e.baseline),
-                        baseline_fiscal_year: k.baseline.as_ref().and_then(|b| b.fiscal_year),
-                        deadline_fiscal_year: k.deadline,
-                        continues: k.continues,
-                        yearly_targets: k
-                            .yearly_targets
-                            .iter()
-                            .map(|t| YearTarget {
-                                fiscal_year: t.fiscal_year,
-                                target: t.target,
-                            })
-                            .collect(),
-                        actuals: data
-                            .actuals_of(&m.code)
-                            .iter()
-                            .map(|a| YearValue {
-                                fiscal_year: a.fiscal_year,
-                                value: a.value,
-                            })
-                            .collect(),
-                        achievement: ev.and_then(|e| e.achievement),
-                        achievement_method: ev.and_then(|e| e.method),
-                        formula: ev.map_or("", |e| e.formula.as_str()),
-                        status: ev.map_or(Status::NoData, |e| e.status),
-                        status_label: ev.map_or(Status::NoData, |e| e.status).label(),
-                        status_reason: ev.map_or("", |e| e.reason.as_str()),
-                        source: &k.source,
-                    },
-                }
+            .map(|m| MeasureJson {
+                code: &m.code,
+                label: m.label(),
+                title: &m.title,
+                policy: m.policy_number(),
+                area: m.area_code(),
+                class: &m.class,
+                class_label: plan.class(&m.class).map_or("", |c| c.label.as_str()),
+                department: &m.department,
+                text: &m.text,
+                url: format!("{base}/plan/measures/{}", m.code),
+                kpi: m.kpis.first().map(|k| kpi_json(data, k)),
+                kpis: m.kpis.iter().map(|k| kpi_json(data, k)).collect(),
             })
             .collect(),
         roadmap: plan

@@ -17,36 +17,31 @@ pub struct ChartInput<'a> {
     pub plan_start: FiscalYear,
 }
 
-/// Values shown for each year: (年度別目標 or the linear path, actual, running total for 累計).
+/// Values shown for each year: (the plan's 年度別目標, the actual or running total for 累計, whether
+/// the plan gives yearly targets). Only targets the plan states are drawn — the same ones the
+/// table beside the chart lists; the pace the status is judged by is written out in words.
 fn points(c: &ChartInput<'_>) -> (Vec<Option<f64>>, Vec<Option<f64>>, bool) {
     let cumulative = c.kpi.accumulation == super::model::Accumulation::Cumulative;
-    let has_yearly = !c.kpi.yearly_targets.is_empty();
+    let annual = c.kpi.accumulation == super::model::Accumulation::Annual;
+    let has_yearly = !c.kpi.yearly_targets.is_empty() || annual;
     let path: Vec<Option<f64>> = c
         .years
         .iter()
         .map(|fy| {
-            if has_yearly {
-                return c.kpi.yearly_target(*fy);
-            }
-            let t = c.target?;
-            if c.kpi.accumulation == super::model::Accumulation::Annual {
-                return (*fy <= c.kpi.deadline).then_some(t);
-            }
-            let (b, from) = match (
-                c.baseline,
-                c.kpi.baseline.as_ref().and_then(|b| b.fiscal_year),
-            ) {
-                (Some(b), Some(y)) => (b, y),
-                _ => (0.0, FiscalYear(c.plan_start.min(c.kpi.deadline).0 - 1)),
-            };
-            if *fy < from || *fy > c.kpi.deadline {
-                return None;
-            }
-            let span = f64::from(c.kpi.deadline.0 - from.0).max(1.0);
-            Some(b + (t - b) * f64::from(fy.0 - from.0) / span)
+            c.kpi.yearly_target(*fy).or_else(|| {
+                (annual && *fy <= c.kpi.deadline)
+                    .then_some(c.kpi.target)
+                    .flatten()
+            })
         })
         .collect();
-    let mut running = 0.0;
+    // A 累計 counts on from its 現状値.
+    let base_year = c.kpi.baseline.as_ref().and_then(|b| b.fiscal_year);
+    let mut running = if cumulative {
+        c.baseline.unwrap_or(0.0)
+    } else {
+        0.0
+    };
     let actual = c
         .years
         .iter()
@@ -57,6 +52,9 @@ fn points(c: &ChartInput<'_>) -> (Vec<Option<f64>>, Vec<Option<f64>>, bool) {
                 .find(|a| a.fiscal_year == *fy)
                 .map(|a| a.value);
             if cumulative {
+                if Some(*fy) == base_year {
+                    return v;
+                }
                 v.map(|v| {
                     running += v;
                     running
@@ -119,7 +117,7 @@ pub fn kpi_svg(c: &ChartInput<'_>, id: &str) -> String {
             r#"<text class="axis" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
             x(i),
             h - bottom + 16.0,
-            fy.short()
+            c.kpi.years.short(*fy)
         );
     }
     // Reference lines.
@@ -177,17 +175,16 @@ pub fn kpi_svg(c: &ChartInput<'_>, id: &str) -> String {
     }
     // Legend.
     let ly = h - 22.0;
-    let path_label = if has_yearly {
-        "年度別目標"
-    } else {
-        "目標までの目安(均等)"
-    };
+    let path_label = "年度別目標";
     let actual_label = if c.kpi.accumulation == super::model::Accumulation::Cumulative {
         "実績(累計)"
     } else {
         "実績"
     };
-    let mut entries = vec![("actual", actual_label), ("path", path_label)];
+    let mut entries = vec![("actual", actual_label)];
+    if has_yearly {
+        entries.push(("path", path_label));
+    }
     if c.target.is_some() {
         entries.push(("ref-target", "最終目標"));
     }
@@ -227,8 +224,16 @@ pub fn kpi_svg(c: &ChartInput<'_>, id: &str) -> String {
         );
         lx += 40.0 + label.chars().count() as f64 * 12.0;
     }
-    let first = c.years.first().map(|f| f.wareki()).unwrap_or_default();
-    let last = c.years.last().map(|f| f.wareki()).unwrap_or_default();
+    let first = c
+        .years
+        .first()
+        .map(|f| c.kpi.years.wareki(*f))
+        .unwrap_or_default();
+    let last = c
+        .years
+        .last()
+        .map(|f| c.kpi.years.wareki(*f))
+        .unwrap_or_default();
     format!(
         r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-t {id}-d"><title id="{id}-t">{} の推移</title><desc id="{id}-d">{first}から{last}までの実績と目標の折れ線グラフ(単位: {})。同じ数値を下の表に載せています。</desc>{s}</svg>"#,
         escape(&c.kpi.name),

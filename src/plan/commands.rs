@@ -43,11 +43,13 @@ pub async fn import(db: &Db, plan: &Plan, source: &str) -> anyhow::Result<Import
 pub fn describe_import(plan: &Plan, outcome: &ImportOutcome) -> String {
     match outcome {
         ImportOutcome::Created(r) => format!(
-            "計画「{}」({})を{}として登録しました(施策 {}件)",
+            "計画「{}」({})を{}として登録しました({} {}件・KPI {}件)",
             plan.title,
             plan.id,
             r.label,
-            plan.measures.len()
+            plan.measure_level(),
+            plan.measures.len(),
+            plan.kpis().len()
         ),
         ImportOutcome::Revised(r) => format!(
             "計画「{}」({})の改定を{}として登録しました",
@@ -92,18 +94,18 @@ pub async fn record_actual(
         .ok_or_else(|| anyhow::anyhow!("計画がまだ読み込まれていません"))?;
     let plan = &stored.plan;
     let (fy, v): (FiscalYear, f64) = check_actual(plan, code, fiscal_year, value)?;
-    let measure = plan.measure(code.trim()).expect("checked above");
+    let k = plan.kpi(code.trim()).expect("checked above");
     let actor = crate::audit::Actor {
         user_id: None,
         username: recorded_by.to_string(),
         ip: "local".into(),
     };
-    store::record_actual(db, &plan.id, &measure.code, fy, v, note.trim(), &actor).await?;
+    store::record_actual(db, &plan.id, &k.kpi.key, fy, v, note.trim(), &actor).await?;
     Ok(format!(
         "{} {} の{}の実績を {} として記録しました",
-        measure.label(),
-        measure.kpi.name,
-        fy.wareki(),
-        super::kpi::format_value(v, &measure.kpi.unit)
+        k.item.label(),
+        k.kpi.name,
+        k.kpi.years.wareki(fy),
+        super::kpi::format_value(v, &k.kpi.unit)
     ))
 }

@@ -62,7 +62,7 @@ pub async fn action_plans_xlsx(State(state): State<AppState>) -> Result<Response
         bytes,
         XLSX,
         "action-plans.xlsx",
-        "アクションプラン_全施策.xlsx",
+        &format!("アクションプラン_全{}.xlsx", data.words.measure()),
     ))
 }
 
@@ -105,38 +105,48 @@ fn num(v: Option<f64>) -> String {
     .unwrap_or_default()
 }
 
-/// The KPI list as CSV: one row per 施策.
+/// The KPI list as CSV: one row per KPI.
 pub async fn kpis_csv(
     State(state): State<AppState>,
     Query(q): Query<EncodingQuery>,
 ) -> Result<Response, AppError> {
     let data = state.plan_data().await?;
     let enc = CsvEncoding::from_query(&q.encoding);
-    let rows = data.plan.measures.iter().map(|m| {
-        let ev = data.evaluation(&m.code);
+    let rows = data.plan.kpis().into_iter().map(|k| {
+        let ev = data.evaluation(&k.kpi.key);
         vec![
-            m.code.clone(),
-            m.title.clone(),
-            m.kpi.name.clone(),
-            m.kpi.target_wording.clone(),
-            m.kpi.deadline_wording.clone(),
-            m.kpi.unit.clone(),
-            num(ev.and_then(|e| e.target).or(m.kpi.target)),
-            m.kpi.deadline.0.to_string(),
+            k.kpi.key.clone(),
+            k.item.code().to_string(),
+            format!("{} {}", k.item.label(), k.item.title()),
+            k.kpi.name.clone(),
+            k.kpi.target_wording.clone(),
+            k.kpi.deadline_wording.clone(),
+            k.kpi.unit.clone(),
+            num(ev.and_then(|e| e.target).or(k.kpi.target)),
+            k.kpi.deadline.0.to_string(),
             num(ev.and_then(|e| e.value)),
             ev.and_then(|e| e.value_year)
                 .map(|y| y.0.to_string())
+                .unwrap_or_default(),
+            ev.and_then(|e| e.provenance)
+                .map(|p| p.label().to_string())
                 .unwrap_or_default(),
             ev.and_then(|e| e.achievement)
                 .map(|a| format!("{:.1}", a * 100.0))
                 .unwrap_or_default(),
             ev.map_or("未入力", |e| e.status.label()).to_string(),
+            if ev.is_some_and(|e| e.final_evaluation) {
+                "最終評価".to_string()
+            } else {
+                String::new()
+            },
         ]
     });
     let bytes = csv_bytes(
         &[
-            "施策コード",
-            "施策",
+            "KPIコード",
+            "項目コード",
+            "項目",
             "KPI",
             "数値目標",
             "達成時期",
@@ -145,8 +155,10 @@ pub async fn kpis_csv(
             "達成年度",
             "最新実績",
             "最新実績の年度",
+            "値の種類",
             "達成率(%)",
             "状況",
+            "評価",
         ],
         rows,
         enc,
@@ -154,44 +166,58 @@ pub async fn kpis_csv(
     Ok(csv_response(bytes, enc, "kpis.csv", "KPI一覧.csv"))
 }
 
-/// One point of a KPI series: a 年度 with its target (if the plan gives one) and confirmed actual.
+/// One point of a KPI series: a year with its target (if the plan gives one) and its figure with
+/// where the figure comes from.
 #[derive(Debug, Serialize)]
 pub struct SeriesPoint {
+    pub kpi_key: String,
+    /// The item the KPI belongs to (its code) and its title.
     pub measure_code: String,
     pub measure: String,
     pub kpi: String,
     pub unit: String,
+    /// fiscal_year (年度) or calendar_year (年).
+    pub years: super::model::YearBasis,
     pub fiscal_year: i32,
     pub wareki: String,
     pub target: Option<f64>,
     pub actual: Option<f64>,
+    /// confirmed (確定), recorded (記録) or counted (自動集計); null without a figure.
+    pub provenance: Option<super::kpi::Provenance>,
 }
 
 fn series(data: &PlanData, only: Option<&str>) -> Vec<SeriesPoint> {
     let years = data.table_years();
     data.plan
-        .measures
-        .iter()
-        .filter(|m| only.is_none_or(|c| c == m.code))
-        .flat_map(|m| {
-            years.iter().map(move |fy| SeriesPoint {
-                measure_code: m.code.clone(),
-                measure: m.title.clone(),
-                kpi: m.kpi.name.clone(),
-                unit: m.kpi.unit.clone(),
-                fiscal_year: fy.0,
-                wareki: fy.wareki(),
-                target: m.kpi.yearly_target(*fy).or_else(|| {
-                    (m.kpi.accumulation == super::model::Accumulation::Annual
-                        && *fy <= m.kpi.deadline)
-                        .then_some(m.kpi.target)
-                        .flatten()
-                }),
-                actual: data
-                    .actuals_of(&m.code)
+        .kpis()
+        .into_iter()
+        .filter(|k| only.is_none_or(|c| c == k.item.code()))
+        .flat_map(|k| {
+            let kpi = k.kpi;
+            let item = k.item;
+            years.iter().map(move |fy| {
+                let figure = data
+                    .actuals_of(&kpi.key)
                     .iter()
-                    .find(|a| a.fiscal_year == *fy)
-                    .map(|a| a.value),
+                    .find(|a| a.fiscal_year == *fy);
+                SeriesPoint {
+                    kpi_key: kpi.key.clone(),
+                    measure_code: item.code().to_string(),
+                    measure: item.title().to_string(),
+                    kpi: kpi.name.clone(),
+                    unit: kpi.unit.clone(),
+                    years: kpi.years,
+                    fiscal_year: fy.0,
+                    wareki: kpi.years.wareki(*fy),
+                    target: kpi.yearly_target(*fy).or_else(|| {
+                        (kpi.accumulation == super::model::Accumulation::Annual
+                            && *fy <= kpi.deadline)
+                            .then_some(kpi.target)
+                            .flatten()
+                    }),
+                    actual: figure.map(|a| a.value),
+                    provenance: figure.map(|a| a.provenance),
+                }
             })
         })
         .collect()
@@ -200,17 +226,20 @@ fn series(data: &PlanData, only: Option<&str>) -> Vec<SeriesPoint> {
 fn series_csv_bytes(points: &[SeriesPoint], enc: CsvEncoding) -> anyhow::Result<Vec<u8>> {
     csv_bytes(
         &[
-            "施策コード",
-            "施策",
+            "KPIコード",
+            "項目コード",
+            "項目",
             "KPI",
             "単位",
-            "年度",
+            "年度または年",
             "和暦",
-            "年度別目標",
+            "目標",
             "実績",
+            "値の種類",
         ],
         points.iter().map(|p| {
             vec![
+                p.kpi_key.clone(),
                 p.measure_code.clone(),
                 p.measure.clone(),
                 p.kpi.clone(),
@@ -219,6 +248,10 @@ fn series_csv_bytes(points: &[SeriesPoint], enc: CsvEncoding) -> anyhow::Result<
                 p.wareki.clone(),
                 num(p.target),
                 num(p.actual),
+                p.provenance
+                    .map(|p| p.label())
+                    .unwrap_or_default()
+                    .to_string(),
             ]
         }),
         enc,
@@ -241,7 +274,7 @@ fn series_json(data: &PlanData, only: Option<&str>) -> Response {
         municipality_code: &data.plan.municipality.code,
         revision: &data.revision.label,
         license: "CC-BY-4.0",
-        note: "実績は確定したものだけを含みます。",
+        note: "実績ごとに値の種類を示します: confirmed = 報告で確定した値、recorded = 計画の取りまとめ担当が記録した値、counted = 業務のデータから自動で集計した値(確定すると置き換わります)。",
         series: series(data, only),
     })
     .into_response()
@@ -254,12 +287,7 @@ pub async fn plan_series_csv(
     let data = state.plan_data().await?;
     let enc = CsvEncoding::from_query(&q.encoding);
     let bytes = series_csv_bytes(&series(&data, None), enc)?;
-    Ok(csv_response(
-        bytes,
-        enc,
-        "kpi-series.csv",
-        "KPI実績_全施策.csv",
-    ))
+    Ok(csv_response(bytes, enc, "kpi-series.csv", "KPI実績.csv"))
 }
 
 pub async fn plan_series_json(State(state): State<AppState>) -> Result<Response, AppError> {

@@ -1,12 +1,10 @@
 //! The plan file: TOML in, TOML out (docs/plan-format.md). A file that does not parse or does not
 //! make a consistent plan is refused as a whole, with every problem named by file, line and field.
 
-use super::model::{Plan, RoadmapItem, parse_measure_code};
+use super::model::{FORMAT, FORMAT_V1, Plan, RoadmapItem, code_numbers, parent_code};
 use std::collections::HashSet;
 use std::fmt;
 use toml::de::{DeTable, DeValue};
-
-pub const FORMAT: &str = "machi-plan/1";
 
 /// The plan bundled with machi: 香美町's DX推進計画 (令和5年4月策定).
 pub const BUNDLED_KAMI: &str = include_str!("../../plans/kami-2023.toml");
@@ -195,7 +193,10 @@ pub fn parse(text: &str, file: &str) -> Result<Plan, PlanFileErrors> {
             message: plain_message(e.message()),
         }])
     })?;
-    let problems = validate(&plan);
+    let mut plan = plan;
+    let v1 = plan.format == FORMAT_V1;
+    plan.normalize();
+    let problems = validate(&plan, v1);
     if problems.is_empty() {
         return Ok(plan);
     }
@@ -224,7 +225,7 @@ pub fn to_toml(plan: &Plan) -> String {
 
 /// The consistency checks of a plan file, for a plan edited in the browser: (field path, message).
 pub fn check(plan: &Plan) -> Vec<(String, String)> {
-    validate(plan)
+    validate(plan, false)
         .into_iter()
         .map(|(path, message)| (path_text(&path), message))
         .collect()
@@ -235,16 +236,16 @@ pub fn municipality_code_is_valid(code: &str) -> bool {
     crate::towns::code::check_digit_ok(code)
 }
 
-fn validate(plan: &Plan) -> Vec<(Vec<Seg>, String)> {
+fn validate(plan: &Plan, v1: bool) -> Vec<(Vec<Seg>, String)> {
     use Seg::{Index, Key};
     let mut out: Vec<(Vec<Seg>, String)> = Vec::new();
     let mut err = |path: Vec<Seg>, msg: String| out.push((path, msg));
 
-    if plan.format != FORMAT {
+    if plan.format != FORMAT && plan.format != FORMAT_V1 {
         err(
             vec![Key("format")],
             format!(
-                "形式は \"{FORMAT}\" である必要があります(「{}」)",
+                "形式は \"{FORMAT}\"(または以前の \"{FORMAT_V1}\")である必要があります(「{}」)",
                 plan.format
             ),
         );
@@ -260,6 +261,12 @@ fn validate(plan: &Plan) -> Vec<(Vec<Seg>, String)> {
             "計画IDは半角英小文字・数字・ハイフンで書いてください(例: kami-2023)".into(),
         );
     }
+    if !plan.succeeds.is_empty() && plan.succeeds == plan.id {
+        err(
+            vec![Key("succeeds")],
+            "自分自身を前の計画にはできません".into(),
+        );
+    }
     for (path, value) in [
         (vec![Key("title")], &plan.title),
         (
@@ -270,6 +277,12 @@ fn validate(plan: &Plan) -> Vec<(Vec<Seg>, String)> {
         if value.trim().is_empty() {
             err(path, "空にはできません".into());
         }
+    }
+    if plan.municipality.kind.is_empty() {
+        err(
+            vec![Key("municipality"), Key("kind")],
+            "団体の種類を書いてください(例: 町、村、市、区、県、広域連合)".into(),
+        );
     }
     if !municipality_code_is_valid(&plan.municipality.code) {
         err(
@@ -286,20 +299,76 @@ fn validate(plan: &Plan) -> Vec<(Vec<Seg>, String)> {
             "計画期間の終わりが始まりより前です".into(),
         );
     }
-    if plan.roadmap_years.first > plan.roadmap_years.last {
+    if let Some(y) = plan.roadmap_years
+        && y.first > y.last
+    {
         err(
             vec![Key("roadmap_years"), Key("last")],
             "行程表の最終年度が最初の年度より前です".into(),
         );
     }
-
-    let mut policies = HashSet::new();
-    for (i, p) in plan.policies.iter().enumerate() {
-        if !policies.insert(p.number) {
+    let depth = plan.levels.len();
+    if !(2..=4).contains(&depth) {
+        err(
+            vec![Key("levels")],
+            format!(
+                "階層は2〜4段で、上から名前を書いてください(例: [\"基本方針\", \"取組内容\", \"施策\"])。いまは{depth}段です"
+            ),
+        );
+    }
+    for (i, l) in plan.levels.iter().enumerate() {
+        if l.trim().is_empty() {
+            err(vec![Key("levels"), Index(i)], "階層の名前が空です".into());
+        }
+    }
+    let mut class_keys = HashSet::new();
+    for (i, c) in plan.classes.iter().enumerate() {
+        if c.key.trim().is_empty() || !class_keys.insert(c.key.as_str()) {
             err(
-                vec![Key("policies"), Index(i), Key("number")],
-                format!("基本方針 {} が二度定義されています", p.number),
+                vec![Key("classes"), Index(i), Key("key")],
+                format!("分類のキー「{}」が空か、二度使われています", c.key),
             );
+        }
+        if c.label.trim().is_empty() {
+            err(
+                vec![Key("classes"), Index(i), Key("label")],
+                "空にはできません".into(),
+            );
+        }
+    }
+    let level = |d: usize| {
+        plan.levels
+            .get(d.wrapping_sub(1))
+            .map_or("", String::as_str)
+    };
+
+    // Every item: its code's shape, its parent, no duplicates.
+    let mut codes: HashSet<String> = HashSet::new();
+    for (i, p) in plan.policies.iter().enumerate() {
+        let at = || {
+            vec![
+                Key("policies"),
+                Index(i),
+                Key(if v1 { "number" } else { "code" }),
+            ]
+        };
+        match code_numbers(&p.code) {
+            Some(n) if n.len() == 1 => {
+                if !codes.insert(p.code.clone()) {
+                    err(
+                        at(),
+                        format!("{} {} が二度定義されています", level(1), p.label),
+                    );
+                }
+            }
+            _ => err(
+                at(),
+                format!(
+                    "{}のコード「{}」は 1、2 … の番号で書いてください",
+                    level(1),
+                    p.code
+                ),
+            ),
         }
         if p.title.trim().is_empty() {
             err(
@@ -309,21 +378,46 @@ fn validate(plan: &Plan) -> Vec<(Vec<Seg>, String)> {
         }
     }
     if plan.policies.is_empty() {
-        err(vec![Key("policies")], "基本方針が一つもありません".into());
+        err(
+            vec![Key("policies")],
+            format!("{}が一つもありません", level(1)),
+        );
     }
-    let mut areas = HashSet::new();
     for (i, a) in plan.areas.iter().enumerate() {
-        if !policies.contains(&a.policy) {
-            err(
-                vec![Key("areas"), Index(i), Key("policy")],
-                format!("基本方針 {} は定義されていません", a.policy),
-            );
-        }
-        if !areas.insert(a.code()) {
-            err(
-                vec![Key("areas"), Index(i), Key("number")],
-                format!("取組内容 {} が二度定義されています", a.label()),
-            );
+        let at = || {
+            vec![
+                Key("areas"),
+                Index(i),
+                Key(if v1 { "policy" } else { "code" }),
+            ]
+        };
+        match code_numbers(&a.code) {
+            Some(n) if n.len() >= 2 && n.len() < depth => {
+                let parent = parent_code(&a.code);
+                if !codes.contains(parent) {
+                    err(
+                        at(),
+                        format!(
+                            "{} {} の上の階層 {parent} は定義されていません",
+                            level(n.len()),
+                            a.label
+                        ),
+                    );
+                } else if !codes.insert(a.code.clone()) {
+                    err(
+                        at(),
+                        format!("{} {} が二度定義されています", level(n.len()), a.label),
+                    );
+                }
+            }
+            _ => err(
+                at(),
+                format!(
+                    "中間の階層のコード「{}」は上からの番号をハイフンでつないで書いてください(例: 1-2。{depth}段の計画で2〜{}個の番号)",
+                    a.code,
+                    depth.saturating_sub(1)
+                ),
+            ),
         }
         if a.title.trim().is_empty() {
             err(
@@ -332,106 +426,63 @@ fn validate(plan: &Plan) -> Vec<(Vec<Seg>, String)> {
             );
         }
     }
-
-    let mut codes = HashSet::new();
     for (i, m) in plan.measures.iter().enumerate() {
         let at = |k: &'static str| vec![Key("measures"), Index(i), Key(k)];
-        let kpi_at = |k: &'static str| vec![Key("measures"), Index(i), Key("kpi"), Key(k)];
-        match parse_measure_code(&m.code) {
-            None => err(
-                at("code"),
-                format!(
-                    "施策コード「{}」は「基本方針-取組内容-施策」の番号で書いてください(例: 1-1-1)",
-                    m.code
-                ),
-            ),
-            Some((p, a, _)) => {
-                if !areas.contains(&format!("{p}-{a}")) {
+        match code_numbers(&m.code) {
+            Some(n) if n.len() == depth => {
+                let parent = parent_code(&m.code);
+                if !codes.contains(parent) {
                     err(
                         at("code"),
-                        format!("施策 {} の取組内容 {p}-{a} は定義されていません", m.code),
+                        format!(
+                            "{} {} の上の階層 {parent} は定義されていません",
+                            level(depth),
+                            m.code
+                        ),
                     );
-                }
-                if !codes.insert(m.code.clone()) {
+                } else if !codes.insert(m.code.clone()) {
                     err(
                         at("code"),
-                        format!("施策 {} が二度定義されています", m.code),
+                        format!("{} {} が二度定義されています", level(depth), m.code),
                     );
                 }
             }
+            _ => err(
+                at("code"),
+                format!(
+                    "{}のコード「{}」は上からの番号をハイフンでつないで書いてください({depth}段の計画では{depth}個の番号。例: {})",
+                    level(depth),
+                    m.code,
+                    vec!["1"; depth.max(1)].join("-")
+                ),
+            ),
         }
         if m.title.trim().is_empty() {
             err(at("title"), "空にはできません".into());
         }
-        let k = &m.kpi;
-        if k.name.trim().is_empty() {
-            err(kpi_at("name"), "KPIの名前が空です".into());
-        }
-        if k.unit.trim().is_empty() {
-            err(kpi_at("unit"), "単位が空です(例: 手続、%、人)".into());
-        }
-        match (k.target, k.target_change_percent) {
-            (Some(_), Some(_)) => err(
-                kpi_at("target_change_percent"),
-                "target と target_change_percent はどちらか一方だけを書いてください".into(),
-            ),
-            (None, None) => err(
-                kpi_at("target"),
-                "目標値(target)か基準値からの増減率(target_change_percent)が必要です".into(),
-            ),
-            _ => {}
-        }
-        for v in [k.target, k.target_change_percent]
-            .into_iter()
-            .flatten()
-            .chain(k.baseline.as_ref().and_then(|b| b.value))
-        {
-            if !v.is_finite() {
-                err(kpi_at("target"), "数値が有限ではありません".into());
+        if plan.classes.is_empty() {
+            if !m.class.is_empty() {
+                err(
+                    at("class"),
+                    format!(
+                        "分類「{}」がありません(classes に定義してください)",
+                        m.class
+                    ),
+                );
             }
-        }
-        if !crate::modules::kpi_source_keys().contains(&k.source.as_str()) {
+        } else if !m.class.is_empty() && !class_keys.contains(m.class.as_str()) {
             err(
-                kpi_at("source"),
+                at("class"),
                 format!(
-                    "実績の出どころ「{}」はありません(使える値: {})",
-                    k.source,
-                    crate::modules::kpi_source_keys().join(", ")
-                ),
-            );
-        }
-        if !k.kind.is_empty() && super::kinds::by_key(&k.kind).is_none() {
-            err(
-                kpi_at("kind"),
-                format!(
-                    "KPIの種類「{}」はありません(使える値: {})",
-                    k.kind,
-                    super::kinds::KINDS
+                    "分類「{}」は classes にありません(使える値: {})",
+                    m.class,
+                    plan.classes
                         .iter()
-                        .map(|k| k.key)
+                        .map(|c| c.key.as_str())
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
             );
-        }
-        let mut years = HashSet::new();
-        for (j, y) in k.yearly_targets.iter().enumerate() {
-            let path = vec![
-                Key("measures"),
-                Index(i),
-                Key("kpi"),
-                Key("yearly_targets"),
-                Index(j),
-                Key("fiscal_year"),
-            ];
-            if !years.insert(y.fiscal_year) {
-                err(
-                    path,
-                    format!("{}の年度別目標が二度書かれています", y.fiscal_year.wareki()),
-                );
-            } else if !y.target.is_finite() {
-                err(path, "年度別目標が数値ではありません".into());
-            }
         }
         if let Some(ap) = &m.action_plan {
             for (r, row) in ap.schedule.iter().enumerate() {
@@ -455,15 +506,147 @@ fn validate(plan: &Plan) -> Vec<(Vec<Seg>, String)> {
         }
     }
     if plan.measures.is_empty() {
-        err(vec![Key("measures")], "施策が一つもありません".into());
+        err(
+            vec![Key("measures")],
+            format!("{}が一つもありません", level(depth)),
+        );
+    }
+
+    // Every KPI, wherever it is.
+    let mut keys = HashSet::new();
+    let kpi_lists = plan
+        .policies
+        .iter()
+        .enumerate()
+        .map(|(i, p)| ("policies", i, &p.kpis))
+        .chain(
+            plan.areas
+                .iter()
+                .enumerate()
+                .map(|(i, a)| ("areas", i, &a.kpis)),
+        )
+        .chain(
+            plan.measures
+                .iter()
+                .enumerate()
+                .map(|(i, m)| ("measures", i, &m.kpis)),
+        );
+    for (list, i, kpis) in kpi_lists {
+        for (j, k) in kpis.iter().enumerate() {
+            let kpi_at = |field: &'static str| {
+                if v1 && list == "measures" {
+                    vec![Key(list), Index(i), Key("kpi"), Key(field)]
+                } else {
+                    vec![Key(list), Index(i), Key("kpis"), Index(j), Key(field)]
+                }
+            };
+            if !keys.insert(k.key.as_str()) {
+                err(
+                    kpi_at("key"),
+                    format!("KPIのキー「{}」が二度使われています", k.key),
+                );
+            }
+            if k.key.is_empty()
+                || !k
+                    .key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+            {
+                err(
+                    kpi_at("key"),
+                    format!(
+                        "KPIのキー「{}」は半角英数字・ハイフン・ドットで書いてください",
+                        k.key
+                    ),
+                );
+            }
+            if k.name.trim().is_empty() {
+                err(kpi_at("name"), "KPIの名前が空です".into());
+            }
+            if k.unit.trim().is_empty() {
+                err(kpi_at("unit"), "単位が空です(例: 手続、%、人)".into());
+            }
+            match (k.target, k.target_change_percent) {
+                (Some(_), Some(_)) => err(
+                    kpi_at("target_change_percent"),
+                    "target と target_change_percent はどちらか一方だけを書いてください".into(),
+                ),
+                (None, None) => err(
+                    kpi_at("target"),
+                    "目標値(target)か基準値からの増減率(target_change_percent)が必要です".into(),
+                ),
+                _ => {}
+            }
+            for v in [k.target, k.target_change_percent]
+                .into_iter()
+                .flatten()
+                .chain(k.baseline.as_ref().and_then(|b| b.value))
+            {
+                if !v.is_finite() {
+                    err(kpi_at("target"), "数値が有限ではありません".into());
+                }
+            }
+            if !crate::modules::kpi_source_keys().contains(&k.source.as_str()) {
+                err(
+                    kpi_at("source"),
+                    format!(
+                        "実績の出どころ「{}」はありません(使える値: {})",
+                        k.source,
+                        crate::modules::kpi_source_keys().join(", ")
+                    ),
+                );
+            }
+            if !k.kind.is_empty() && super::kinds::by_key(&k.kind).is_none() {
+                err(
+                    kpi_at("kind"),
+                    format!(
+                        "KPIの種類「{}」はありません(使える値: {})",
+                        k.kind,
+                        super::kinds::KINDS
+                            .iter()
+                            .map(|k| k.key)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+            if !k.follows.is_empty() && plan.succeeds.is_empty() {
+                err(
+                    kpi_at("follows"),
+                    "前の計画のKPIを引き継ぐには、前の計画(succeeds)を書いてください".into(),
+                );
+            }
+            let mut years = HashSet::new();
+            for (n, y) in k.yearly_targets.iter().enumerate() {
+                let mut path = kpi_at("yearly_targets");
+                path.extend([Index(n), Key("fiscal_year")]);
+                if !years.insert(y.fiscal_year) {
+                    err(
+                        path,
+                        format!(
+                            "{}の年度別目標が二度書かれています",
+                            k.years.wareki(y.fiscal_year)
+                        ),
+                    );
+                } else if !y.target.is_finite() {
+                    err(path, "年度別目標が数値ではありません".into());
+                }
+            }
+        }
     }
 
     let marks: HashSet<&str> = plan.roadmap_notes.iter().map(|n| n.mark.as_str()).collect();
+    if !plan.roadmap.is_empty() && plan.roadmap_years.is_none() {
+        err(
+            vec![Key("roadmap_years")],
+            "行程表(roadmap)を書くときは、その年度の範囲(roadmap_years)も書いてください".into(),
+        );
+    }
     for (i, row) in plan.roadmap.iter().enumerate() {
-        if !row.measure.is_empty() && !codes.contains(&row.measure) {
+        if !row.measure.is_empty() && plan.measure(&row.measure).is_none() {
             err(
                 vec![Key("roadmap"), Index(i), Key("measure")],
-                format!("施策 {} は定義されていません", row.measure),
+                format!("{} {} は定義されていません", level(depth), row.measure),
             );
         }
         for mark in &row.notes {
@@ -498,7 +681,6 @@ fn check_item(
     path: Vec<Seg>,
     err: &mut impl FnMut(Vec<Seg>, String),
 ) {
-    let years = plan.roadmap_years;
     let mut p = path;
     if item.text.trim().is_empty() {
         p.push(Seg::Key("text"));
@@ -515,7 +697,9 @@ fn check_item(
                 item.from.wareki()
             ),
         );
-    } else if item.from < years.first || item.to > years.last {
+    } else if let Some(years) = plan.roadmap_years
+        && (item.from < years.first || item.to > years.last)
+    {
         p.push(Seg::Key("from"));
         err(
             p,
@@ -539,6 +723,21 @@ mod tests {
         assert!(!municipality_code_is_valid("285855"));
         assert!(!municipality_code_is_valid("28585"));
         assert!(!municipality_code_is_valid("２８５８５４"));
+    }
+
+    #[test]
+    fn a_version_1_file_reads_as_the_same_plan() {
+        let v1 = include_str!("../../tests/fixtures/kami-2023-v1.toml");
+        let old = parse(v1, "kami-2023-v1.toml").unwrap_or_else(|e| panic!("{e}"));
+        let new = parse(BUNDLED_KAMI, BUNDLED_KAMI_NAME).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(old, new);
+        assert_eq!(old.levels, ["基本方針", "取組内容", "施策"]);
+        assert_eq!(
+            old.class("local").map(|c| c.label.as_str()),
+            Some("町独自の取組")
+        );
+        assert_eq!(old.measures[0].label, "1-①-1)");
+        assert_eq!(old.kpis().len(), 18);
     }
 
     #[test]

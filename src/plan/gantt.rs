@@ -48,7 +48,10 @@ enum Line {
 
 /// Draws the plan's roadmap. `today` marks the current 年度 when it is inside the chart.
 pub fn roadmap_svg(plan: &Plan, today: FiscalYear) -> String {
-    let years: Vec<FiscalYear> = plan.roadmap_years.years().collect();
+    let Some(range) = plan.roadmap_years else {
+        return String::new();
+    };
+    let years: Vec<FiscalYear> = range.years().collect();
     let col_w = (WIDTH - LABEL_W) / years.len().max(1) as f64;
 
     let mut lines: Vec<Line> = Vec::new();

@@ -101,6 +101,12 @@ pub enum PaceBasis {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evaluation {
     pub status: Status,
+    /// The deadline has passed: this is the 最終評価, judged on the deadline year's figure.
+    pub final_evaluation: bool,
+    /// Where the judged figure comes from.
+    pub provenance: Option<Provenance>,
+    /// The latest figure after the deadline (その後の実績), shown beside the final evaluation.
+    pub later: Option<Actual>,
     /// The value judged: the latest actual, or the running total for 累計.
     pub value: Option<f64>,
     /// The 年度 of the latest actual used.
@@ -121,11 +127,71 @@ pub struct Evaluation {
     pub reason: String,
 }
 
-/// One recorded actual for one 年度.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Where a figure comes from, as pages say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provenance {
+    /// 確定: through the reporting cycle.
+    Confirmed,
+    /// 記録: recorded by the coordinating department.
+    Recorded,
+    /// 自動集計: a module's count, on that day.
+    Counted(time::Date),
+}
+
+impl Provenance {
+    pub fn key(self) -> &'static str {
+        match self {
+            Provenance::Confirmed => "confirmed",
+            Provenance::Recorded => "recorded",
+            Provenance::Counted(_) => "counted",
+        }
+    }
+
+    /// 確定 / 記録 / 自動集計
+    pub fn label(self) -> &'static str {
+        match self {
+            Provenance::Confirmed => "確定",
+            Provenance::Recorded => "記録",
+            Provenance::Counted(_) => "自動集計",
+        }
+    }
+
+    /// The words a page shows beside a figure.
+    pub fn describe(self) -> String {
+        match self {
+            Provenance::Confirmed => "確定(報告を確認・評価して確定した値)".into(),
+            Provenance::Recorded => "記録(計画の取りまとめ担当が記録した値)".into(),
+            Provenance::Counted(d) => format!(
+                "自動集計({}時点の集計。報告で確定すると確定値に置き換わります)",
+                crate::fiscal::wareki_date(d)
+            ),
+        }
+    }
+}
+
+impl Serialize for Provenance {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.key())
+    }
+}
+
+/// One figure for one year, and where it comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Actual {
     pub fiscal_year: FiscalYear,
     pub value: f64,
+    pub provenance: Provenance,
+}
+
+impl Actual {
+    /// A recorded figure.
+    pub fn new(fiscal_year: FiscalYear, value: f64) -> Actual {
+        Actual {
+            fiscal_year,
+            value,
+            provenance: Provenance::Recorded,
+        }
+    }
 }
 
 /// Context of an evaluation.
@@ -136,6 +202,8 @@ pub struct Context {
     pub as_of: FiscalYear,
     /// First 年度 of the plan period: the origin of a linear path when there is no baseline.
     pub plan_start: FiscalYear,
+    /// Last 年度 of the plan period.
+    pub plan_end: FiscalYear,
     pub discontinued: bool,
 }
 
@@ -208,8 +276,53 @@ pub fn resolve_target(kpi: &KpiDefinition, baseline: Option<f64>) -> Option<f64>
     baseline.map(|b| b * (1.0 + pct / 100.0))
 }
 
-/// Evaluates a KPI from its actuals (any order, one per 年度).
+/// The year a KPI's final evaluation is made on: its deadline, or (a target that keeps applying,
+/// 以後継続) the plan's last year when that is later.
+pub fn final_year(kpi: &KpiDefinition, ctx: Context) -> FiscalYear {
+    if kpi.continues {
+        kpi.deadline.max(ctx.plan_end)
+    } else {
+        kpi.deadline
+    }
+}
+
+/// Evaluates a KPI from its actuals (any order, one per year). Once its deadline has passed the
+/// evaluation is the 最終評価: the deadline year's figure decides 達成 or 未達成, and any later
+/// figure is only reported beside it (`later`).
 pub fn evaluate(kpi: &KpiDefinition, actuals: &[Actual], ctx: Context) -> Evaluation {
+    let final_at = final_year(kpi, ctx);
+    if ctx.as_of > final_at && !ctx.discontinued {
+        let mut ev = evaluate_at(
+            kpi,
+            actuals,
+            Context {
+                as_of: final_at,
+                ..ctx
+            },
+        );
+        ev.final_evaluation = true;
+        if ev.status != Status::Achieved && ev.status != Status::NotEvaluable && ev.value.is_some()
+        {
+            ev.status = Status::Missed;
+        }
+        ev.later = actuals
+            .iter()
+            .filter(|a| a.fiscal_year > final_at && a.fiscal_year <= ctx.as_of)
+            .max_by_key(|a| a.fiscal_year)
+            .copied();
+        if ev.value.is_some() {
+            ev.reason = format!(
+                "最終評価({}の実績による): {}",
+                kpi.years.wareki(final_at),
+                ev.reason
+            );
+        }
+        return ev;
+    }
+    evaluate_at(kpi, actuals, ctx)
+}
+
+fn evaluate_at(kpi: &KpiDefinition, actuals: &[Actual], ctx: Context) -> Evaluation {
     let mut relevant: Vec<Actual> = actuals
         .iter()
         .copied()
@@ -221,6 +334,9 @@ pub fn evaluate(kpi: &KpiDefinition, actuals: &[Actual], ctx: Context) -> Evalua
     let target = resolve_target(kpi, baseline.map(|b| b.0));
     let mut ev = Evaluation {
         status: Status::NoData,
+        final_evaluation: false,
+        provenance: None,
+        later: None,
         value: None,
         value_year: None,
         baseline: baseline.map(|b| b.0),
@@ -256,12 +372,16 @@ pub fn evaluate(kpi: &KpiDefinition, actuals: &[Actual], ctx: Context) -> Evalua
         };
         return ev;
     };
+    // 累計: what was counted before (the 現状値) plus every year's count since.
     let value = match kpi.accumulation {
-        Accumulation::Cumulative => results.iter().map(|a| a.value).sum(),
+        Accumulation::Cumulative => {
+            baseline.map_or(0.0, |b| b.0) + results.iter().map(|a| a.value).sum::<f64>()
+        }
         _ => latest.value,
     };
     ev.value = Some(value);
     ev.value_year = Some(latest.fiscal_year);
+    ev.provenance = Some(latest.provenance);
 
     let Some(target) = target else {
         ev.status = Status::NotEvaluable;
@@ -510,6 +630,9 @@ mod tests {
             source: "manual".into(),
             kind: String::new(),
             reading: String::new(),
+            key: "t".into(),
+            years: Default::default(),
+            follows: String::new(),
         }
     }
 
@@ -517,15 +640,51 @@ mod tests {
         Context {
             as_of: FiscalYear(as_of),
             plan_start: FiscalYear(2023),
+            plan_end: FiscalYear(2025),
             discontinued: false,
         }
     }
 
     fn a(fy: i32, value: f64) -> Actual {
-        Actual {
-            fiscal_year: FiscalYear(fy),
-            value,
-        }
+        Actual::new(FiscalYear(fy), value)
+    }
+
+    #[test]
+    fn cumulative_counts_from_its_present_value() {
+        // 現状値 7, then 10 and 10: 27 in all; toward 57 that is (27 − 7) ÷ (57 − 7) = 40%.
+        let mut k = kpi(Direction::Increase, Accumulation::Cumulative, Some(57.0));
+        k.baseline = Some(Baseline {
+            value: Some(7.0),
+            fiscal_year: Some(FiscalYear(2022)),
+        });
+        let ev = evaluate(&k, &[a(2023, 10.0), a(2024, 10.0)], ctx(2024));
+        assert_eq!(ev.value, Some(27.0));
+        assert!(
+            (ev.achievement.unwrap() - 0.4).abs() < 1e-9,
+            "{:?}",
+            ev.achievement
+        );
+    }
+
+    #[test]
+    fn after_the_deadline_the_deadline_year_decides() {
+        let k = kpi(Direction::Increase, Accumulation::Point, Some(45.0));
+        // Confirmed 41 for the deadline year, then 50 the year after: 未達成 on 41, 50 beside it.
+        let ev = evaluate(&k, &[a(2025, 41.0), a(2026, 50.0)], ctx(2026));
+        assert!(ev.final_evaluation);
+        assert_eq!(ev.status, Status::Missed);
+        assert_eq!(ev.value, Some(41.0));
+        assert_eq!(ev.later.map(|l| l.value), Some(50.0));
+        assert!(ev.reason.starts_with("最終評価"), "{}", ev.reason);
+        // Met in the deadline year: 達成 stays whatever came later.
+        let ev = evaluate(&k, &[a(2025, 45.0), a(2026, 30.0)], ctx(2026));
+        assert_eq!(ev.status, Status::Achieved);
+        // Nothing for the deadline year: 未入力, never judged on a later figure.
+        let ev = evaluate(&k, &[a(2026, 50.0)], ctx(2026));
+        assert_eq!(ev.status, Status::NoData);
+        assert_eq!(ev.later.map(|l| l.value), Some(50.0));
+        // Before the deadline it is an ordinary evaluation.
+        assert!(!evaluate(&k, &[a(2024, 30.0)], ctx(2024)).final_evaluation);
     }
 
     #[test]
@@ -602,7 +761,7 @@ mod tests {
             Status::Behind
         );
         assert_eq!(
-            evaluate(&k, &[a(2026, 99.0)], ctx(2026)).status,
+            evaluate(&k, &[a(2025, 99.0)], ctx(2026)).status,
             Status::Missed
         );
     }

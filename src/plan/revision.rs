@@ -11,6 +11,7 @@ use sqlx::Row;
 /// One change to a KPI between two approved revisions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KpiChange {
+    /// The KPI's key (its 施策's code when the 施策 has one KPI).
     pub measure_code: String,
     pub measure_label: String,
     /// Which part changed, in Japanese (目標値, 基準値 …).
@@ -63,7 +64,7 @@ pub async fn draft(db: &Db, plan_id: &str) -> anyhow::Result<Option<Draft>> {
     let reasons: String = r.try_get("kpi_changes")?;
     Ok(Some(Draft {
         id: r.try_get("id")?,
-        plan: serde_json::from_str(&document)?,
+        plan: Plan::from_json(&document)?,
         version: r.try_get("version")?,
         created_at: r.try_get("created_at")?,
         created_by: r.try_get("source")?,
@@ -273,20 +274,21 @@ pub async fn approve(
         .await?
         .ok_or_else(|| RevisionError::Invalid("計画がまだ読み込まれていません".into()))?;
     let mut changes = Vec::new();
-    for m in &draft.plan.measures {
-        let Some(old) = current.plan.measure(&m.code) else {
+    for k in draft.plan.kpis() {
+        let Some(old) = current.plan.kpi(&k.kpi.key) else {
             continue;
         };
+        let owner = k.item.code();
         let reason = draft
             .reasons
             .iter()
-            .find(|(c, _)| *c == m.code)
+            .find(|(c, _)| c == owner)
             .map(|(_, r)| r.clone())
             .unwrap_or_default();
-        for (field, before, after) in kpi_differences(&old.kpi, &m.kpi) {
+        for (field, before, after) in kpi_differences(old.kpi, k.kpi) {
             changes.push(KpiChange {
-                measure_code: m.code.clone(),
-                measure_label: format!("{} {}", m.label(), m.title),
+                measure_code: k.kpi.key.clone(),
+                measure_label: format!("{} {}({})", k.item.label(), k.item.title(), k.kpi.name),
                 field,
                 before,
                 after,

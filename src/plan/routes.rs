@@ -4,7 +4,7 @@ use super::kpi::Status;
 use super::model::{Body, RoadmapNote};
 use super::sheet::SheetView;
 use super::views::{
-    self, KpiCard, MeasureRow, PolicyBlock, RoadmapRowView, RollupView, StatusView,
+    self, KpiCard, KpiRow, MeasureRow, PolicyBlock, RoadmapRowView, RollupView, StatusView,
 };
 use crate::app::AppState;
 use crate::error::AppError;
@@ -26,6 +26,10 @@ pub struct OverviewPage {
     evaluation_policy: String,
     revision_policy: String,
     bodies: Vec<Body>,
+    /// 施策 count and KPI count.
+    measure_count: usize,
+    kpi_count: usize,
+    classes: Vec<super::model::MeasureClass>,
 }
 
 pub async fn overview(State(state): State<AppState>) -> Result<axum::response::Response, AppError> {
@@ -45,6 +49,9 @@ pub async fn overview(State(state): State<AppState>) -> Result<axum::response::R
             evaluation_policy: plan.evaluation_policy.clone(),
             revision_policy: plan.revision_policy.clone(),
             bodies: plan.bodies.clone(),
+            measure_count: plan.measures.len(),
+            kpi_count: plan.kpis().len(),
+            classes: plan.classes.clone(),
         })
     })
     .await
@@ -68,7 +75,7 @@ pub struct Choice {
 #[template(path = "plan/templates/kpis.html")]
 pub struct KpisPage {
     layout: Layout,
-    rows: Vec<MeasureRow>,
+    rows: Vec<KpiRow>,
     total: usize,
     policy_choices: Vec<Choice>,
     status_choices: Vec<Choice>,
@@ -87,21 +94,21 @@ pub async fn kpis(
         |data| {
             let policy: Option<u32> = filter.policy.parse().ok();
             let status = Status::from_key(&filter.status);
-            let all: Vec<MeasureRow> = data
+            let all: Vec<KpiRow> = data
                 .plan
-                .measures
+                .kpis()
                 .iter()
-                .map(|m| views::measure_row(data, m))
+                .map(|k| views::kpi_row(data, k))
                 .collect();
             let total = all.len();
-            let mut rows: Vec<MeasureRow> = all
+            let mut rows: Vec<KpiRow> = all
                 .into_iter()
                 .filter(|r| policy.is_none_or(|p| r.policy == p))
                 .filter(|r| status.is_none_or(|s| r.status.key == s.key()))
                 .collect();
             for r in &mut rows {
-                if let Some(m) = data.plan.measure(&r.code) {
-                    r.spark = views::sparkline(data, m);
+                if let Some(k) = data.plan.kpi(&r.key) {
+                    r.spark = views::sparkline(data, k.kpi);
                 }
             }
             let mut policy_choices = vec![Choice {
@@ -111,7 +118,7 @@ pub async fn kpis(
             }];
             policy_choices.extend(data.plan.policies.iter().map(|p| Choice {
                 value: p.number.to_string(),
-                label: format!("{} {}", p.number, p.title),
+                label: format!("{} {}", p.label, p.title),
                 selected: policy == Some(p.number),
             }));
             let mut status_choices = vec![Choice {
@@ -125,7 +132,7 @@ pub async fn kpis(
                 selected: status == Some(*s),
             }));
             let counts = views::RollupView::from(super::kpi::rollup(
-                rows.iter().filter_map(|r| data.evaluation(&r.code)),
+                rows.iter().filter_map(|r| data.evaluation(&r.key)),
             ))
             .counts;
             Ok(KpisPage {
@@ -150,6 +157,7 @@ pub struct RoadmapPage {
     rows: Vec<RoadmapRowView>,
     notes: Vec<RoadmapNote>,
     years: String,
+    has_readings: bool,
 }
 
 pub async fn roadmap(State(state): State<AppState>) -> Result<axum::response::Response, AppError> {
@@ -157,10 +165,20 @@ pub async fn roadmap(State(state): State<AppState>) -> Result<axum::response::Re
         let plan = &data.plan;
         Ok(RoadmapPage {
             layout: views::layout(&state, data, "roadmap"),
-            svg: super::gantt::roadmap_svg(plan, data.as_of),
+            svg: plan
+                .roadmap_years
+                .map(|_| super::gantt::roadmap_svg(plan, data.as_of))
+                .unwrap_or_default(),
             rows: views::roadmap_rows(data, plan.roadmap.iter()),
             notes: plan.roadmap_notes.clone(),
-            years: views::span_text(plan.roadmap_years.first, plan.roadmap_years.last),
+            years: plan
+                .roadmap_years
+                .map(|y| views::span_text(y.first, y.last))
+                .unwrap_or_default(),
+            has_readings: plan
+                .roadmap
+                .iter()
+                .any(|r| r.items.iter().any(|i| !i.reading.is_empty())),
         })
     })
     .await
@@ -171,11 +189,11 @@ pub async fn roadmap(State(state): State<AppState>) -> Result<axum::response::Re
 pub struct MeasurePage {
     layout: Layout,
     row: MeasureRow,
-    policy_title: String,
-    area_title: String,
+    /// The items above it, top first: (level name, "1 行政サービスの…").
+    ancestors: Vec<(String, String)>,
     class_basis: String,
     paragraphs: Vec<String>,
-    kpi: KpiCard,
+    kpis: Vec<KpiCard>,
     roadmap: Vec<RoadmapRowView>,
     notes: Vec<RoadmapNote>,
 }
@@ -204,22 +222,27 @@ pub async fn measure(
         Ok(MeasurePage {
             layout: views::layout(&state, data, "plan"),
             row: views::measure_row(data, m),
-            policy_title: data
+            ancestors: data
                 .plan
-                .policy(m.policy_number())
-                .map(|p| format!("{} {}", p.number, p.title))
-                .unwrap_or_default(),
-            area_title: data
-                .plan
-                .area_of(m)
-                .map(|a| format!("{} {}", a.label(), a.title))
-                .unwrap_or_default(),
+                .ancestors(&m.code)
+                .iter()
+                .map(|i| {
+                    (
+                        data.plan.level(i.depth()).to_string(),
+                        format!("{} {}", i.label(), i.title()),
+                    )
+                })
+                .collect(),
             class_basis: m.class_basis.clone(),
             paragraphs: views::paragraphs(&m.text),
-            kpi: views::KpiCard {
-                chart: views::kpi_chart(data, m),
-                ..views::kpi_card(data, m)
-            },
+            kpis: m
+                .kpis
+                .iter()
+                .map(|k| views::KpiCard {
+                    chart: views::kpi_chart(data, k),
+                    ..views::kpi_card(data, k)
+                })
+                .collect(),
             roadmap: views::roadmap_rows(data, roadmap_rows.into_iter()),
             notes,
         })

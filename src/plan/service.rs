@@ -47,13 +47,21 @@ pub async fn current(state: &AppState) -> Result<Arc<PlanData>, AppError> {
         cache.0.put((Instant::now(), stamp), data.clone());
         return Ok(data);
     }
-    let mut data = PlanData::load(&state.db, state.current_fiscal_year())
+    let mut data = PlanData::load(&state.db, state.today())
         .await?
         .ok_or(AppError::NoPlan)?;
     super::sources::apply(state, &mut data).await?;
     let data = Arc::new(data);
     cache.0.put((Instant::now(), stamp), data.clone());
     Ok(data)
+}
+
+/// The town's words: from its plan, or neutral ones (with its name) before a plan is loaded.
+pub async fn words(state: &AppState) -> Arc<super::model::Words> {
+    match current(state).await {
+        Ok(d) => d.words.clone(),
+        Err(_) => Arc::new(super::model::Words::neutral(&state.town.name)),
+    }
 }
 
 /// Call after any write that changes what `current` returns.
@@ -64,21 +72,60 @@ pub fn invalidate(state: &AppState) {
 pub struct PlanData {
     pub plan: Plan,
     pub revision: Revision,
+    /// Figures by KPI key.
     pub actuals: HashMap<String, Vec<Actual>>,
     /// The 年度 everything is judged as of (the current one).
     pub as_of: FiscalYear,
+    /// The day it was judged (calendar-year KPIs and module counts use it).
+    pub today: time::Date,
+    /// Evaluations by KPI key.
     pub evaluations: HashMap<String, Evaluation>,
     /// KPI definition changes of approved revisions: (revision label, approved at, change).
     pub kpi_changes: Vec<(String, String, super::revision::KpiChange)>,
+    /// Years where a module's count and a confirmed or recorded figure disagree.
+    pub discrepancies: Vec<Discrepancy>,
+    /// The body's words, from the plan.
+    pub words: Arc<super::model::Words>,
+    /// The town's other plans (earlier ones, browsable): (id, title).
+    pub history: Vec<(String, String)>,
+}
+
+/// A module counted something else than the figure that stands for the same year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Discrepancy {
+    pub kpi_key: String,
+    pub fiscal_year: FiscalYear,
+    /// The figure that stands (確定 or 記録).
+    pub standing: Actual,
+    /// What the module counts.
+    pub counted: f64,
 }
 
 impl PlanData {
-    pub async fn load(db: &Db, as_of: FiscalYear) -> anyhow::Result<Option<PlanData>> {
+    pub async fn load(db: &Db, today: time::Date) -> anyhow::Result<Option<PlanData>> {
         let Some(StoredPlan { plan, revision }) = store::current(db).await? else {
             return Ok(None);
         };
-        let actuals = store::actuals_by_measure(db, &plan.id).await?;
-        let mut data = PlanData::new(plan, revision, actuals, as_of);
+        PlanData::load_plan(db, plan, revision, today)
+            .await
+            .map(Some)
+    }
+
+    /// A stored plan (the current one or an earlier) with its figures and evaluations.
+    pub async fn load_plan(
+        db: &Db,
+        plan: Plan,
+        revision: Revision,
+        today: time::Date,
+    ) -> anyhow::Result<PlanData> {
+        let actuals = store::actuals_by_kpi(db, &plan).await?;
+        let history = store::plans(db)
+            .await?
+            .into_iter()
+            .filter(|(id, _)| *id != plan.id)
+            .collect();
+        let mut data = PlanData::new(plan, revision, actuals, today);
+        data.history = history;
         data.kpi_changes = super::revision::approved(db, &data.plan.id)
             .await?
             .into_iter()
@@ -88,85 +135,98 @@ impl PlanData {
                     .map(move |c| (r.label.clone(), r.approved_at.clone(), c))
             })
             .collect();
-        Ok(Some(data))
+        Ok(data)
     }
 
     pub fn new(
         plan: Plan,
         revision: Revision,
         actuals: HashMap<String, Vec<Actual>>,
-        as_of: FiscalYear,
+        today: time::Date,
     ) -> PlanData {
+        let words = Arc::new(super::model::Words::of(&plan));
         let mut data = PlanData {
+            words,
+            history: Vec::new(),
             plan,
             revision,
             actuals,
-            as_of,
+            as_of: FiscalYear::of_date(today),
+            today,
             evaluations: HashMap::new(),
             kpi_changes: Vec::new(),
+            discrepancies: Vec::new(),
         };
-        let ctx = data.context();
-        data.evaluations = data
-            .plan
-            .measures
-            .iter()
-            .map(|m| {
-                (
-                    m.code.clone(),
-                    kpi::evaluate(&m.kpi, data.actuals_of(&m.code), ctx),
-                )
-            })
-            .collect();
+        data.reevaluate();
         data
     }
 
     /// Evaluates every KPI again after actuals changed.
     pub fn reevaluate(&mut self) {
-        let ctx = self.context();
-        self.evaluations = self
+        let evaluations = self
             .plan
-            .measures
-            .iter()
-            .map(|m| {
+            .kpis()
+            .into_iter()
+            .map(|k| {
                 (
-                    m.code.clone(),
-                    kpi::evaluate(&m.kpi, self.actuals_of(&m.code), ctx),
+                    k.kpi.key.clone(),
+                    kpi::evaluate(k.kpi, self.actuals_of(&k.kpi.key), self.context_for(k.kpi)),
                 )
             })
             .collect();
+        self.evaluations = evaluations;
     }
 
+    /// The context of the plan, as of the current 年度.
     pub fn context(&self) -> Context {
         Context {
             as_of: self.as_of,
             plan_start: self.plan.period.first_fiscal_year(),
+            plan_end: self.plan.period.last_fiscal_year(),
             discontinued: false,
         }
     }
 
-    pub fn actuals_of(&self, code: &str) -> &[Actual] {
-        self.actuals
-            .get(code)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+    /// The context of one KPI: a calendar-year KPI is judged as of the current year.
+    pub fn context_for(&self, kpi: &super::model::KpiDefinition) -> Context {
+        Context {
+            as_of: kpi.years.of_date(self.today),
+            ..self.context()
+        }
     }
 
-    pub fn evaluation(&self, code: &str) -> Option<&Evaluation> {
-        self.evaluations.get(code)
+    pub fn actuals_of(&self, key: &str) -> &[Actual] {
+        self.actuals.get(key).map(Vec::as_slice).unwrap_or_default()
     }
 
-    /// Fiscal years a KPI table shows: the roadmap's years and the plan period.
+    pub fn evaluation(&self, key: &str) -> Option<&Evaluation> {
+        self.evaluations.get(key)
+    }
+
+    /// Whether the plan period is over.
+    pub fn ended(&self) -> bool {
+        self.as_of > self.plan.period.last_fiscal_year()
+    }
+
+    /// Years a KPI table shows: the roadmap's years and the plan period, and the current year
+    /// once the period is over (その後の実績).
     pub fn table_years(&self) -> Vec<FiscalYear> {
-        let first = self
-            .plan
-            .roadmap_years
-            .first
-            .min(self.plan.period.first_fiscal_year());
-        let last = self
-            .plan
-            .roadmap_years
-            .last
-            .max(self.plan.period.last_fiscal_year());
+        let period = (
+            self.plan.period.first_fiscal_year(),
+            self.plan.period.last_fiscal_year(),
+        );
+        let (mut first, mut last) = match self.plan.roadmap_years {
+            Some(r) => (r.first.min(period.0), r.last.max(period.1)),
+            None => period,
+        };
+        for k in self.plan.kpis() {
+            if let Some(by) = k.kpi.baseline.as_ref().and_then(|b| b.fiscal_year) {
+                first = first.min(by);
+            }
+        }
+        if self.ended() {
+            last = last.max(self.as_of);
+        }
         (first.0..=last.0).map(FiscalYear).collect()
     }
 
@@ -174,34 +234,34 @@ impl PlanData {
         kpi::rollup(self.evaluations.values())
     }
 
-    pub fn rollup_policy(&self, policy: &Policy) -> Rollup {
+    /// Every KPI at or below an item (a 基本方針, a 取組内容 …).
+    pub fn rollup_within(&self, code: &str) -> Rollup {
         kpi::rollup(
             self.plan
-                .measures
-                .iter()
-                .filter(|m| m.policy_number() == policy.number)
-                .filter_map(|m| self.evaluations.get(&m.code)),
+                .kpis_within(code)
+                .into_iter()
+                .filter_map(|k| self.evaluations.get(&k.kpi.key)),
         )
     }
 
+    pub fn rollup_policy(&self, policy: &Policy) -> Rollup {
+        self.rollup_within(&policy.code)
+    }
+
     pub fn rollup_area(&self, area_code: &str) -> Rollup {
-        kpi::rollup(
-            self.plan
-                .measures
-                .iter()
-                .filter(|m| m.area_code() == area_code)
-                .filter_map(|m| self.evaluations.get(&m.code)),
-        )
+        self.rollup_within(area_code)
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ActualError {
-    #[error("施策コード「{0}」はこの計画にありません(例: 1-1-1)")]
-    UnknownMeasure(String),
+    #[error(
+        "KPI「{0}」はこの計画にありません(KPIのコード。{1}のKPIが一つならその{1}の番号、例: 1-1-1)"
+    )]
+    UnknownKpi(String, String),
     #[error("年度: {0}")]
     FiscalYear(crate::fiscal::FiscalYearError),
-    #[error("年度: {year}は計画の対象({first}〜{last})の外です")]
+    #[error("年度: {year}は実績を入力できる年度({first}〜{last})の外です")]
     YearOutOfRange {
         year: String,
         first: String,
@@ -215,23 +275,31 @@ pub enum ActualError {
     OverHundredPercent(String),
 }
 
-/// Checks a new actual as a person typed it: the measure exists, the 年度 is in the plan's span,
-/// the value is a number that makes sense for the unit.
+/// How many years after its period a plan still takes figures (その後の実績).
+const YEARS_AFTER: i32 = 3;
+
+/// Checks a new actual as a person typed it: the KPI exists (by its key), the year is in the
+/// plan's span (or a few years after it), the value is a number that makes sense for the unit.
 pub fn check_actual(
     plan: &Plan,
-    code: &str,
+    key: &str,
     fiscal_year: &str,
     value: &str,
 ) -> Result<(FiscalYear, f64), ActualError> {
-    let measure = plan
-        .measure(code.trim())
-        .ok_or_else(|| ActualError::UnknownMeasure(code.to_string()))?;
+    let k = plan.kpi(key.trim()).ok_or_else(|| {
+        ActualError::UnknownKpi(key.to_string(), plan.measure_level().to_string())
+    })?;
     let fy = FiscalYear::parse(fiscal_year).map_err(ActualError::FiscalYear)?;
-    let first = plan
-        .roadmap_years
-        .first
-        .min(plan.period.first_fiscal_year());
-    let last = plan.roadmap_years.last.max(plan.period.last_fiscal_year());
+    let mut first = plan.period.first_fiscal_year();
+    let mut last = plan.period.last_fiscal_year();
+    if let Some(r) = plan.roadmap_years {
+        first = first.min(r.first);
+        last = last.max(r.last);
+    }
+    if let Some(by) = k.kpi.baseline.as_ref().and_then(|b| b.fiscal_year) {
+        first = first.min(by);
+    }
+    let last = FiscalYear(last.0 + YEARS_AFTER);
     if fy < first || fy > last {
         return Err(ActualError::YearOutOfRange {
             year: fy.wareki(),
@@ -243,7 +311,7 @@ pub fn check_actual(
     if v < 0.0 {
         return Err(ActualError::Negative(value.to_string()));
     }
-    if measure.kpi.unit == "%" && v > 100.0 {
+    if k.kpi.unit == "%" && v > 100.0 {
         return Err(ActualError::OverHundredPercent(value.to_string()));
     }
     Ok((fy, v))

@@ -22,15 +22,16 @@ pub struct SheetView {
     pub new_or_continuing: String,
     pub project_name: String,
     pub comprehensive: Option<ComprehensivePlanLink>,
-    pub dx_policy: String,
-    pub dx_area: String,
-    pub dx_measure: String,
+    /// The plan's title, heading the block that places the 施策 in it.
+    pub plan_title: String,
+    /// The 施策's place in the plan, top first: (level name, number and title).
+    pub dx_path: Vec<(String, String)>,
     pub overview: String,
     pub effect: String,
     pub remarks: String,
-    pub kpi: KpiCard,
+    /// Each KPI with its targets per year of the sheet.
+    pub kpis: Vec<(KpiCard, Vec<String>)>,
     pub years: Vec<String>,
-    pub yearly_targets: Vec<String>,
     pub schedule: Vec<GridRow>,
     /// 施策の評価: (年度, 目標の達成度, 未達成の場合原因・理由).
     pub evaluations: Vec<(String, String, String)>,
@@ -41,16 +42,24 @@ pub struct SheetView {
 pub fn sheet(data: &PlanData, m: &Measure, finalized: &[(FiscalYear, Report)]) -> SheetView {
     let plan = &data.plan;
     let ap = m.action_plan.as_ref();
-    let years: Vec<_> = plan.roadmap_years.years().collect();
-    let kpi = views::kpi_card(data, m);
+    let years: Vec<FiscalYear> = match plan.roadmap_years {
+        Some(r) => r.years().collect(),
+        None => plan.period.fiscal_years().collect(),
+    };
     // The sheet's 年度別数値目標 shows only the targets the plan gives, not the pace line.
-    let yearly_targets = years
+    let kpis: Vec<(KpiCard, Vec<String>)> = m
+        .kpis
         .iter()
-        .map(|fy| {
-            m.kpi
-                .yearly_target(*fy)
-                .map(|v| crate::plan::kpi::format_value(v, &m.kpi.unit))
-                .unwrap_or_default()
+        .map(|k| {
+            let targets = years
+                .iter()
+                .map(|fy| {
+                    k.yearly_target(*fy)
+                        .map(|v| crate::plan::kpi::format_value(v, &k.unit))
+                        .unwrap_or_default()
+                })
+                .collect();
+            (views::kpi_card(data, k), targets)
         })
         .collect();
     let schedule_rows: Vec<Vec<crate::plan::model::RoadmapItem>> = match ap {
@@ -87,18 +96,18 @@ pub fn sheet(data: &PlanData, m: &Measure, finalized: &[(FiscalYear, Report)]) -
     // 施策の評価 rows: from the first 年度 with a target (the example sheet starts at 令和4年度) or
     // the plan's start, to the end of the period.
     let first_eval = m
-        .kpi
-        .yearly_targets
+        .kpis
         .iter()
-        .map(|t| t.fiscal_year)
+        .flat_map(|k| k.yearly_targets.iter().map(|t| t.fiscal_year))
         .min()
-        .unwrap_or(plan.period.first_fiscal_year());
-    let last_eval = plan
-        .period
-        .last_fiscal_year()
-        .max(m.kpi.deadline.min(plan.roadmap_years.last));
-    let evaluations = kpi
-        .years
+        .unwrap_or(plan.period.first_fiscal_year())
+        .min(plan.period.first_fiscal_year());
+    let last_eval = plan.period.last_fiscal_year();
+    // The rows follow the first KPI's years; with several KPIs each one's state is named.
+    let evaluations = kpis
+        .first()
+        .map(|(card, _)| card.years.clone())
+        .unwrap_or_default()
         .iter()
         .filter(|y| first_eval <= y.fiscal_year && y.fiscal_year <= last_eval)
         .map(|y| {
@@ -122,15 +131,45 @@ pub fn sheet(data: &PlanData, m: &Measure, finalized: &[(FiscalYear, Report)]) -
                     reason,
                 );
             }
-            let grade = if y.status.key == "no_data" {
-                String::new()
-            } else {
-                format!("{}(実績 {})", y.status.label, y.actual)
-            };
+            let grade = kpis
+                .iter()
+                .filter_map(|(card, _)| {
+                    let row = card.years.iter().find(|r| r.fiscal_year == y.fiscal_year)?;
+                    (row.status.key != "no_data").then(|| {
+                        if kpis.len() > 1 {
+                            format!("{}: {}(実績 {})", card.name, row.status.label, row.actual)
+                        } else {
+                            format!("{}(実績 {})", row.status.label, row.actual)
+                        }
+                    })
+                })
+                .collect::<Vec<_>>()
+                .join(" / ");
             (y.label.clone(), grade, String::new())
         })
         .collect();
-    let area = plan.area_of(m);
+    // The sheet's own words where it has them (the plan's example sheet), else the plan's.
+    let mut dx_path: Vec<(String, String)> = plan
+        .ancestors(&m.code)
+        .iter()
+        .map(|i| {
+            (
+                plan.level(i.depth()).to_string(),
+                format!("{} {}", i.label(), i.title()),
+            )
+        })
+        .chain(std::iter::once((
+            plan.measure_level().to_string(),
+            format!("{} {}", m.label(), m.title),
+        )))
+        .collect();
+    if let Some(d) = ap.and_then(|a| a.dx_plan.as_ref())
+        && dx_path.len() == 3
+    {
+        dx_path[0].1 = d.policy.clone();
+        dx_path[1].1 = d.area.clone();
+        dx_path[2].1 = d.measure.clone();
+    }
     SheetView {
         number: ap.map(|a| a.number.clone()).unwrap_or_default(),
         department: ap
@@ -142,29 +181,14 @@ pub fn sheet(data: &PlanData, m: &Measure, finalized: &[(FiscalYear, Report)]) -
             .map(|a| a.project_name.clone())
             .unwrap_or_else(|| m.title.clone()),
         comprehensive: ap.and_then(|a| a.comprehensive_plan.clone()),
-        dx_policy: ap
-            .and_then(|a| a.dx_plan.as_ref().map(|d| d.policy.clone()))
-            .or_else(|| {
-                plan.policy(m.policy_number())
-                    .map(|p| format!("{} {}", p.number, p.title))
-            })
-            .unwrap_or_default(),
-        dx_area: ap
-            .and_then(|a| a.dx_plan.as_ref().map(|d| d.area.clone()))
-            .or_else(|| {
-                area.map(|a| format!("{} {}", crate::plan::model::circled(a.number), a.title))
-            })
-            .unwrap_or_default(),
-        dx_measure: ap
-            .and_then(|a| a.dx_plan.as_ref().map(|d| d.measure.clone()))
-            .unwrap_or_else(|| format!("{}) {}", m.number(), m.title)),
+        plan_title: plan.title.clone(),
+        dx_path,
         overview: ap.map(|a| a.overview.clone()).unwrap_or_default(),
         effect: ap.map(|a| a.effect.clone()).unwrap_or_default(),
         remarks: ap.map(|a| a.remarks.clone()).unwrap_or_default(),
         has_sheet: ap.is_some(),
-        kpi,
+        kpis,
         years: years.iter().map(|fy| fy.label()).collect(),
-        yearly_targets,
         schedule,
         evaluations,
     }

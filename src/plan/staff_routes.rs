@@ -62,21 +62,24 @@ async fn plan_page(
     let mut changed_measures = Vec::new();
     if let Some(d) = &draft {
         for m in &d.plan.measures {
-            let Some(old) = data.plan.measure(&m.code) else {
-                continue;
-            };
-            if old != m {
+            if data.plan.measure(&m.code) != Some(m) {
                 changed_measures.push(format!("{} {}", m.label(), m.title));
             }
+        }
+        for k in d.plan.kpis() {
+            let Some(old) = data.plan.kpi(&k.kpi.key) else {
+                continue;
+            };
+            let owner = k.item.code();
             let reason = d
                 .reasons
                 .iter()
-                .find(|(c, _)| *c == m.code)
+                .find(|(c, _)| c == owner)
                 .map(|(_, r)| r.clone())
                 .unwrap_or_default();
-            for (field, before, after) in kpi_differences(&old.kpi, &m.kpi) {
+            for (field, before, after) in kpi_differences(old.kpi, k.kpi) {
                 pending.push(PendingChange {
-                    measure: format!("{} {}", m.label(), m.title),
+                    measure: format!("{} {}({})", k.item.label(), k.item.title(), k.kpi.name),
                     field,
                     before,
                     after,
@@ -194,10 +197,11 @@ pub async fn approve(
     }
 }
 
-/// The measure form as posted (and as shown).
+/// The measure form as posted (and as shown): the 施策's own fields, and its KPIs as
+/// `k0.name`, `k0.unit` … (one block per KPI, one more empty block to add one).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct MeasureForm {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::input::form_i64")]
     pub version: i64,
     #[serde(default)]
     pub title: String,
@@ -206,35 +210,75 @@ pub struct MeasureForm {
     #[serde(default)]
     pub text: String,
     #[serde(default)]
-    pub kpi_name: String,
-    #[serde(default)]
-    pub target_wording: String,
-    #[serde(default)]
-    pub deadline_wording: String,
-    #[serde(default)]
-    pub unit: String,
-    #[serde(default)]
-    pub direction: String,
-    #[serde(default)]
-    pub accumulation: String,
-    #[serde(default)]
-    pub target: String,
-    #[serde(default)]
-    pub target_change_percent: String,
-    #[serde(default)]
-    pub baseline_value: String,
-    #[serde(default)]
-    pub baseline_year: String,
-    #[serde(default)]
-    pub deadline: String,
-    #[serde(default)]
-    pub continues: Option<String>,
-    #[serde(default)]
-    pub yearly_targets: String,
-    #[serde(default)]
     pub roadmap: String,
     #[serde(default)]
     pub reason: String,
+    /// The KPI blocks' fields.
+    #[serde(flatten)]
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+/// One KPI block of the form.
+#[derive(Debug, Clone, Default)]
+pub struct KpiForm {
+    pub index: usize,
+    /// Empty for the block that adds a KPI.
+    pub key: String,
+    pub name: String,
+    pub target_wording: String,
+    pub deadline_wording: String,
+    pub unit: String,
+    pub direction: String,
+    pub accumulation: String,
+    pub target: String,
+    pub target_change_percent: String,
+    pub baseline_value: String,
+    pub baseline_year: String,
+    pub deadline: String,
+    pub continues: bool,
+    pub yearly_targets: String,
+    pub remove: bool,
+}
+
+impl KpiForm {
+    /// The form field name of one of its parts: `k0.name`.
+    pub fn field(&self, part: &str) -> String {
+        format!("k{}.{part}", self.index)
+    }
+}
+
+impl MeasureForm {
+    fn get(&self, i: usize, part: &str) -> String {
+        self.fields
+            .get(&format!("k{i}.{part}"))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The KPI blocks posted, in order.
+    pub fn kpis(&self) -> Vec<KpiForm> {
+        (0..)
+            .take_while(|i| self.fields.keys().any(|k| k.starts_with(&format!("k{i}."))))
+            .map(|i| KpiForm {
+                index: i,
+                key: self.get(i, "key"),
+                name: self.get(i, "name"),
+                target_wording: self.get(i, "target_wording"),
+                deadline_wording: self.get(i, "deadline_wording"),
+                unit: self.get(i, "unit"),
+                direction: self.get(i, "direction"),
+                accumulation: self.get(i, "accumulation"),
+                target: self.get(i, "target"),
+                target_change_percent: self.get(i, "target_change_percent"),
+                baseline_value: self.get(i, "baseline_value"),
+                baseline_year: self.get(i, "baseline_year"),
+                deadline: self.get(i, "deadline"),
+                continues: !self.get(i, "continues").is_empty(),
+                yearly_targets: self.get(i, "yearly_targets"),
+                remove: !self.get(i, "remove").is_empty(),
+            })
+            .collect()
+    }
 }
 
 fn num_text(v: Option<f64>) -> String {
@@ -344,24 +388,20 @@ pub fn parse_roadmap(
     Ok(rows)
 }
 
-fn form_of(plan: &Plan, m: &Measure, version: i64) -> MeasureForm {
-    let k = &m.kpi;
-    MeasureForm {
-        version,
-        title: m.title.clone(),
-        department: m.department.clone(),
-        text: m.text.clone(),
-        kpi_name: k.name.clone(),
+fn kpi_form(index: usize, k: &KpiDefinition) -> KpiForm {
+    let key = |v: serde_json::Value| v.as_str().map(str::to_string).unwrap_or_default();
+    KpiForm {
+        index,
+        key: k.key.clone(),
+        name: k.name.clone(),
         target_wording: k.target_wording.clone(),
         deadline_wording: k.deadline_wording.clone(),
         unit: k.unit.clone(),
         direction: serde_json::to_value(k.direction)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
+            .map(key)
             .unwrap_or_default(),
         accumulation: serde_json::to_value(k.accumulation)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
+            .map(key)
             .unwrap_or_default(),
         target: num_text(k.target),
         target_change_percent: num_text(k.target_change_percent),
@@ -373,60 +413,89 @@ fn form_of(plan: &Plan, m: &Measure, version: i64) -> MeasureForm {
             .map(|y| y.short())
             .unwrap_or_default(),
         deadline: k.deadline.short(),
-        continues: k.continues.then(|| "1".to_string()),
+        continues: k.continues,
         yearly_targets: k
             .yearly_targets
             .iter()
             .map(|t| format!("{} {}", t.fiscal_year.short(), num_text(Some(t.target))))
             .collect::<Vec<_>>()
             .join("\n"),
-        roadmap: roadmap_text(plan, &m.code),
-        reason: String::new(),
+        remove: false,
     }
 }
 
-/// Applies the form to a copy of the draft plan, or says what is wrong, field by field.
-fn apply_form(plan: &Plan, code: &str, f: &MeasureForm) -> Result<Plan, FieldErrors> {
-    let mut errors = FieldErrors::default();
-    let mut plan = plan.clone();
-    let old_rows: Vec<RoadmapRow> = plan.roadmap_of(code).cloned().collect();
-    let Some(idx) = plan.measures.iter().position(|m| m.code == code) else {
-        errors.add("form", "施策が見つかりません");
-        return Err(errors);
+fn put(fields: &mut std::collections::BTreeMap<String, String>, f: &KpiForm) {
+    let mut set = |part: &str, v: &str| {
+        fields.insert(f.field(part), v.to_string());
     };
-    let opt_num = |errors: &mut FieldErrors, field: &str, s: &str| -> Option<f64> {
+    set("key", &f.key);
+    set("name", &f.name);
+    set("target_wording", &f.target_wording);
+    set("deadline_wording", &f.deadline_wording);
+    set("unit", &f.unit);
+    set("direction", &f.direction);
+    set("accumulation", &f.accumulation);
+    set("target", &f.target);
+    set("target_change_percent", &f.target_change_percent);
+    set("baseline_value", &f.baseline_value);
+    set("baseline_year", &f.baseline_year);
+    set("deadline", &f.deadline);
+    set("continues", if f.continues { "1" } else { "" });
+    set("yearly_targets", &f.yearly_targets);
+}
+
+fn form_of(plan: &Plan, m: &Measure, version: i64) -> MeasureForm {
+    let mut fields = std::collections::BTreeMap::new();
+    for (i, k) in m.kpis.iter().enumerate() {
+        put(&mut fields, &kpi_form(i, k));
+    }
+    MeasureForm {
+        version,
+        title: m.title.clone(),
+        department: m.department.clone(),
+        text: m.text.clone(),
+        roadmap: roadmap_text(plan, &m.code),
+        reason: String::new(),
+        fields,
+    }
+}
+
+/// Reads one KPI block; `old` is the KPI it edits (its key, source, kind and notes are kept).
+fn read_kpi(
+    f: &KpiForm,
+    old: Option<&KpiDefinition>,
+    errors: &mut FieldErrors,
+) -> Option<KpiDefinition> {
+    let opt_num = |errors: &mut FieldErrors, part: &str, s: &str| -> Option<f64> {
         if s.trim().is_empty() {
             return None;
         }
         parse_number(s)
-            .map_err(|e| errors.add(field, e.to_string()))
+            .map_err(|e| errors.add(&f.field(part), e.to_string()))
             .ok()
     };
-    let target = opt_num(&mut errors, "target", &f.target);
-    let change = opt_num(
-        &mut errors,
-        "target_change_percent",
-        &f.target_change_percent,
-    );
-    let base_value = opt_num(&mut errors, "baseline_value", &f.baseline_value);
+    let target = opt_num(errors, "target", &f.target);
+    let change = opt_num(errors, "target_change_percent", &f.target_change_percent);
+    let base_value = opt_num(errors, "baseline_value", &f.baseline_value);
     let base_year = if f.baseline_year.trim().is_empty() {
         None
     } else {
         FiscalYear::parse(&f.baseline_year)
-            .map_err(|e| errors.add("baseline_year", e.to_string()))
+            .map_err(|e| errors.add(&f.field("baseline_year"), e.to_string()))
             .ok()
     };
-    let deadline =
-        FiscalYear::parse(&f.deadline).map_err(|e| errors.add("deadline", e.to_string()));
+    let deadline = FiscalYear::parse(&f.deadline)
+        .map_err(|e| errors.add(&f.field("deadline"), e.to_string()))
+        .ok();
     let direction: Option<Direction> =
         serde_json::from_value(serde_json::Value::String(f.direction.clone())).ok();
     if direction.is_none() {
-        errors.add("direction", "方向を選んでください");
+        errors.add(&f.field("direction"), "方向を選んでください");
     }
     let accumulation: Option<Accumulation> =
         serde_json::from_value(serde_json::Value::String(f.accumulation.clone())).ok();
     if accumulation.is_none() {
-        errors.add("accumulation", "測り方を選んでください");
+        errors.add(&f.field("accumulation"), "測り方を選んでください");
     }
     let mut yearly = Vec::new();
     for (n, line) in f.yearly_targets.lines().enumerate() {
@@ -452,7 +521,56 @@ fn apply_form(plan: &Plan, code: &str, f: &MeasureForm) -> Result<Plan, FieldErr
             });
         match parsed {
             Ok(t) => yearly.push(t),
-            Err(m) => errors.add("yearly_targets", m),
+            Err(m) => errors.add(&f.field("yearly_targets"), m),
+        }
+    }
+    let baseline = (base_value.is_some() || base_year.is_some()).then_some(Baseline {
+        value: base_value,
+        fiscal_year: base_year,
+    });
+    Some(KpiDefinition {
+        key: old.map(|o| o.key.clone()).unwrap_or_default(),
+        name: f.name.trim().to_string(),
+        target_wording: f.target_wording.trim().to_string(),
+        deadline_wording: f.deadline_wording.trim().to_string(),
+        unit: f.unit.trim().to_string(),
+        direction: direction?,
+        accumulation: accumulation?,
+        years: old.map(|o| o.years).unwrap_or_default(),
+        baseline,
+        target,
+        target_change_percent: change,
+        deadline: deadline?,
+        continues: f.continues,
+        yearly_targets: yearly,
+        source: old.map_or_else(|| "manual".to_string(), |o| o.source.clone()),
+        kind: old.map(|o| o.kind.clone()).unwrap_or_default(),
+        follows: old.map(|o| o.follows.clone()).unwrap_or_default(),
+        reading: old.map(|o| o.reading.clone()).unwrap_or_default(),
+    })
+}
+
+/// Applies the form to a copy of the draft plan, or says what is wrong, field by field.
+fn apply_form(plan: &Plan, code: &str, f: &MeasureForm) -> Result<Plan, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let mut plan = plan.clone();
+    let old_rows: Vec<RoadmapRow> = plan.roadmap_of(code).cloned().collect();
+    let Some(idx) = plan.measures.iter().position(|m| m.code == code) else {
+        errors.add("form", format!("{}が見つかりません", plan.measure_level()));
+        return Err(errors);
+    };
+    let mut kpis = Vec::new();
+    for k in f.kpis() {
+        let old = plan.measures[idx]
+            .kpis
+            .iter()
+            .find(|o| o.key == k.key && !k.key.is_empty());
+        if k.remove || (old.is_none() && k.name.trim().is_empty()) {
+            // Removed, or the empty block for adding one left empty.
+            continue;
+        }
+        if let Some(kpi) = read_kpi(&k, old, &mut errors) {
+            kpis.push(kpi);
         }
     }
     let roadmap = match parse_roadmap(&f.roadmap, code, &old_rows.iter().collect::<Vec<_>>()) {
@@ -463,7 +581,10 @@ fn apply_form(plan: &Plan, code: &str, f: &MeasureForm) -> Result<Plan, FieldErr
         }
     };
     if f.title.trim().is_empty() {
-        errors.add("title", "施策名を入力してください");
+        errors.add(
+            "title",
+            format!("{}名を入力してください", plan.measure_level()),
+        );
     }
     if f.text.chars().count() > 20_000 {
         errors.add("text", "20,000文字以内で入力してください");
@@ -475,33 +596,31 @@ fn apply_form(plan: &Plan, code: &str, f: &MeasureForm) -> Result<Plan, FieldErr
     m.title = f.title.trim().to_string();
     m.department = f.department.trim().to_string();
     m.text = f.text.replace("\r\n", "\n").trim().to_string();
-    let baseline = (base_value.is_some() || base_year.is_some()).then_some(Baseline {
-        value: base_value,
-        fiscal_year: base_year,
-    });
-    m.kpi = KpiDefinition {
-        name: f.kpi_name.trim().to_string(),
-        target_wording: f.target_wording.trim().to_string(),
-        deadline_wording: f.deadline_wording.trim().to_string(),
-        unit: f.unit.trim().to_string(),
-        direction: direction.expect("checked"),
-        accumulation: accumulation.expect("checked"),
-        baseline,
-        target,
-        target_change_percent: change,
-        deadline: deadline.expect("checked"),
-        continues: f.continues.is_some(),
-        yearly_targets: yearly,
-        source: m.kpi.source.clone(),
-        kind: m.kpi.kind.clone(),
-        reading: m.kpi.reading.clone(),
-    };
-    // Replace this measure's rows where the first of them stood.
-    let first = plan.roadmap.iter().position(|r| r.measure == code);
-    plan.roadmap.retain(|r| r.measure != code);
-    let at = first.unwrap_or(plan.roadmap.len()).min(plan.roadmap.len());
-    for (i, row) in roadmap.into_iter().enumerate() {
-        plan.roadmap.insert(at + i, row);
+    // New KPIs get the next free key of the measure (never one an earlier KPI had).
+    let mut taken: Vec<String> = m.kpis.iter().map(|k| k.key.clone()).collect();
+    taken.extend(kpis.iter().map(|k| k.key.clone()));
+    for k in kpis.iter_mut().filter(|k| k.key.is_empty()) {
+        k.key = (1..)
+            .map(|n| {
+                if n == 1 {
+                    code.to_string()
+                } else {
+                    format!("{code}.{n}")
+                }
+            })
+            .find(|c| !taken.contains(c))
+            .expect("a free key");
+        taken.push(k.key.clone());
+    }
+    m.kpis = kpis;
+    if plan.roadmap_years.is_some() || !roadmap.is_empty() {
+        // Replace this measure's rows where the first of them stood.
+        let first = plan.roadmap.iter().position(|r| r.measure == code);
+        plan.roadmap.retain(|r| r.measure != code);
+        let at = first.unwrap_or(plan.roadmap.len()).min(plan.roadmap.len());
+        for (i, row) in roadmap.into_iter().enumerate() {
+            plan.roadmap.insert(at + i, row);
+        }
     }
     let problems = super::file::check(&plan);
     for (path, message) in problems {
@@ -521,6 +640,8 @@ struct MeasureFormPage {
     code: String,
     label: String,
     f: MeasureForm,
+    /// The KPI blocks, with one empty block to add a KPI.
+    kpis: Vec<KpiForm>,
     errors: FieldErrors,
     directions: Vec<(&'static str, &'static str)>,
     accumulations: Vec<(&'static str, &'static str)>,
@@ -533,11 +654,19 @@ fn measure_page(
     f: MeasureForm,
     errors: FieldErrors,
 ) -> MeasureFormPage {
+    let mut kpis = f.kpis();
+    kpis.push(KpiForm {
+        index: kpis.len(),
+        direction: "increase".into(),
+        accumulation: "point".into(),
+        ..KpiForm::default()
+    });
     MeasureFormPage {
         layout: Layout::staff(staff, "plan-edit"),
         code: code.to_string(),
         label,
         f,
+        kpis,
         errors,
         directions: vec![
             ("increase", "増やす"),
@@ -585,9 +714,16 @@ pub async fn save_measure(
     let label = format!("{} {}", m.label(), m.title);
     let result = apply_form(&draft.plan, &code, &f).and_then(|plan| {
         // A KPI that differs from the approved plan needs a reason (kept with the revision).
-        let approved = data.plan.measure(&code);
         let edited = plan.measure(&code).expect("kept");
-        let changed = approved.is_some_and(|a| !kpi_differences(&a.kpi, &edited.kpi).is_empty());
+        let changed = edited.kpis.iter().any(|k| {
+            data.plan
+                .kpi(&k.key)
+                .is_some_and(|a| !kpi_differences(a.kpi, k).is_empty())
+        }) || data.plan.measure(&code).is_some_and(|a| {
+            a.kpis
+                .iter()
+                .any(|k| !edited.kpis.iter().any(|e| e.key == k.key))
+        });
         let earlier = draft
             .reasons
             .iter()

@@ -1,7 +1,7 @@
 //! Storage of plans, their revisions and KPI actuals. A revision stores the whole plan document;
 //! the current plan is named in `settings`.
 
-use super::kpi::Actual;
+use super::kpi::{Actual, Provenance};
 use super::model::Plan;
 use crate::db::{Db, now_text};
 use crate::fiscal::FiscalYear;
@@ -70,7 +70,7 @@ pub async fn current(db: &Db) -> anyhow::Result<Option<StoredPlan>> {
     .await?;
     let Some(row) = row else { return Ok(None) };
     let document: String = row.try_get("document")?;
-    let plan: Plan = serde_json::from_str(&document)
+    let plan: Plan = Plan::from_json(&document)
         .with_context(|| format!("計画 {plan_id} の保存内容が読めません"))?;
     Ok(Some(StoredPlan {
         plan,
@@ -98,6 +98,16 @@ pub async fn revisions(db: &Db, plan_id: &str) -> anyhow::Result<Vec<Revision>> 
     Ok(rows.iter().map(row_to_revision).collect::<Result<_, _>>()?)
 }
 
+/// Every plan of the town, oldest first: (id, title).
+pub async fn plans(db: &Db) -> anyhow::Result<Vec<(String, String)>> {
+    let rows = sqlx::query("SELECT id, title FROM plans ORDER BY created_at, id")
+        .fetch_all(&mut *db.conn().await?)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("title")?)))
+        .collect()
+}
+
 /// Stores a plan (already validated) and makes it the current one, all in one transaction.
 pub async fn import(db: &Db, plan: &Plan, source: &str) -> anyhow::Result<ImportOutcome> {
     let document = serde_json::to_string(plan)?;
@@ -116,7 +126,7 @@ pub async fn import(db: &Db, plan: &Plan, source: &str) -> anyhow::Result<Import
     .await?;
     if let Some(row) = &latest {
         let stored: String = row.try_get("document")?;
-        let same = serde_json::from_str::<Plan>(&stored).is_ok_and(|p| p == *plan);
+        let same = Plan::from_json(&stored).is_ok_and(|p| p == *plan);
         if same {
             let revision = row_to_revision(row)?;
             set_current(&mut tx, &plan.id).await?;
@@ -214,9 +224,11 @@ pub struct ActualRecord {
     pub note: String,
     pub recorded_at: String,
     pub recorded_by: String,
+    pub provenance: Provenance,
 }
 
-/// Records (or replaces) the actual of one measure for one 年度, with its audit entry.
+/// Records (or replaces) a figure of one KPI for one year by the coordinating department (記録),
+/// with its audit entry.
 pub async fn record_actual(
     db: &Db,
     plan_id: &str,
@@ -236,11 +248,12 @@ pub async fn record_actual(
     .fetch_optional(&mut *tx)
     .await?;
     sqlx::query(
-        "INSERT INTO kpi_actuals (plan_id, measure_code, fiscal_year, value, note, recorded_at, recorded_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+        "INSERT INTO kpi_actuals (plan_id, measure_code, fiscal_year, value, note, recorded_at, recorded_by, provenance)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'recorded')
          ON CONFLICT (plan_id, measure_code, fiscal_year) DO UPDATE SET
            value = excluded.value, note = excluded.note,
-           recorded_at = excluded.recorded_at, recorded_by = excluded.recorded_by",
+           recorded_at = excluded.recorded_at, recorded_by = excluded.recorded_by,
+           provenance = excluded.provenance",
     )
     .bind(plan_id)
     .bind(measure_code)
@@ -270,8 +283,8 @@ pub async fn record_actual(
 
 pub async fn actual_records(db: &Db, plan_id: &str) -> anyhow::Result<Vec<ActualRecord>> {
     let rows = sqlx::query(
-        "SELECT measure_code, fiscal_year, value, note, recorded_at, recorded_by FROM kpi_actuals
-         WHERE plan_id = $1 ORDER BY measure_code, fiscal_year",
+        "SELECT measure_code, fiscal_year, value, note, recorded_at, recorded_by, provenance
+         FROM kpi_actuals WHERE plan_id = $1 ORDER BY measure_code, fiscal_year",
     )
     .bind(plan_id)
     .fetch_all(&mut *db.conn().await?)
@@ -285,22 +298,45 @@ pub async fn actual_records(db: &Db, plan_id: &str) -> anyhow::Result<Vec<Actual
                 note: r.try_get("note")?,
                 recorded_at: r.try_get("recorded_at")?,
                 recorded_by: r.try_get("recorded_by")?,
+                provenance: match r.try_get::<String, _>("provenance")?.as_str() {
+                    "confirmed" => Provenance::Confirmed,
+                    _ => Provenance::Recorded,
+                },
             })
         })
         .collect()
 }
 
-/// Actuals by measure code, ready for the KPI logic.
-pub async fn actuals_by_measure(
-    db: &Db,
-    plan_id: &str,
-) -> anyhow::Result<HashMap<String, Vec<Actual>>> {
+/// Figures by KPI key, ready for the KPI logic. A KPI that follows one of the previous plan
+/// (`follows`) gets that KPI's figures for the years it has none of its own, so its series runs
+/// on across both plans.
+pub async fn actuals_by_kpi(db: &Db, plan: &Plan) -> anyhow::Result<HashMap<String, Vec<Actual>>> {
     let mut map: HashMap<String, Vec<Actual>> = HashMap::new();
-    for r in actual_records(db, plan_id).await? {
+    for r in actual_records(db, &plan.id).await? {
         map.entry(r.measure_code).or_default().push(Actual {
             fiscal_year: r.fiscal_year,
             value: r.value,
+            provenance: r.provenance,
         });
+    }
+    if !plan.succeeds.is_empty() {
+        let previous = actual_records(db, &plan.succeeds).await?;
+        for k in plan.kpis() {
+            if k.kpi.follows.is_empty() {
+                continue;
+            }
+            let own = map.entry(k.kpi.key.clone()).or_default();
+            for r in previous.iter().filter(|r| r.measure_code == k.kpi.follows) {
+                if !own.iter().any(|a| a.fiscal_year == r.fiscal_year) {
+                    own.push(Actual {
+                        fiscal_year: r.fiscal_year,
+                        value: r.value,
+                        provenance: r.provenance,
+                    });
+                }
+            }
+            own.sort_by_key(|a| a.fiscal_year);
+        }
     }
     Ok(map)
 }

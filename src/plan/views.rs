@@ -1,9 +1,9 @@
 //! What the plan pages show, computed once from the plan data so templates only print.
 
 use super::kpi::{
-    self, Evaluation, Method, PaceBasis, Rollup, Status, format_percent, format_value,
+    self, Actual, Evaluation, Method, PaceBasis, Rollup, Status, format_percent, format_value,
 };
-use super::model::{Accumulation, KpiDefinition, Measure};
+use super::model::{Accumulation, Item, KpiDefinition, KpiRef, Measure};
 use super::service::PlanData;
 use crate::web::Layout;
 
@@ -12,7 +12,7 @@ pub fn layout(state: &crate::app::AppState, data: &PlanData, current: &'static s
     Layout {
         revision: format!("{} ({})", data.revision.label, data.plan.adopted_wording),
         as_of: data.as_of.label(),
-        ..Layout::public(state, current)
+        ..Layout::public_with(state, data.words.clone(), current)
     }
 }
 
@@ -31,25 +31,32 @@ impl From<Status> for StatusView {
     }
 }
 
+/// One KPI in a list: what it is, where it stands and where the figure comes from.
 #[derive(Debug, Clone)]
-pub struct MeasureRow {
-    pub code: String,
-    pub label: String,
-    pub title: String,
-    pub class_label: &'static str,
-    pub class_key: &'static str,
-    pub department: String,
-    pub kpi_name: String,
+pub struct KpiRow {
+    pub key: String,
+    /// The code of the item it belongs to (a 施策's, or a higher level's for a KGI).
+    pub owner: String,
+    /// "1-①-1) 行政手続きのオンライン化"
+    pub owner_title: String,
+    /// The owner is a 施策 (has a page of its own).
+    pub on_measure: bool,
+    pub name: String,
     pub target_wording: String,
     pub deadline_wording: String,
     pub status: StatusView,
+    /// 最終評価 (the deadline has passed).
+    pub final_evaluation: bool,
     pub achievement: String,
     /// "32手続(令和5年度)" or "—"
     pub latest: String,
+    /// 確定 / 記録 / 自動集計 ("" without a figure)
+    pub provenance: &'static str,
+    /// その後の実績, after a final evaluation.
+    pub later: String,
     /// Compact chart (SVG), decorative: the numbers are in the row.
     pub spark: String,
     pub policy: u32,
-    pub area_label: String,
 }
 
 pub fn achievement_text(ev: &Evaluation) -> String {
@@ -57,39 +64,88 @@ pub fn achievement_text(ev: &Evaluation) -> String {
         .map_or_else(|| "—".to_string(), format_percent)
 }
 
-pub fn measure_row(data: &PlanData, m: &Measure) -> MeasureRow {
-    let ev = data.evaluation(&m.code);
+/// "32手続(令和5年度)", "27人(令和6年度までの累計)".
+fn figure(kpi: &KpiDefinition, value: f64, year: crate::fiscal::FiscalYear) -> String {
+    let suffix = if kpi.accumulation == Accumulation::Cumulative {
+        "までの累計"
+    } else {
+        ""
+    };
+    format!(
+        "{}({}{suffix})",
+        format_value(value, &kpi.unit),
+        kpi.years.wareki(year)
+    )
+}
+
+fn later_text(kpi: &KpiDefinition, later: Option<Actual>) -> String {
+    later.map_or_else(String::new, |a| {
+        format!(
+            "{}({}、{})",
+            format_value(a.value, &kpi.unit),
+            kpi.years.wareki(a.fiscal_year),
+            a.provenance.label()
+        )
+    })
+}
+
+pub fn kpi_row(data: &PlanData, k: &KpiRef<'_>) -> KpiRow {
+    let ev = data.evaluation(&k.kpi.key);
     let status = ev.map_or(Status::NoData, |e| e.status);
     let latest = ev
         .and_then(|e| Some((e.value?, e.value_year?)))
-        .map_or_else(
-            || "—".to_string(),
-            |(v, fy)| {
-                let suffix = if m.kpi.accumulation == Accumulation::Cumulative {
-                    "までの累計"
-                } else {
-                    ""
-                };
-                format!("{}({}{suffix})", format_value(v, &m.kpi.unit), fy.wareki())
-            },
-        );
+        .map_or_else(|| "—".to_string(), |(v, fy)| figure(k.kpi, v, fy));
+    KpiRow {
+        key: k.kpi.key.clone(),
+        owner: k.item.code().to_string(),
+        owner_title: format!("{} {}", k.item.label(), k.item.title()),
+        on_measure: matches!(k.item, Item::Measure(_)),
+        name: k.kpi.name.clone(),
+        target_wording: k.kpi.target_wording.clone(),
+        deadline_wording: k.kpi.deadline_wording.clone(),
+        status: status.into(),
+        final_evaluation: ev.is_some_and(|e| e.final_evaluation),
+        achievement: ev.map_or_else(|| "—".to_string(), achievement_text),
+        latest,
+        provenance: ev.and_then(|e| e.provenance).map_or("", |p| p.label()),
+        later: later_text(k.kpi, ev.and_then(|e| e.later)),
+        // Only the KPI list draws it (see `sparkline`).
+        spark: String::new(),
+        policy: super::model::code_numbers(k.item.code())
+            .and_then(|n| n.first().copied())
+            .unwrap_or(0),
+    }
+}
+
+/// A 施策 in a list, with its KPIs.
+#[derive(Debug, Clone)]
+pub struct MeasureRow {
+    pub code: String,
+    pub label: String,
+    pub title: String,
+    pub class_label: String,
+    pub class_key: String,
+    pub department: String,
+    pub kpis: Vec<KpiRow>,
+    pub policy: u32,
+}
+
+pub fn measure_row(data: &PlanData, m: &Measure) -> MeasureRow {
+    let class = data.plan.class(&m.class);
     MeasureRow {
         code: m.code.clone(),
         label: m.label(),
         title: m.title.clone(),
-        class_label: m.class.label(),
-        class_key: m.class.key(),
+        class_label: class.map(|c| c.label.clone()).unwrap_or_default(),
+        class_key: m.class.clone(),
         department: m.department.clone(),
-        kpi_name: m.kpi.name.clone(),
-        target_wording: m.kpi.target_wording.clone(),
-        deadline_wording: m.kpi.deadline_wording.clone(),
-        status: status.into(),
-        achievement: ev.map_or_else(|| "—".to_string(), achievement_text),
-        latest,
-        // Only the KPI list draws it (see `sparkline`).
-        spark: String::new(),
+        kpis: data
+            .plan
+            .kpis_within(&m.code)
+            .iter()
+            .map(|k| kpi_row(data, k))
+            .collect(),
         policy: m.policy_number(),
-        area_label: data.plan.area_of(m).map(|a| a.label()).unwrap_or_default(),
     }
 }
 
@@ -116,48 +172,103 @@ impl From<Rollup> for RollupView {
     }
 }
 
+/// An item between the top level and the 施策 (取組内容 …), with what is directly below it.
 #[derive(Debug, Clone)]
 pub struct AreaBlock {
+    pub code: String,
     pub label: String,
     pub title: String,
+    /// The level's name (取組内容).
+    pub level: String,
+    /// 2 for the level below the top, 3 below that.
+    pub depth: usize,
+    /// KPIs set on this item itself.
+    pub kgis: Vec<KpiRow>,
     pub measures: Vec<MeasureRow>,
     pub rollup: RollupView,
 }
 
+/// A top-level item (基本方針 …) and everything below it, in reading order.
 #[derive(Debug, Clone)]
 pub struct PolicyBlock {
     pub number: u32,
+    pub code: String,
+    pub label: String,
     pub title: String,
+    pub kgis: Vec<KpiRow>,
+    /// The areas below it at every depth, in reading order.
     pub areas: Vec<AreaBlock>,
+    /// 施策 directly below it (a two-level plan).
+    pub measures: Vec<MeasureRow>,
     pub rollup: RollupView,
     pub measure_count: usize,
+    pub kpi_count: usize,
+}
+
+impl AreaBlock {
+    /// "1-① 行政手続きのオンライン化"
+    pub fn heading(&self) -> String {
+        format!("{} {}", self.label, self.title)
+    }
+}
+
+impl PolicyBlock {
+    /// "1 行政サービスの…"
+    pub fn heading(&self) -> String {
+        format!("{} {}", self.label, self.title)
+    }
+}
+
+fn own_kpis(data: &PlanData, item: Item<'_>) -> Vec<KpiRow> {
+    item.kpis()
+        .iter()
+        .map(|kpi| kpi_row(data, &KpiRef { item, kpi }))
+        .collect()
 }
 
 pub fn policy_blocks(data: &PlanData) -> Vec<PolicyBlock> {
-    data.plan
-        .policies
+    let plan = &data.plan;
+    plan.policies
         .iter()
         .map(|p| {
-            let areas: Vec<AreaBlock> = data
-                .plan
-                .areas_of(p.number)
-                .map(|a| AreaBlock {
-                    label: a.label(),
-                    title: a.title.clone(),
-                    measures: data
-                        .plan
-                        .measures_of(a)
-                        .map(|m| measure_row(data, m))
-                        .collect(),
-                    rollup: data.rollup_area(&a.code()).into(),
+            let areas: Vec<AreaBlock> = plan
+                .items()
+                .into_iter()
+                .filter_map(|i| match i {
+                    Item::Area(a) if super::model::is_within(&a.code, &p.code) => Some(a),
+                    _ => None,
+                })
+                .map(|a| {
+                    let depth = a.code.split('-').count();
+                    AreaBlock {
+                        code: a.code.clone(),
+                        label: a.label(),
+                        title: a.title.clone(),
+                        level: plan.level(depth).to_string(),
+                        depth,
+                        kgis: own_kpis(data, Item::Area(a)),
+                        measures: plan
+                            .child_measures(&a.code)
+                            .map(|m| measure_row(data, m))
+                            .collect(),
+                        rollup: data.rollup_within(&a.code).into(),
+                    }
                 })
                 .collect();
             PolicyBlock {
                 number: p.number,
+                code: p.code.clone(),
+                label: p.label.clone(),
                 title: p.title.clone(),
-                measure_count: areas.iter().map(|a| a.measures.len()).sum(),
+                kgis: own_kpis(data, Item::Policy(p)),
+                measures: plan
+                    .child_measures(&p.code)
+                    .map(|m| measure_row(data, m))
+                    .collect(),
                 areas,
-                rollup: data.rollup_policy(p).into(),
+                rollup: data.rollup_within(&p.code).into(),
+                measure_count: plan.measures_within(&p.code).count(),
+                kpi_count: plan.kpis_within(&p.code).len(),
             }
         })
         .collect()
@@ -170,8 +281,12 @@ pub struct YearView {
     pub short: String,
     pub target: String,
     pub actual: String,
+    /// 確定 / 記録 / 自動集計 for the year's figure.
+    pub provenance: String,
     pub status: StatusView,
     pub in_period: bool,
+    /// The year of the final evaluation.
+    pub final_year: bool,
     /// Set on the 年度 in which an approved revision changed the KPI.
     pub break_note: String,
 }
@@ -188,6 +303,7 @@ pub struct ChangeView {
 
 #[derive(Debug, Clone)]
 pub struct KpiCard {
+    pub key: String,
     pub name: String,
     pub target_wording: String,
     pub deadline_wording: String,
@@ -198,9 +314,16 @@ pub struct KpiCard {
     pub target: String,
     pub deadline: String,
     pub continues: bool,
+    /// Where the figures come from, in words.
     pub source: String,
+    /// The figure's provenance in words (確定 …, 記録 …, 自動集計 …).
+    pub provenance: String,
+    /// How the plan's wording was read into the typed fields (shown to staff only).
     pub reading: String,
     pub status: StatusView,
+    pub final_evaluation: bool,
+    /// その後の実績, after a final evaluation.
+    pub later: String,
     pub achievement: String,
     /// 0..=100 for the progress bar, when there is an achievement.
     pub progress: Option<u32>,
@@ -208,6 +331,8 @@ pub struct KpiCard {
     pub method_note: String,
     pub reason: String,
     pub pace: String,
+    /// 年度 or 年: the column heading of the table.
+    pub year_word: &'static str,
     pub years: Vec<YearView>,
     /// How the KPI was redefined by later revisions.
     pub changes: Vec<ChangeView>,
@@ -215,32 +340,42 @@ pub struct KpiCard {
     pub chart: String,
 }
 
+impl KpiCard {
+    /// The KPI's key as an HTML id.
+    pub fn anchor(&self) -> String {
+        self.key.replace('.', "-")
+    }
+}
+
 fn chart_input<'a>(
     data: &'a PlanData,
-    m: &'a Measure,
+    kpi: &'a KpiDefinition,
     years: &'a [crate::fiscal::FiscalYear],
 ) -> super::chart::ChartInput<'a> {
-    let ev = data.evaluation(&m.code);
+    let ev = data.evaluation(&kpi.key);
     super::chart::ChartInput {
-        kpi: &m.kpi,
-        actuals: data.actuals_of(&m.code),
+        kpi,
+        actuals: data.actuals_of(&kpi.key),
         years,
         baseline: ev.and_then(|e| e.baseline),
-        target: ev.and_then(|e| e.target).or(m.kpi.target),
+        target: ev.and_then(|e| e.target).or(kpi.target),
         plan_start: data.plan.period.first_fiscal_year(),
     }
 }
 
-/// The full chart of a KPI page.
-pub fn kpi_chart(data: &PlanData, m: &Measure) -> String {
+/// The full chart of a KPI.
+pub fn kpi_chart(data: &PlanData, kpi: &KpiDefinition) -> String {
     let years = data.table_years();
-    super::chart::kpi_svg(&chart_input(data, m, &years), &format!("chart-{}", m.code))
+    super::chart::kpi_svg(
+        &chart_input(data, kpi, &years),
+        &format!("chart-{}", kpi.key.replace('.', "-")),
+    )
 }
 
 /// The compact chart for the KPI list.
-pub fn sparkline(data: &PlanData, m: &Measure) -> String {
+pub fn sparkline(data: &PlanData, kpi: &KpiDefinition) -> String {
     let years = data.table_years();
-    super::chart::sparkline(&chart_input(data, m, &years))
+    super::chart::sparkline(&chart_input(data, kpi, &years))
 }
 
 fn baseline_text(kpi: &KpiDefinition, ev: Option<&Evaluation>) -> String {
@@ -248,12 +383,12 @@ fn baseline_text(kpi: &KpiDefinition, ev: Option<&Evaluation>) -> String {
         (Some(v), b) => {
             let year = b
                 .and_then(|b| b.fiscal_year)
-                .map(|fy| format!("({})", fy.wareki()))
+                .map(|fy| format!("({})", kpi.years.wareki(fy)))
                 .unwrap_or_default();
             format!("{}{year}", format_value(v, &kpi.unit))
         }
         (None, Some(b)) => match b.fiscal_year {
-            Some(fy) => format!("{}の実績(未入力)", fy.wareki()),
+            Some(fy) => format!("{}の実績(未入力)", kpi.years.wareki(fy)),
             None => "未設定".to_string(),
         },
         (None, None) => "計画に記載なし".to_string(),
@@ -278,24 +413,34 @@ fn target_text(kpi: &KpiDefinition, ev: Option<&Evaluation>) -> String {
     }
 }
 
-pub fn kpi_card(data: &PlanData, m: &Measure) -> KpiCard {
-    let k = &m.kpi;
-    let ev = data.evaluation(&m.code);
+/// Where a KPI's figures come from, as a resident reads it.
+pub fn source_text(kpi: &KpiDefinition, words: &super::model::Words) -> String {
+    match crate::modules::kpi_source_label(&kpi.source) {
+        "" => format!("担当課が報告し、{}が確認した値", words.coordinating),
+        label => format!("自動集計: {label}。報告で確定した年度は確定した値を示します"),
+    }
+}
+
+pub fn kpi_card(data: &PlanData, kpi: &KpiDefinition) -> KpiCard {
+    let k = kpi;
+    let ev = data.evaluation(&k.key);
     let unit = &k.unit;
     let fmt = |v: Option<f64>| v.map_or_else(|| "—".to_string(), |v| format_value(v, unit));
+    let actuals = data.actuals_of(&k.key);
     let rows = kpi::yearly_rows(
         k,
-        data.actuals_of(&m.code),
+        actuals,
         data.table_years().into_iter(),
-        data.context(),
+        data.context_for(k),
     );
     let period = data.plan.period.first_fiscal_year()..=data.plan.period.last_fiscal_year();
     let base_year = k.baseline.as_ref().and_then(|b| b.fiscal_year);
+    let final_at = kpi::final_year(k, data.context_for(k));
     // (revision, 年度 of approval) of each change to this KPI: the break in its series.
     let changes: Vec<(String, Option<crate::fiscal::FiscalYear>)> = data
         .kpi_changes
         .iter()
-        .filter(|(_, _, c)| c.measure_code == m.code)
+        .filter(|(_, _, c)| c.measure_code == k.key)
         .map(|(label, at, _)| {
             let fy =
                 time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
@@ -308,10 +453,15 @@ pub fn kpi_card(data: &PlanData, m: &Measure) -> KpiCard {
         .iter()
         .map(|r| YearView {
             fiscal_year: r.fiscal_year,
-            label: r.fiscal_year.label(),
-            short: r.fiscal_year.wareki(),
+            label: k.years.label(r.fiscal_year),
+            short: k.years.wareki(r.fiscal_year),
             target: fmt(r.target),
             actual: fmt(r.actual),
+            provenance: actuals
+                .iter()
+                .find(|a| a.fiscal_year == r.fiscal_year)
+                .map(|a| a.provenance.label().to_string())
+                .unwrap_or_default(),
             status: if base_year == Some(r.fiscal_year) {
                 StatusView {
                     label: "基準年度",
@@ -321,6 +471,7 @@ pub fn kpi_card(data: &PlanData, m: &Measure) -> KpiCard {
                 r.evaluation.status.into()
             },
             in_period: period.contains(&r.fiscal_year),
+            final_year: r.fiscal_year == final_at,
             break_note: {
                 let labels: Vec<&str> = changes
                     .iter()
@@ -357,7 +508,11 @@ pub fn kpi_card(data: &PlanData, m: &Measure) -> KpiCard {
                 PaceBasis::LinearFromBaseline => "基準値から目標まで均等に進めた場合",
                 PaceBasis::LinearFromPlanStart => "計画期間で目標を均等に割った場合",
             };
-            format!("{}の目安: {}({basis})", fy.wareki(), format_value(e, unit))
+            format!(
+                "{}の目安: {}({basis})",
+                k.years.wareki(fy),
+                format_value(e, unit)
+            )
         }
         None => String::new(),
     };
@@ -365,6 +520,7 @@ pub fn kpi_card(data: &PlanData, m: &Measure) -> KpiCard {
     KpiCard {
         // Only the measure page draws it (see `kpi_chart`); sheets and workbooks do not.
         chart: String::new(),
+        key: k.key.clone(),
         name: k.name.clone(),
         target_wording: k.target_wording.clone(),
         deadline_wording: k.deadline_wording.clone(),
@@ -373,14 +529,17 @@ pub fn kpi_card(data: &PlanData, m: &Measure) -> KpiCard {
         accumulation: k.accumulation.label(),
         baseline: baseline_text(k, ev),
         target: target_text(k, ev),
-        deadline: format!("{}末", k.deadline.label()),
+        deadline: k.deadline_label(),
         continues: k.continues,
-        source: match crate::modules::kpi_source_label(&k.source) {
-            "" => "担当課が入力".to_string(),
-            label => format!("{label}(machiが自動で集計。確定した報告の値があればその値)"),
-        },
+        source: source_text(k, &data.words),
+        provenance: ev
+            .and_then(|e| e.provenance)
+            .map(|p| p.describe())
+            .unwrap_or_default(),
         reading: k.reading.clone(),
         status: ev.map_or(Status::NoData, |e| e.status).into(),
+        final_evaluation: ev.is_some_and(|e| e.final_evaluation),
+        later: later_text(k, ev.and_then(|e| e.later)),
         achievement,
         progress: ev
             .and_then(|e| e.achievement)
@@ -389,11 +548,15 @@ pub fn kpi_card(data: &PlanData, m: &Measure) -> KpiCard {
         method_note: method_note.to_string(),
         reason: ev.map(|e| e.reason.clone()).unwrap_or_default(),
         pace,
+        year_word: match k.years {
+            super::model::YearBasis::FiscalYear => "年度",
+            super::model::YearBasis::CalendarYear => "年",
+        },
         years,
         changes: data
             .kpi_changes
             .iter()
-            .filter(|(_, _, c)| c.measure_code == m.code)
+            .filter(|(_, _, c)| c.measure_code == k.key)
             .map(|(label, at, c)| ChangeView {
                 revision: label.clone(),
                 date: at.get(..10).unwrap_or(at).to_string(),

@@ -90,6 +90,7 @@ pub fn sheet_name(s: &str) -> String {
 pub fn write_action_plan(
     ws: &mut Worksheet,
     st: &Styles,
+    words: &super::model::Words,
     label: &str,
     s: &SheetView,
 ) -> Result<(), XlsxError> {
@@ -109,8 +110,9 @@ pub fn write_action_plan(
     };
     ws.write_string_with_format(0, 0, format!("アクションプラン {label}"), &st.title)?;
     let mut r = 2;
+    let number_label = format!("{}NO.", words.measure());
     for (k, v) in [
-        ("施策NO.", s.number.as_str()),
+        (number_label.as_str(), s.number.as_str()),
         ("担当課", s.department.as_str()),
         ("新規・継続", s.new_or_continuing.as_str()),
         ("事業名", s.project_name.as_str()),
@@ -129,13 +131,9 @@ pub fn write_action_plan(
             r += 1;
         }
     }
-    ws.merge_range(r, 0, r, last, "町DX推進計画", &st.head)?;
+    ws.merge_range(r, 0, r, last, &s.plan_title, &st.head)?;
     r += 1;
-    for (k, v) in [
-        ("基本方針名", &s.dx_policy),
-        ("取組内容", &s.dx_area),
-        ("具体的な取組・施策", &s.dx_measure),
-    ] {
+    for (k, v) in &s.dx_path {
         ws.write_string_with_format(r, 0, k, &st.head)?;
         merge(ws, r, v, &st.cell)?;
         r += 1;
@@ -151,21 +149,23 @@ pub fn write_action_plan(
     r += 1;
     ws.write_string_with_format(r, 0, "3. 成果目標・スケジュール", &st.section)?;
     r += 1;
-    for (k, v) in [("KPI", &s.kpi.name), ("数値目標", &s.kpi.target_wording)] {
-        ws.write_string_with_format(r, 0, k, &st.head)?;
-        merge(ws, r, v, &st.cell)?;
+    for (kpi, targets) in &s.kpis {
+        for (k, v) in [("KPI", &kpi.name), ("数値目標", &kpi.target_wording)] {
+            ws.write_string_with_format(r, 0, k, &st.head)?;
+            merge(ws, r, v, &st.cell)?;
+            r += 1;
+        }
+        ws.write_string_with_format(r, 0, "年度別数値目標", &st.head)?;
+        for (i, y) in s.years.iter().enumerate() {
+            ws.write_string_with_format(r, 1 + i as u16, y, &st.head)?;
+            ws.write_string_with_format(r + 1, 1 + i as u16, &targets[i], &st.num)?;
+        }
+        ws.write_string_with_format(r + 1, 0, "", &st.head)?;
+        r += 2;
+        ws.write_string_with_format(r, 0, "達成時期", &st.head)?;
+        merge(ws, r, &kpi.deadline_wording, &st.cell)?;
         r += 1;
     }
-    ws.write_string_with_format(r, 0, "年度別数値目標", &st.head)?;
-    for (i, y) in s.years.iter().enumerate() {
-        ws.write_string_with_format(r, 1 + i as u16, y, &st.head)?;
-        ws.write_string_with_format(r + 1, 1 + i as u16, &s.yearly_targets[i], &st.num)?;
-    }
-    ws.write_string_with_format(r + 1, 0, "", &st.head)?;
-    r += 2;
-    ws.write_string_with_format(r, 0, "達成時期", &st.head)?;
-    merge(ws, r, &s.kpi.deadline_wording, &st.cell)?;
-    r += 1;
     let first_schedule = r;
     for row in &s.schedule {
         for (i, c) in row.cells.iter().enumerate() {
@@ -182,7 +182,7 @@ pub fn write_action_plan(
     ws.write_string_with_format(r, 0, "備考", &st.head)?;
     merge(ws, r, &s.remarks, &st.cell)?;
     r += 2;
-    ws.write_string_with_format(r, 0, "4. 施策の評価", &st.section)?;
+    ws.write_string_with_format(r, 0, format!("4. {}の評価", words.measure()), &st.section)?;
     r += 1;
     let mid = (last / 2).max(1);
     ws.write_string_with_format(r, 0, "年度", &st.head)?;
@@ -238,7 +238,7 @@ pub fn action_plans(
         let view = super::sheet::sheet(data, m, finalized);
         let ws = wb.add_worksheet();
         ws.set_name(sheet_name(&m.code))?;
-        write_action_plan(ws, &st, &measure_label(data, &m.code), &view)?;
+        write_action_plan(ws, &st, &data.words, &measure_label(data, &m.code), &view)?;
     }
     wb.save_to_buffer()
 }
@@ -257,15 +257,23 @@ pub fn kpi_list(data: &PlanData, finalized: &[(FiscalYear, Report)]) -> Result<V
         format!("{} KPI一覧({}時点)", data.plan.title, data.as_of.wareki()),
         &st.title,
     )?;
-    let mut headers: Vec<String> = ["施策", "施策名", "KPI", "数値目標", "達成時期"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut headers: Vec<String> = vec![
+        "番号".into(),
+        "項目".into(),
+        "KPI".into(),
+        "数値目標".into(),
+        "達成時期".into(),
+    ];
     for fy in &years {
         headers.push(format!("{} 目標", fy.short()));
         headers.push(format!("{} 実績", fy.short()));
     }
-    headers.extend(["達成率", "状況", "委員会の評価"].map(String::from));
+    headers.extend([
+        "値の種類".to_string(),
+        "達成率".to_string(),
+        "状況".to_string(),
+        format!("{}の評価", data.words.committee),
+    ]);
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(2, c as u16, h, &st.head)?;
     }
@@ -275,23 +283,23 @@ pub fn kpi_list(data: &PlanData, finalized: &[(FiscalYear, Report)]) -> Result<V
     ws.set_column_width(3, 24)?;
     ws.set_column_width(4, 12)?;
     let mut r = 3;
-    for m in &data.plan.measures {
-        let ev = data.evaluation(&m.code);
+    for k in data.plan.kpis() {
+        let ev = data.evaluation(&k.kpi.key);
         let mut c = 0u16;
         for v in [
-            m.label(),
-            m.title.clone(),
-            m.kpi.name.clone(),
-            m.kpi.target_wording.clone(),
-            m.kpi.deadline_wording.clone(),
+            k.item.label().to_string(),
+            k.item.title().to_string(),
+            k.kpi.name.clone(),
+            k.kpi.target_wording.clone(),
+            k.kpi.deadline_wording.clone(),
         ] {
             ws.write_string_with_format(r, c, &v, &st.wrap)?;
             c += 1;
         }
         for fy in &years {
-            let target = m.kpi.yearly_target(*fy);
+            let target = k.kpi.yearly_target(*fy);
             let actual = data
-                .actuals_of(&m.code)
+                .actuals_of(&k.kpi.key)
                 .iter()
                 .find(|a| a.fiscal_year == *fy)
                 .map(|a| a.value);
@@ -303,16 +311,29 @@ pub fn kpi_list(data: &PlanData, finalized: &[(FiscalYear, Report)]) -> Result<V
                 c += 1;
             }
         }
+        ws.write_string_with_format(
+            r,
+            c,
+            ev.and_then(|e| e.provenance).map_or("", |p| p.label()),
+            &st.cell,
+        )?;
+        c += 1;
         match ev.and_then(|e| e.achievement) {
             Some(a) => ws.write_number_with_format(r, c, a, &st.percent)?,
             None => ws.write_string_with_format(r, c, "—", &st.num)?,
         };
         c += 1;
-        ws.write_string_with_format(r, c, ev.map_or("未入力", |e| e.status.label()), &st.cell)?;
+        let status = match ev {
+            Some(e) if e.final_evaluation => format!("最終評価 {}", e.status.label()),
+            Some(e) => e.status.label().to_string(),
+            None => "未入力".to_string(),
+        };
+        ws.write_string_with_format(r, c, &status, &st.cell)?;
         c += 1;
+        let owner = k.item.code();
         let grade = finalized
             .iter()
-            .filter(|(_, r)| r.measure_code == m.code)
+            .filter(|(_, r)| r.measure_code == owner)
             .filter_map(|(fy, r)| {
                 super::kpi::Status::from_key(&r.grade)
                     .map(|s| format!("{} {}", fy.short(), s.label()))
@@ -322,7 +343,7 @@ pub fn kpi_list(data: &PlanData, finalized: &[(FiscalYear, Report)]) -> Result<V
         ws.write_string_with_format(r, c, &grade, &st.cell)?;
         r += 1;
     }
-    ws.write_string(r + 1, 0, format!("単位は各施策のKPIによる(例: {})。達成率は (実績−基準値)÷(目標−基準値)、基準値がないときは 実績÷目標。", format_value(45.0, "手続")))?;
+    ws.write_string(r + 1, 0, format!("単位は各KPIによる(例: {})。達成率は (実績−基準値)÷(目標−基準値)、基準値がないときは 実績÷目標。値の種類: 確定=報告で確定、記録=計画の取りまとめ担当が記録、自動集計=業務のデータから集計。", format_value(45.0, "件")))?;
     ws.set_repeat_rows(2, 2)?;
     ws.set_freeze_panes(3, 2)?;
     a4(ws, true, r + 1, headers.len() as u16 - 1)?;
@@ -335,14 +356,18 @@ pub fn roadmap(data: &PlanData) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("行程表")?;
-    let years: Vec<FiscalYear> = data.plan.roadmap_years.years().collect();
+    let years: Vec<FiscalYear> = data
+        .plan
+        .roadmap_years
+        .map(|r| r.years().collect())
+        .unwrap_or_default();
     ws.write_string_with_format(
         0,
         0,
         format!("{} 行程表", data.plan.municipality.name),
         &st.title,
     )?;
-    ws.write_string_with_format(2, 0, "施策", &st.head)?;
+    ws.write_string_with_format(2, 0, data.words.measure(), &st.head)?;
     ws.write_string_with_format(2, 1, "取組事項", &st.head)?;
     for (i, fy) in years.iter().enumerate() {
         ws.write_string_with_format(

@@ -70,7 +70,7 @@ pub async fn index(
         .cloned()
         .collect();
     Ok(IndexPage {
-        layout: Layout::public(&state, "procedures"),
+        layout: Layout::public(&state, "procedures").await,
         total: all.len(),
         online_total: all.iter().filter(|p| online_now(p)).count(),
         categories: distinct(all.iter().map(|p| p.category.clone())),
@@ -112,7 +112,7 @@ pub async fn procedure_page(
         .collect();
     let today = state.today();
     Ok(ProcedurePage {
-        layout: Layout::public(&state, "procedures"),
+        layout: Layout::public(&state, "procedures").await,
         online: p.is_online_on(today, today),
         p,
         events,
@@ -130,7 +130,7 @@ struct LifeEventsPage {
 
 pub async fn life_events(State(state): State<AppState>) -> Result<Response, AppError> {
     Ok(LifeEventsPage {
-        layout: Layout::public(&state, "life-events"),
+        layout: Layout::public(&state, "life-events").await,
         events: snapshot(&state).await?.life_events.clone(),
     }
     .into_response())
@@ -214,7 +214,7 @@ pub async fn life_event_page(
     let (answers, asked) = answers_from_query(raw.as_deref().unwrap_or(""), &event);
     let items = guide_for(&snap, &event, &answers);
     Ok(LifeEventPage {
-        layout: Layout::public(&state, "life-events"),
+        layout: Layout::public(&state, "life-events").await,
         questions: question_views(&event, &answers),
         count: items.len(),
         groups: by_desk(&items),

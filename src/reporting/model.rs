@@ -70,6 +70,12 @@ pub enum ReportState {
     Finalized,
 }
 
+impl Report {
+    pub fn value(&self, kpi_key: &str) -> Option<&ReportValue> {
+        self.values.iter().find(|v| v.kpi_key == kpi_key)
+    }
+}
+
 impl ReportState {
     pub const ALL: [ReportState; 7] = [
         ReportState::NotStarted,
@@ -177,6 +183,19 @@ impl Event {
         }
     }
 
+    /// What the page says after it: 提出しました …
+    pub fn done(self) -> &'static str {
+        match self {
+            Event::Save => "一時保存しました。",
+            Event::Submit => "提出しました。",
+            Event::Confirm => "確認済にしました。",
+            Event::Return => "差し戻しました。",
+            Event::Evaluate => "評価を記録しました。",
+            Event::Finalize => "確定しました。実績を公開ページに反映しました。",
+            Event::Reopen => "確定を解除して再開しました。",
+        }
+    }
+
     /// The permission the event needs.
     pub fn action(self) -> Action {
         match self {
@@ -217,6 +236,17 @@ pub fn transition(
     to.ok_or(TransitionError { from, event })
 }
 
+/// One KPI's figure in a report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportValue {
+    pub kpi_key: String,
+    pub value: Option<f64>,
+    /// Evidence or source of the figure (根拠・出典).
+    pub note: String,
+    /// The KPI's status with this figure.
+    pub computed_status: String,
+}
+
 /// One report as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -224,9 +254,8 @@ pub struct Report {
     pub period_id: i64,
     pub measure_code: String,
     pub state: ReportState,
-    pub actual_value: Option<f64>,
-    /// Evidence or source of the figure (根拠・出典).
-    pub actual_note: String,
+    /// The figures of the 施策's KPIs.
+    pub values: Vec<ReportValue>,
     /// 取組状況
     pub progress: String,
     /// 行程表の進捗
@@ -239,7 +268,7 @@ pub struct Report {
     pub improvement_followup: String,
     /// 企画課's comment when returning.
     pub check_comment: String,
-    /// Status computed from the KPI when submitted.
+    /// Status computed from the KPIs when submitted (the least advanced of them).
     pub computed_status: String,
     /// The committee's grade (a status key) and, when it differs from the computed one, why.
     pub grade: String,

@@ -271,10 +271,15 @@ pub async fn board(
                 measure: format!("{} {}", m.label(), m.title),
                 department: m.department.clone(),
                 state: r.state,
-                actual: r
-                    .actual_value
-                    .map(|v| format_value(v, &m.kpi.unit))
-                    .unwrap_or_default(),
+                actual: m
+                    .kpis
+                    .iter()
+                    .filter_map(|k| {
+                        let v = r.value(&k.key)?.value?;
+                        Some(format_value(v, &k.unit))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" / "),
                 computed: status_label(&r.computed_status),
                 grade: status_label(&r.grade),
                 updated: r.updated_by.clone(),
@@ -300,12 +305,8 @@ struct ReportPage {
     measure_label: String,
     measure_code: String,
     department: String,
-    kpi_name: String,
-    /// Where a module-counted KPI's figure comes from (empty for manual KPIs).
-    source_note: &'static str,
-    target_wording: String,
-    unit: String,
-    year_target: String,
+    /// The 施策's KPIs, each with its own fields on the form.
+    kpis: Vec<ReportKpi>,
     computed: String,
     previous_improvement: String,
     previous_reason: String,
@@ -318,12 +319,33 @@ struct ReportPage {
     comments: Vec<store::Comment>,
     grades: Vec<(&'static str, &'static str)>,
     notice: String,
+    /// Who changed it last: name (and 課).
+    updated_by: String,
 }
 
 impl ReportPage {
     fn has(&self, key: &str) -> bool {
         self.events.iter().any(|e| e.key() == key)
     }
+}
+
+/// One KPI on the report form.
+pub struct ReportKpi {
+    name: String,
+    /// Where a module-counted KPI's figure comes from (empty for manual KPIs).
+    source_note: &'static str,
+    target_wording: String,
+    unit: String,
+    year_target: String,
+    actual_field: String,
+    note_field: String,
+    /// What is in the fields now.
+    actual: String,
+    note: String,
+    /// The stored figure, for reading.
+    stored: String,
+    stored_note: String,
+    computed: String,
 }
 
 struct ReportContext {
@@ -349,14 +371,18 @@ async fn load(state: &AppState, id: i64) -> Result<ReportContext, AppError> {
 }
 
 fn input_of(r: &Report) -> ReportInput {
+    let mut figures = std::collections::BTreeMap::new();
+    for v in &r.values {
+        figures.insert(
+            ReportInput::actual_field(&v.kpi_key),
+            v.value.map(|v| format_value(v, "")).unwrap_or_default(),
+        );
+        figures.insert(ReportInput::note_field(&v.kpi_key), v.note.clone());
+    }
     ReportInput {
         op: String::new(),
         version: r.version,
-        actual: r
-            .actual_value
-            .map(|v| format_value(v, ""))
-            .unwrap_or_default(),
-        actual_note: r.actual_note.clone(),
+        figures,
         progress: r.progress.clone(),
         roadmap_progress: r.roadmap_progress.clone(),
         shortfall_reason: r.shortfall_reason.clone(),
@@ -404,15 +430,34 @@ async fn render(
         measure_label: format!("{} {}", m.label(), m.title),
         measure_code: m.code.clone(),
         department: m.department.clone(),
-        kpi_name: m.kpi.name.clone(),
-        source_note: crate::modules::kpi_source_label(&m.kpi.source),
-        target_wording: format!("{}({})", m.kpi.target_wording, m.kpi.deadline_wording),
-        unit: m.kpi.unit.clone(),
-        year_target: m
-            .kpi
-            .yearly_target(ctx.period.fiscal_year)
-            .map(|v| format_value(v, &m.kpi.unit))
-            .unwrap_or_default(),
+        kpis: m
+            .kpis
+            .iter()
+            .map(|k| {
+                let stored = ctx.report.value(&k.key);
+                ReportKpi {
+                    name: k.name.clone(),
+                    source_note: crate::modules::kpi_source_label(&k.source),
+                    target_wording: format!("{}({})", k.target_wording, k.deadline_wording),
+                    unit: k.unit.clone(),
+                    year_target: k
+                        .yearly_target(ctx.period.fiscal_year)
+                        .map(|v| format_value(v, &k.unit))
+                        .unwrap_or_default(),
+                    actual_field: ReportInput::actual_field(&k.key),
+                    note_field: ReportInput::note_field(&k.key),
+                    actual: values.actual(&k.key).to_string(),
+                    note: values.note(&k.key).to_string(),
+                    stored: stored
+                        .and_then(|v| v.value)
+                        .map_or_else(|| "—".to_string(), |v| format_value(v, &k.unit)),
+                    stored_note: stored.map(|v| v.note.clone()).unwrap_or_default(),
+                    computed: stored
+                        .map(|v| status_label(&v.computed_status))
+                        .unwrap_or_default(),
+                }
+            })
+            .collect(),
         computed: status_label(&ctx.report.computed_status),
         previous_improvement: previous
             .as_ref()
@@ -434,6 +479,7 @@ async fn render(
         values,
         errors,
         conflict,
+        updated_by: crate::auth::store::display_of(&state.db, &ctx.report.updated_by).await?,
         period: ctx.period.clone(),
         report: ctx.report.clone(),
         notice,
@@ -454,21 +500,23 @@ pub async fn report_page(
 ) -> Result<Response, AppError> {
     let ctx = load(&state, id).await?;
     let notice = match Event::from_key(&q.done) {
-        Some(e) => format!("「{}」を行いました。", e.label()),
+        Some(e) => e.done().to_string(),
         None => String::new(),
     };
     let mut values = input_of(&ctx.report);
     // A KPI counted by a module: offer its figure, so nobody retypes it.
-    if values.actual.is_empty()
-        && let Some(m) = ctx.data.plan.measure(&ctx.report.measure_code)
-        && m.kpi.source != "manual"
-        && let Some(a) = ctx
-            .data
-            .actuals_of(&m.code)
-            .iter()
-            .find(|a| a.fiscal_year == ctx.period.fiscal_year)
-    {
-        values.actual = format_value(a.value, "");
+    if let Some(m) = ctx.data.plan.measure(&ctx.report.measure_code) {
+        for k in m.kpis.iter().filter(|k| k.source != "manual") {
+            if values.actual(&k.key).is_empty()
+                && let Some(a) = ctx
+                    .data
+                    .actuals_of(&k.key)
+                    .iter()
+                    .find(|a| a.fiscal_year == ctx.period.fiscal_year)
+            {
+                values.set_actual(&k.key, format_value(a.value, ""));
+            }
+        }
     }
     Ok(render(
         &state,
@@ -509,7 +557,15 @@ pub async fn report_action(
     } else {
         None
     };
-    let confirmed = ctx.data.actuals_of(&m.code).to_vec();
+    // The figures that stand for other years (the module's counts are not facts to judge by).
+    let data = ctx.data.clone();
+    let figures = move |key: &str| -> Vec<crate::plan::kpi::Actual> {
+        data.actuals_of(key)
+            .iter()
+            .filter(|a| !matches!(a.provenance, crate::plan::kpi::Provenance::Counted(_)))
+            .copied()
+            .collect()
+    };
     // Keep what the person typed when the page comes back with messages.
     let mut shown = input_of(&ctx.report);
     match event {
@@ -534,7 +590,7 @@ pub async fn report_action(
         &ctx.period,
         &ctx.data.plan,
         &m,
-        &confirmed,
+        &figures,
         previous.as_ref().map(|p| p.improvement.as_str()),
     ) {
         Ok(c) => c,

@@ -1,28 +1,27 @@
 //! Checking what people type into a report, per event, and judging the KPI from it.
 
-use super::model::{Event, Period, PeriodKind, Report};
+use super::model::{Event, Period, PeriodKind, Report, ReportValue};
 use super::store::ReportChanges;
 use crate::auth::routes::FieldErrors;
 use crate::fiscal::FiscalYear;
 use crate::plan::kpi::{self, Actual, Context, Status};
-use crate::plan::model::{Measure, Plan};
+use crate::plan::model::{KpiDefinition, Measure, Plan};
 use crate::plan::service::{ActualError, check_actual};
 use serde::Deserialize;
 
 /// Longest text accepted in one field.
 pub const MAX_TEXT: usize = 4000;
 
-/// The report form as posted.
+/// The report form as posted. Each KPI's figure and its source come as `actual.<KPIコード>` and
+/// `note.<KPIコード>`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ReportInput {
     #[serde(default)]
     pub op: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::input::form_i64")]
     pub version: i64,
-    #[serde(default)]
-    pub actual: String,
-    #[serde(default)]
-    pub actual_note: String,
+    #[serde(flatten)]
+    pub figures: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     pub progress: String,
     #[serde(default)]
@@ -43,11 +42,52 @@ pub struct ReportInput {
     pub reason: String,
 }
 
-/// What the KPI says for the period's 年度 with this actual: confirmed actuals of other years
-/// plus the one being reported.
+impl ReportInput {
+    /// The field names of a KPI's figure and its source.
+    pub fn actual_field(key: &str) -> String {
+        format!("actual.{key}")
+    }
+    pub fn note_field(key: &str) -> String {
+        format!("note.{key}")
+    }
+    pub fn actual(&self, key: &str) -> &str {
+        self.figures
+            .get(&Self::actual_field(key))
+            .map_or("", String::as_str)
+    }
+    pub fn note(&self, key: &str) -> &str {
+        self.figures
+            .get(&Self::note_field(key))
+            .map_or("", String::as_str)
+    }
+    pub fn set_actual(&mut self, key: &str, value: String) {
+        self.figures.insert(Self::actual_field(key), value);
+    }
+    pub fn set_note(&mut self, key: &str, value: String) {
+        self.figures.insert(Self::note_field(key), value);
+    }
+}
+
+/// The least advanced of several statuses: what a 施策 with several KPIs is judged by.
+pub fn worst(statuses: impl IntoIterator<Item = Status>) -> Option<Status> {
+    let rank = |s: &Status| match s {
+        Status::Missed => 0,
+        Status::Behind => 1,
+        Status::NotEvaluable => 2,
+        Status::NoData => 3,
+        Status::OnTrack => 4,
+        Status::Achieved => 5,
+        Status::Discontinued => 6,
+    };
+    statuses.into_iter().min_by_key(rank)
+}
+
+/// What a KPI says for the period's year with this figure: the figures of other years plus the
+/// one being reported. Computed by the same rule as the public pages, so both use one word for one
+/// state.
 pub fn computed_status(
     plan: &Plan,
-    measure: &Measure,
+    kpi: &KpiDefinition,
     confirmed: &[Actual],
     fy: FiscalYear,
     value: Option<f64>,
@@ -58,17 +98,15 @@ pub fn computed_status(
         .copied()
         .filter(|a| a.fiscal_year != fy)
         .collect();
-    actuals.push(Actual {
-        fiscal_year: fy,
-        value: v,
-    });
+    actuals.push(Actual::new(fy, v));
     Some(
         kpi::evaluate(
-            &measure.kpi,
+            kpi,
             &actuals,
             Context {
                 as_of: fy,
                 plan_start: plan.period.first_fiscal_year(),
+                plan_end: plan.period.last_fiscal_year(),
                 discontinued: false,
             },
         )
@@ -92,13 +130,12 @@ pub fn check(
     period: &Period,
     plan: &Plan,
     measure: &Measure,
-    confirmed: &[Actual],
+    figures: &dyn Fn(&str) -> Vec<Actual>,
     previous_improvement: Option<&str>,
 ) -> Result<Checked, FieldErrors> {
     let mut errors = FieldErrors::default();
     let mut changes = ReportChanges {
-        actual_value: report.actual_value,
-        actual_note: report.actual_note.clone(),
+        values: report.values.clone(),
         progress: report.progress.clone(),
         roadmap_progress: report.roadmap_progress.clone(),
         shortfall_reason: report.shortfall_reason.clone(),
@@ -119,7 +156,6 @@ pub fn check(
     let mut behind = false;
     match event {
         Event::Save | Event::Submit => {
-            changes.actual_note = text(&mut errors, "actual_note", &input.actual_note);
             changes.progress = text(&mut errors, "progress", &input.progress);
             changes.roadmap_progress =
                 text(&mut errors, "roadmap_progress", &input.roadmap_progress);
@@ -131,44 +167,57 @@ pub fn check(
                 "improvement_followup",
                 &input.improvement_followup,
             );
-            changes.actual_value = if input.actual.trim().is_empty() {
-                None
-            } else {
-                match check_actual(
-                    plan,
-                    &measure.code,
-                    &period.fiscal_year.0.to_string(),
-                    &input.actual,
-                ) {
-                    Ok((_, v)) => Some(v),
-                    Err(ActualError::Number(e)) => {
-                        errors.add("actual", e.to_string());
+            let mut statuses = Vec::new();
+            changes.values = measure
+                .kpis
+                .iter()
+                .map(|k| {
+                    let field = ReportInput::actual_field(&k.key);
+                    let typed = input.actual(&k.key);
+                    let value = if typed.trim().is_empty() {
                         None
+                    } else {
+                        match check_actual(plan, &k.key, &period.fiscal_year.0.to_string(), typed) {
+                            Ok((_, v)) => Some(v),
+                            Err(ActualError::Number(e)) => {
+                                errors.add(&field, e.to_string());
+                                None
+                            }
+                            Err(e) => {
+                                errors.add(&field, e.to_string());
+                                None
+                            }
+                        }
+                    };
+                    let status =
+                        computed_status(plan, k, &figures(&k.key), period.fiscal_year, value);
+                    statuses.extend(status);
+                    ReportValue {
+                        kpi_key: k.key.clone(),
+                        value,
+                        note: text(
+                            &mut errors,
+                            &ReportInput::note_field(&k.key),
+                            input.note(&k.key),
+                        ),
+                        computed_status: status.map(|s| s.key().to_string()).unwrap_or_default(),
                     }
-                    Err(e) => {
-                        errors.add("actual", e.to_string());
-                        None
-                    }
-                }
-            };
-            let status = computed_status(
-                plan,
-                measure,
-                confirmed,
-                period.fiscal_year,
-                changes.actual_value,
-            );
+                })
+                .collect();
+            let status = worst(statuses);
             changes.computed_status = status.map(|s| s.key().to_string()).unwrap_or_default();
             behind = matches!(status, Some(Status::Behind | Status::Missed));
             if event == Event::Submit {
                 if changes.progress.is_empty() {
                     errors.add("progress", "取組状況を入力してください");
                 }
-                if period.kind == PeriodKind::Yearly
-                    && changes.actual_value.is_none()
-                    && errors.get("actual").is_none()
-                {
-                    errors.add("actual", "年次報告にはKPIの実績値が必要です");
+                if period.kind == PeriodKind::Yearly {
+                    for v in &changes.values {
+                        let field = ReportInput::actual_field(&v.kpi_key);
+                        if v.value.is_none() && errors.get(&field).is_none() {
+                            errors.add(&field, "年次報告にはKPIの実績値が必要です");
+                        }
+                    }
                 }
                 if behind {
                     if changes.shortfall_reason.is_empty() {

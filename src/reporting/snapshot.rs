@@ -26,10 +26,11 @@ impl SnapshotKind {
             SnapshotKind::CommitteeMaterial => "committee_material",
         }
     }
-    pub fn label(self) -> &'static str {
+    /// As the body calls it: 町長報告, 市長報告 …; 〇〇委員会資料.
+    pub fn label(self, words: &crate::plan::model::Words) -> String {
         match self {
-            SnapshotKind::MayorReport => "町長報告",
-            SnapshotKind::CommitteeMaterial => "委員会資料",
+            SnapshotKind::MayorReport => words.head_report(),
+            SnapshotKind::CommitteeMaterial => format!("{}資料", words.committee),
         }
     }
     pub fn from_key(k: &str) -> Option<Self> {
@@ -41,10 +42,14 @@ impl SnapshotKind {
     }
 }
 
-/// One 施策 as it stood when the snapshot was issued.
+/// One KPI (of a 施策, or of a higher level) as it stood when the snapshot was issued. `code`
+/// is the KPI's key (a 施策 with one KPI: the 施策's code, as snapshots before several KPIs had).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MeasureState {
     pub code: String,
+    /// The item the KPI belongs to (empty in older snapshots: `code` then).
+    #[serde(default)]
+    pub owner: String,
     pub label: String,
     pub title: String,
     pub department: String,
@@ -115,28 +120,33 @@ pub fn build(
     let fy = period.fiscal_year;
     let measures = data
         .plan
-        .measures
-        .iter()
-        .map(|m| {
-            let ev = data.evaluation(&m.code);
-            let r = reports.iter().find(|r| r.measure_code == m.code);
-            let unit = &m.kpi.unit;
+        .kpis()
+        .into_iter()
+        .map(|k| {
+            let ev = data.evaluation(&k.kpi.key);
+            let owner = k.item.code();
+            let r = reports.iter().find(|r| r.measure_code == owner);
+            let unit = &k.kpi.unit;
             MeasureState {
-                code: m.code.clone(),
-                label: m.label(),
-                title: m.title.clone(),
-                department: m.department.clone(),
-                kpi_name: m.kpi.name.clone(),
-                target_wording: m.kpi.target_wording.clone(),
+                code: k.kpi.key.clone(),
+                owner: owner.to_string(),
+                label: k.item.label().to_string(),
+                title: k.item.title().to_string(),
+                department: k
+                    .measure()
+                    .map(|m| m.department.clone())
+                    .unwrap_or_default(),
+                kpi_name: k.kpi.name.clone(),
+                target_wording: k.kpi.target_wording.clone(),
                 unit: unit.clone(),
                 actuals: data
-                    .actuals_of(&m.code)
+                    .actuals_of(&k.kpi.key)
                     .iter()
                     .map(|a| (a.fiscal_year.0, a.value))
                     .collect(),
                 value: ev
                     .and_then(|e| Some((e.value?, e.value_year?)))
-                    .map(|(v, y)| format!("{}({})", format_value(v, unit), y.wareki()))
+                    .map(|(v, y)| format!("{}({})", format_value(v, unit), k.kpi.years.wareki(y)))
                     .unwrap_or_else(|| "—".into()),
                 status: ev.map(|e| e.status.key()).unwrap_or("no_data").into(),
                 status_label: ev
@@ -149,7 +159,7 @@ pub fn build(
                     .unwrap_or_else(|| "—".into()),
                 report_state: r.map(|r| r.state.label()).unwrap_or("").into(),
                 report_actual: r
-                    .and_then(|r| r.actual_value)
+                    .and_then(|r| r.value(&k.kpi.key)?.value)
                     .map(|v| format_value(v, unit))
                     .unwrap_or_default(),
                 progress: r.map(|r| r.progress.clone()).unwrap_or_default(),
@@ -163,7 +173,7 @@ pub fn build(
                 grade_reason: r.map(|r| r.grade_reason.clone()).unwrap_or_default(),
                 roadmap_items: data
                     .plan
-                    .roadmap_of(&m.code)
+                    .roadmap_of(owner)
                     .flat_map(|row| row.items.iter())
                     .filter(|i| i.from <= fy && fy <= i.to)
                     .map(|i| i.text.clone())
@@ -174,7 +184,7 @@ pub fn build(
     let rollup = data.rollup_all();
     SnapshotDocument {
         kind,
-        title: format!("{} {}", period.title, kind.label()),
+        title: format!("{} {}", period.title, kind.label(&data.words)),
         fiscal_year: fy.0,
         period_title: period.title.clone(),
         plan_title: data.plan.title.clone(),
@@ -361,12 +371,15 @@ pub fn compare(old: &SnapshotDocument, new: &SnapshotDocument) -> Vec<Difference
 }
 
 /// The issued snapshot as a workbook (landscape A4), exactly as stored.
-pub fn workbook(doc: &SnapshotDocument) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+pub fn workbook(
+    doc: &SnapshotDocument,
+    words: &crate::plan::model::Words,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use crate::plan::xlsx::{Styles, a4, sheet_name};
     let st = Styles::new();
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
-    ws.set_name(sheet_name(doc.kind.label()))?;
+    ws.set_name(sheet_name(&doc.kind.label(words)))?;
     ws.write_string_with_format(0, 0, &doc.title, &st.title)?;
     ws.write_string(
         1,
@@ -380,16 +393,17 @@ pub fn workbook(doc: &SnapshotDocument) -> Result<Vec<u8>, rust_xlsxwriter::Xlsx
             doc.mean_achievement
         ),
     )?;
+    let committee_grade = format!("{}の評価", words.committee);
     let headers = [
-        "施策",
+        words.measure(),
         "KPI",
-        "実績(確定)",
+        "実績",
         "状況",
         "達成率",
         "報告の状態",
         "報告された実績",
         "計算上の評価",
-        "委員会の評価",
+        committee_grade.as_str(),
         "評価の理由",
         "取組状況",
         "行程表の進捗",

@@ -126,13 +126,13 @@ pub async fn view(
 pub async fn download(
     State(state): State<AppState>,
     // Signed-in staff only: the extractor redirects everyone else to sign-in.
-    _staff: Staff,
+    staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let s = snapshot::get(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let bytes = snapshot::workbook(&s.document)
+    let bytes = snapshot::workbook(&s.document, &staff.words)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("workbook: {e}")))?;
     Ok(crate::plan::exports::download(
         bytes,

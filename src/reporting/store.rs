@@ -1,6 +1,6 @@
 //! Periods, reports, comments and snapshots in the database.
 
-use super::model::{Event, Period, PeriodKind, Report, ReportState, transition};
+use super::model::{Event, Period, PeriodKind, Report, ReportState, ReportValue, transition};
 use crate::audit::{self, Actor, Change};
 use crate::db::{Db, now_text};
 use crate::fiscal::FiscalYear;
@@ -10,7 +10,7 @@ use sqlx::Row;
 macro_rules! select_report {
     ($rest:literal) => {
         concat!(
-            "SELECT id, period_id, measure_code, state, actual_value, actual_note, progress,
+            "SELECT id, period_id, measure_code, state, progress,
                     roadmap_progress, shortfall_reason, improvement, improvement_followup,
                     check_comment, computed_status, grade, grade_reason, updated_at, updated_by, version
              FROM reports ",
@@ -26,8 +26,7 @@ fn row_to_report(r: &sqlx::any::AnyRow) -> Result<Report, sqlx::Error> {
         period_id: r.try_get("period_id")?,
         measure_code: r.try_get("measure_code")?,
         state: ReportState::from_key(&state).unwrap_or(ReportState::Draft),
-        actual_value: r.try_get("actual_value")?,
-        actual_note: r.try_get("actual_note")?,
+        values: Vec::new(),
         progress: r.try_get("progress")?,
         roadmap_progress: r.try_get("roadmap_progress")?,
         shortfall_reason: r.try_get("shortfall_reason")?,
@@ -40,6 +39,44 @@ fn row_to_report(r: &sqlx::any::AnyRow) -> Result<Report, sqlx::Error> {
         updated_at: r.try_get("updated_at")?,
         updated_by: r.try_get("updated_by")?,
         version: r.try_get("version")?,
+    })
+}
+
+/// Fills in the reports' figures from `report_values`.
+async fn with_values(
+    conn: &mut sqlx::AnyConnection,
+    mut reports: Vec<Report>,
+) -> Result<Vec<Report>, sqlx::Error> {
+    for r in &mut reports {
+        let rows = sqlx::query(
+            "SELECT kpi_key, value, note, computed_status FROM report_values
+             WHERE report_id = $1 ORDER BY kpi_key",
+        )
+        .bind(r.id)
+        .fetch_all(&mut *conn)
+        .await?;
+        r.values = rows
+            .iter()
+            .map(|v| {
+                Ok(ReportValue {
+                    kpi_key: v.try_get("kpi_key")?,
+                    value: v.try_get("value")?,
+                    note: v.try_get("note")?,
+                    computed_status: v.try_get("computed_status")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()?;
+    }
+    Ok(reports)
+}
+
+async fn one_with_values(
+    conn: &mut sqlx::AnyConnection,
+    report: Option<Report>,
+) -> Result<Option<Report>, sqlx::Error> {
+    Ok(match report {
+        Some(r) => with_values(conn, vec![r]).await?.pop(),
+        None => None,
     })
 }
 
@@ -185,19 +222,23 @@ pub async fn period(db: &Db, id: i64) -> anyhow::Result<Option<Period>> {
 }
 
 pub async fn reports_of(db: &Db, period_id: i64) -> anyhow::Result<Vec<Report>> {
+    let mut conn = db.conn().await?;
     let rows = sqlx::query(select_report!("WHERE period_id = $1 ORDER BY id"))
         .bind(period_id)
-        .fetch_all(&mut *db.conn().await?)
+        .fetch_all(&mut *conn)
         .await?;
-    Ok(rows.iter().map(row_to_report).collect::<Result<_, _>>()?)
+    let reports = rows.iter().map(row_to_report).collect::<Result<_, _>>()?;
+    Ok(with_values(&mut conn, reports).await?)
 }
 
 pub async fn report(db: &Db, id: i64) -> anyhow::Result<Option<Report>> {
+    let mut conn = db.conn().await?;
     let row = sqlx::query(select_report!("WHERE id = $1"))
         .bind(id)
-        .fetch_optional(&mut *db.conn().await?)
+        .fetch_optional(&mut *conn)
         .await?;
-    Ok(row.map(|r| row_to_report(&r)).transpose()?)
+    let report = row.map(|r| row_to_report(&r)).transpose()?;
+    Ok(one_with_values(&mut conn, report).await?)
 }
 
 /// The yearly report of a 施策 for a 年度, if that period exists.
@@ -216,14 +257,15 @@ pub async fn yearly_report(
     .bind(i64::from(fy.0))
     .fetch_optional(&mut *db.conn().await?)
     .await?;
-    Ok(row.map(|r| row_to_report(&r)).transpose()?)
+    let report = row.map(|r| row_to_report(&r)).transpose()?;
+    Ok(one_with_values(&mut *db.conn().await?, report).await?)
 }
 
 /// Every finalized yearly report of the plan, by (measure, 年度): the sheet's 施策の評価.
 pub async fn finalized_yearly(db: &Db, plan_id: &str) -> anyhow::Result<Vec<(FiscalYear, Report)>> {
     let rows = sqlx::query(
-        "SELECT p.fiscal_year AS fy, r.id, r.period_id, r.measure_code, r.state, r.actual_value,
-                r.actual_note, r.progress, r.roadmap_progress, r.shortfall_reason, r.improvement,
+        "SELECT p.fiscal_year AS fy, r.id, r.period_id, r.measure_code, r.state,
+                r.progress, r.roadmap_progress, r.shortfall_reason, r.improvement,
                 r.improvement_followup, r.check_comment, r.computed_status, r.grade, r.grade_reason,
                 r.updated_at, r.updated_by, r.version
          FROM reports r JOIN reporting_periods p ON p.id = r.period_id
@@ -233,21 +275,20 @@ pub async fn finalized_yearly(db: &Db, plan_id: &str) -> anyhow::Result<Vec<(Fis
     .bind(plan_id)
     .fetch_all(&mut *db.conn().await?)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                FiscalYear(r.try_get::<i64, _>("fy")? as i32),
-                row_to_report(r)?,
-            ))
-        })
-        .collect()
+    let years: Vec<FiscalYear> = rows
+        .iter()
+        .map(|r| Ok(FiscalYear(r.try_get::<i64, _>("fy")? as i32)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    let reports = rows.iter().map(row_to_report).collect::<Result<_, _>>()?;
+    let reports = with_values(&mut *db.conn().await?, reports).await?;
+    Ok(years.into_iter().zip(reports).collect())
 }
 
 /// The new content of a report for one event (already validated).
 #[derive(Debug, Clone, Default)]
 pub struct ReportChanges {
-    pub actual_value: Option<f64>,
-    pub actual_note: String,
+    /// The figures of the 施策's KPIs.
+    pub values: Vec<ReportValue>,
     pub progress: String,
     pub roadmap_progress: String,
     pub shortfall_reason: String,
@@ -279,7 +320,9 @@ pub async fn apply(
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| anyhow::anyhow!("report {report_id} not found"))?;
-    let before = row_to_report(&row)?;
+    let before = one_with_values(&mut tx, Some(row_to_report(&row)?))
+        .await?
+        .expect("the report read above");
     if before.version != expected_version {
         return Err(ReportError::Stale(Box::new(before)));
     }
@@ -291,8 +334,7 @@ pub async fn apply(
     after.updated_by = actor.username.clone();
     match event {
         Event::Save | Event::Submit => {
-            after.actual_value = changes.actual_value;
-            after.actual_note = changes.actual_note.clone();
+            after.values = changes.values.clone();
             after.progress = changes.progress.clone();
             after.roadmap_progress = changes.roadmap_progress.clone();
             after.shortfall_reason = changes.shortfall_reason.clone();
@@ -309,15 +351,13 @@ pub async fn apply(
         Event::Finalize | Event::Reopen => {}
     }
     let updated = sqlx::query(
-        "UPDATE reports SET state = $1, actual_value = $2, actual_note = $3, progress = $4,
-           roadmap_progress = $5, shortfall_reason = $6, improvement = $7, improvement_followup = $8,
-           check_comment = $9, computed_status = $10, grade = $11, grade_reason = $12,
-           updated_at = $13, updated_by = $14, version = $15
-         WHERE id = $16 AND version = $17",
+        "UPDATE reports SET state = $1, progress = $2,
+           roadmap_progress = $3, shortfall_reason = $4, improvement = $5, improvement_followup = $6,
+           check_comment = $7, computed_status = $8, grade = $9, grade_reason = $10,
+           updated_at = $11, updated_by = $12, version = $13
+         WHERE id = $14 AND version = $15",
     )
     .bind(after.state.key())
-    .bind(after.actual_value)
-    .bind(&after.actual_note)
     .bind(&after.progress)
     .bind(&after.roadmap_progress)
     .bind(&after.shortfall_reason)
@@ -337,26 +377,47 @@ pub async fn apply(
     if updated.rows_affected() != 1 {
         return Err(ReportError::Stale(Box::new(before)));
     }
-    if event == Event::Finalize
-        && period.kind == PeriodKind::Yearly
-        && let Some(v) = after.actual_value
-    {
-        sqlx::query(
-            "INSERT INTO kpi_actuals (plan_id, measure_code, fiscal_year, value, note, recorded_at, recorded_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (plan_id, measure_code, fiscal_year) DO UPDATE SET
-               value = excluded.value, note = excluded.note,
-               recorded_at = excluded.recorded_at, recorded_by = excluded.recorded_by",
-        )
-        .bind(&period.plan_id)
-        .bind(&after.measure_code)
-        .bind(i64::from(period.fiscal_year.0))
-        .bind(v)
-        .bind(&after.actual_note)
-        .bind(&after.updated_at)
-        .bind(&actor.username)
-        .execute(&mut *tx)
-        .await?;
+    if after.values != before.values {
+        sqlx::query("DELETE FROM report_values WHERE report_id = $1")
+            .bind(report_id)
+            .execute(&mut *tx)
+            .await?;
+        for v in &after.values {
+            sqlx::query(
+                "INSERT INTO report_values (report_id, kpi_key, value, note, computed_status)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(report_id)
+            .bind(&v.kpi_key)
+            .bind(v.value)
+            .bind(&v.note)
+            .bind(&v.computed_status)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    // Finalizing a yearly report makes its figures the confirmed ones (確定).
+    if event == Event::Finalize && period.kind == PeriodKind::Yearly {
+        for v in &after.values {
+            let Some(value) = v.value else { continue };
+            sqlx::query(
+                "INSERT INTO kpi_actuals (plan_id, measure_code, fiscal_year, value, note, recorded_at, recorded_by, provenance)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'confirmed')
+                 ON CONFLICT (plan_id, measure_code, fiscal_year) DO UPDATE SET
+                   value = excluded.value, note = excluded.note,
+                   recorded_at = excluded.recorded_at, recorded_by = excluded.recorded_by,
+                   provenance = excluded.provenance",
+            )
+            .bind(&period.plan_id)
+            .bind(&v.kpi_key)
+            .bind(i64::from(period.fiscal_year.0))
+            .bind(value)
+            .bind(&v.note)
+            .bind(&after.updated_at)
+            .bind(&actor.username)
+            .execute(&mut *tx)
+            .await?;
+        }
     }
     audit::record(
         &mut tx,

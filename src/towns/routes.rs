@@ -169,26 +169,27 @@ async fn summary(platform: &Platform, town: &TownHandle) -> TownSummary {
         })
         .collect();
     let kpis = plan
-        .measures
-        .iter()
-        .filter_map(|m| {
-            let kind = kinds::of(&m.kpi.kind, &m.kpi.source)?;
-            let ev = data.evaluation(&m.code);
+        .kpis()
+        .into_iter()
+        .filter_map(|k| {
+            let m = k.kpi;
+            let kind = kinds::of(&m.kind, &m.source)?;
+            let ev = data.evaluation(&m.key);
             let status = ev.map_or(Status::NoData, |e| e.status);
             let value = ev.and_then(|e| Some((e.value?, e.value_year?)));
             Some(KpiFigure {
                 kind: kind.key,
-                measure: m.code.clone(),
-                name: m.kpi.name.clone(),
-                target: m.kpi.target_wording.clone(),
-                deadline: m.kpi.deadline_wording.clone(),
+                measure: k.item.code().to_string(),
+                name: m.name.clone(),
+                target: m.target_wording.clone(),
+                deadline: m.deadline_wording.clone(),
                 latest: value.map_or_else(
                     || "—".into(),
-                    |(v, fy)| format!("{}({})", format_value(v, &m.kpi.unit), fy.wareki()),
+                    |(v, fy)| format!("{}({})", format_value(v, &m.unit), m.years.wareki(fy)),
                 ),
                 value: value.map(|(v, _)| v),
                 fiscal_year: value.map(|(_, fy)| fy.0),
-                unit: m.kpi.unit.clone(),
+                unit: m.unit.clone(),
                 achievement: ev
                     .and_then(|e| e.achievement)
                     .map_or_else(|| "—".into(), format_percent),

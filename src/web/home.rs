@@ -36,8 +36,14 @@ pub struct HomePage {
     policies: Vec<PolicyBlock>,
     total: RollupView,
     as_of: String,
-    area_count: usize,
+    /// How many items each level has (top first).
+    level_counts: Vec<usize>,
+    measure_count: usize,
     roadmap_count: usize,
+    ended: bool,
+    has_summary: bool,
+    /// Earlier plans of the town: (id, title).
+    previous: Vec<(String, String)>,
 }
 
 pub async fn home(State(state): State<AppState>) -> Result<axum::response::Response, AppError> {
@@ -57,8 +63,14 @@ pub async fn home(State(state): State<AppState>) -> Result<axum::response::Respo
             policies: views::policy_blocks(data),
             total: data.rollup_all().into(),
             as_of: data.as_of.label(),
-            area_count: plan.areas.len(),
+            level_counts: (1..=plan.depth())
+                .map(|d| plan.items().iter().filter(|i| i.depth() == d).count())
+                .collect(),
+            measure_count: plan.measures.len(),
             roadmap_count: plan.roadmap.iter().map(|r| r.items.len()).sum(),
+            ended: data.ended(),
+            has_summary: data.ended(),
+            previous: data.history.clone(),
         })
     })
     .await

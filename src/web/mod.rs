@@ -15,6 +15,11 @@ pub struct Layout {
     pub base: String,
     /// The town's name for the site title; empty on the installation's own pages.
     pub town: String,
+    /// The town's words (from its plan): its name for its people, its head, its levels …
+    pub words: std::sync::Arc<crate::plan::model::Words>,
+    /// Where the plan pages shown start: the town's base, or an earlier plan's
+    /// (`/plans/kami-2023`) when one is browsed.
+    pub plan: String,
     /// Which navigation entry is the current page: home, plan, kpis, roadmap …
     pub current: &'static str,
     /// The menu, already filtered for who is looking.
@@ -38,7 +43,7 @@ pub struct NavLink {
 #[derive(Debug, Clone, Default)]
 pub struct StaffNav {
     pub name: String,
-    pub role: &'static str,
+    pub role: String,
     pub csrf: String,
 }
 
@@ -46,7 +51,7 @@ impl StaffNav {
     pub fn of(staff: &crate::auth::Staff) -> StaffNav {
         StaffNav {
             name: staff.user.display_name.clone(),
-            role: staff.user.role.label(),
+            role: staff.words.role(staff.user.role),
             csrf: staff.session.csrf_token.clone(),
         }
     }
@@ -73,10 +78,22 @@ fn menu(
 
 impl Layout {
     /// The frame of a public page of a town.
-    pub fn public(state: &AppState, current: &'static str) -> Layout {
+    pub async fn public(state: &AppState, current: &'static str) -> Layout {
+        let words = crate::plan::service::words(state).await;
+        Layout::public_with(state, words, current)
+    }
+
+    /// The frame of a public page, with the words already at hand.
+    pub fn public_with(
+        state: &AppState,
+        words: std::sync::Arc<crate::plan::model::Words>,
+        current: &'static str,
+    ) -> Layout {
         Layout {
             base: state.base.to_string(),
+            plan: state.base.to_string(),
             town: state.town.name.clone(),
+            words,
             current,
             nav: menu(Menu::Public, &state.base, current, |_| true),
             ..Layout::default()
@@ -127,7 +144,9 @@ impl Layout {
         };
         Layout {
             base: staff.base.clone(),
+            plan: staff.base.clone(),
             town: staff.town.clone(),
+            words: staff.words.clone(),
             current,
             nav,
             revision: String::new(),

@@ -453,9 +453,9 @@ async fn stay_times_feed_the_kpi_with_the_first_full_year_as_baseline() {
 
         // A measured baseline entered in the plan wins over the first full year.
         let mut plan = data.plan.clone();
-        plan.measures.iter_mut().find(|m| m.code == "1-1-2").unwrap().kpi.baseline =
+        plan.measures.iter_mut().find(|m| m.code == "1-1-2").unwrap().kpis[0].baseline =
             Some(machi::plan::model::Baseline { value: Some(100.0), fiscal_year: Some(machi::fiscal::FiscalYear(2023)) });
-        let mut d2 = machi::plan::service::PlanData::new(plan, data.revision.clone(), Default::default(), data.as_of);
+        let mut d2 = machi::plan::service::PlanData::new(plan, data.revision.clone(), Default::default(), data.today);
         machi::plan::sources::apply(&state, &mut d2).await.unwrap();
         assert_eq!(d2.evaluations["1-1-2"].baseline, Some(100.0));
         assert_eq!(d2.evaluations["1-1-2"].target, Some(80.0));

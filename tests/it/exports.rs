@@ -108,7 +108,7 @@ async fn kpi_list_and_roadmap_workbooks() {
             .collect();
         assert_eq!(
             &header[..5],
-            ["施策", "施策名", "KPI", "数値目標", "達成時期"]
+            ["番号", "項目", "KPI", "数値目標", "達成時期"]
         );
         let r4 = header.iter().position(|h| h == "R4 目標").unwrap();
         assert_eq!(header[r4 + 1], "R4 実績");
@@ -150,15 +150,19 @@ async fn csv_downloads_in_utf8_with_bom_or_shift_jis() {
         let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
         assert_eq!(rows.len(), 18);
         assert_eq!(&rows[0][0], "1-1-1");
-        assert_eq!(&rows[0][8], "30");
-        assert_eq!(&rows[0][10], "66.7");
+        assert_eq!(&rows[0][1], "1-1-1");
+        assert_eq!(&rows[0][9], "30");
+        assert_eq!(&rows[0][11], "記録");
+        assert_eq!(&rows[0][12], "66.7");
 
         // Open KPI data: the whole plan and one 施策, CSV and JSON, confirmed data only.
         let (_, _, series) = c.get_bytes("/plan/kpis/series.csv").await;
         let text = String::from_utf8(series[3..].to_vec()).unwrap();
-        assert!(text.starts_with("施策コード,施策,KPI,単位,年度,和暦,年度別目標,実績"));
+        assert!(text.starts_with(
+            "KPIコード,項目コード,項目,KPI,単位,年度または年,和暦,目標,実績,値の種類"
+        ));
         assert!(text.contains(
-            "1-1-1,行政手続きのオンライン化,オンライン申請業務の拡充,手続,2024,令和6年度,38,30"
+            "1-1-1,1-1-1,行政手続きのオンライン化,オンライン申請業務の拡充,手続,2024,令和6年度,38,30,記録"
         ));
         assert_eq!(text.lines().count(), 1 + 18 * 5);
         let json: serde_json::Value =

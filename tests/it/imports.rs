@@ -25,7 +25,8 @@ async fn setup(db: &crate::support::TestTown) -> Client {
 
 async fn actual(db: &machi::db::Db, fy: i64, code: &str) -> (Option<f64>, String) {
     let row: (Option<f64>, String) = sqlx::query_as(
-        "SELECT r.actual_value, r.state FROM reports r JOIN reporting_periods p ON p.id = r.period_id
+        "SELECT v.value, r.state FROM reports r JOIN reporting_periods p ON p.id = r.period_id
+         LEFT JOIN report_values v ON v.report_id = r.id AND v.kpi_key = r.measure_code
          WHERE p.fiscal_year = $1 AND r.measure_code = $2",
     )
     .bind(fy)
@@ -93,13 +94,13 @@ async fn shift_jis_and_every_kind_of_bad_row_are_named() {
         let b = &r.body;
         assert!(b.contains("CSV(Shift_JIS)として読み込みました"));
         assert!(b.contains("列「メモ欄」は読み込みに使いません"));
-        assert!(b.contains("3行目「施策コード」: 「9-9-9」という施策はありません"));
-        assert!(b.contains("4行目「年度」: 令和12年度は計画の対象(令和3年度〜令和7年度)の外です"), "{b}");
+        assert!(b.contains("3行目「KPIコード」: 「9-9-9」というKPIはありません"));
+        assert!(b.contains("4行目「年度」: 令和12年度は実績を入力できる年度(令和3年度〜令和10年度)の外です"), "{b}");
         assert!(!b.contains("令和12年度の年次報告期間がありません"), "one message per problem");
         assert!(b.contains("5行目「実績」: 「abc」は数値として読めません"));
         assert!(b.contains("6行目「実績」: 「120」は100を超えています"));
         assert!(b.contains("7行目「年度」: 令和4年度の年次報告期間がありません"));
-        assert!(b.contains("8行目「施策コード」: 2行目と同じ施策・年度です"));
+        assert!(b.contains("8行目「KPIコード」: 2行目と同じKPI・年度です"));
         assert!(!b.contains("2行目「"), "the full-width row is read correctly");
         let missing = c.post_file("/staff/import", "x.csv", "施策,値\n1-1-1,3\n".as_bytes()).await;
         assert!(missing.body.contains("列「施策コード」がありません") || missing.body.contains("列「年度」がありません"));
@@ -131,7 +132,7 @@ async fn departments_import_only_their_own_measures() {
             .await;
         assert!(
             r.body.contains(
-                "3行目「施策コード」: 1-①-2) はあなたの担当課(企画課)の施策ではありません"
+                "3行目「KPIコード」: 1-①-2) はあなたの担当課(企画課)の施策ではありません"
             ),
             "{}",
             r.body
@@ -187,7 +188,7 @@ async fn excel_files_with_formulas_merged_cells_and_dates() {
         assert!(r.body.contains("列「担当者」は読み込みに使いません"));
         assert!(
             r.body
-                .contains("5行目「施策コード」: 日付(2001-01-01)として保存されています"),
+                .contains("5行目「KPIコード」: 日付(2001-01-01)として保存されています"),
             "{}",
             r.body
         );
@@ -229,7 +230,7 @@ async fn all_or_nothing_when_a_report_changes_after_the_preview() {
         .unwrap();
         c.get(&format!("/staff/reports/{id}")).await;
         let s = c
-            .post(&format!("/staff/reports/{id}"), &[("version", "1"), ("op", "submit"), ("actual", "41"), ("progress", "導入")])
+            .post(&format!("/staff/reports/{id}"), &[("version", "1"), ("op", "submit"), ("actual.1-1-3", "41"), ("progress", "導入")])
             .await;
         assert_eq!(s.status, 303);
         c.get("/staff/import").await;

@@ -10,7 +10,7 @@ fn kpi(code: &str) -> KpiDefinition {
         .unwrap()
         .measure(code)
         .unwrap()
-        .kpi
+        .kpis[0]
         .clone()
 }
 
@@ -18,10 +18,7 @@ fn kpi(code: &str) -> KpiDefinition {
 fn eval(k: &KpiDefinition, actuals: &[(i32, f64)], as_of_reiwa: i32) -> Evaluation {
     let actuals: Vec<Actual> = actuals
         .iter()
-        .map(|(r, v)| Actual {
-            fiscal_year: FiscalYear(2018 + r),
-            value: *v,
-        })
+        .map(|(r, v)| Actual::new(FiscalYear(2018 + r), *v))
         .collect();
     evaluate(
         k,
@@ -29,6 +26,7 @@ fn eval(k: &KpiDefinition, actuals: &[(i32, f64)], as_of_reiwa: i32) -> Evaluati
         Context {
             as_of: FiscalYear(2018 + as_of_reiwa),
             plan_start: FiscalYear(2023),
+            plan_end: FiscalYear(2025),
             discontinued: false,
         },
     )

@@ -49,7 +49,7 @@ async fn plan_overview_lists_every_measure_with_its_status() {
                 .contains("<span class=\"badge s-on_track\">順調</span>")
         );
         assert_eq!(count(&r.body, "s-no_data\">未入力"), 17);
-        assert!(r.body.contains("未入力・評価困難・中止の 17 施策を除く"));
+        assert!(r.body.contains("未入力・評価困難・中止の 17 KPIを除く"));
         assert!(r.body.contains("香美町情報化推進委員会"));
         assert!(r.body.contains("3カ月に1回程度"));
         assert!(r.body.contains("重点取組事項"));

@@ -107,7 +107,7 @@ async fn a_yearly_report_goes_from_department_to_public_page() {
             &mut dept,
             &db,
             id,
-            &[("op", "save"), ("actual", "たくさん")],
+            &[("op", "save"), ("actual.1-1-1", "たくさん")],
         )
         .await;
         assert_eq!(r.status, 422);
@@ -120,7 +120,7 @@ async fn a_yearly_report_goes_from_department_to_public_page() {
             id,
             &[
                 ("op", "submit"),
-                ("actual", "３０"),
+                ("actual.1-1-1", "３０"),
                 ("progress", "5手続を追加"),
             ],
         )
@@ -135,8 +135,8 @@ async fn a_yearly_report_goes_from_department_to_public_page() {
             id,
             &[
                 ("op", "submit"),
-                ("actual", "３０"),
-                ("actual_note", "ぴったりサービス公開手続数"),
+                ("actual.1-1-1", "３０"),
+                ("note.1-1-1", "ぴったりサービス公開手続数"),
                 ("progress", "5手続を追加"),
                 ("shortfall_reason", "様式の調整に時間がかかった"),
                 ("improvement", "標準様式の手続から優先する"),
@@ -178,9 +178,9 @@ async fn a_yearly_report_goes_from_department_to_public_page() {
             id,
             &[
                 ("op", "submit"),
-                ("actual", "30"),
+                ("actual.1-1-1", "30"),
                 (
-                    "actual_note",
+                    "note.1-1-1",
                     "ぴったりサービス公開手続数(令和7年3月31日時点)",
                 ),
                 ("progress", "5手続を追加"),
@@ -247,18 +247,33 @@ async fn a_yearly_report_goes_from_department_to_public_page() {
         );
         let api = Client::new(&db).get("/api/plan").await;
         assert!(
+            api.body.contains(
+                "\"actuals\":[{\"fiscal_year\":2024,\"value\":30.0,\"provenance\":\"confirmed\"}]"
+            ),
+            "{}",
             api.body
-                .contains("\"actuals\":[{\"fiscal_year\":2024,\"value\":30.0}]")
         );
 
         // A locked report cannot be edited; a correction reopens it with a reason.
-        let r = act(&mut dept, &db, id, &[("op", "save"), ("actual", "31")]).await;
+        let r = act(
+            &mut dept,
+            &db,
+            id,
+            &[("op", "save"), ("actual.1-1-1", "31")],
+        )
+        .await;
         assert_eq!(r.status, 409, "a 確定 report cannot be edited");
         assert!(
             !r.body.contains("name=\"op\" value=\"save\""),
             "no edit form on a locked report"
         );
-        let r = act(&mut kikaku, &db, id, &[("op", "save"), ("actual", "31")]).await;
+        let r = act(
+            &mut kikaku,
+            &db,
+            id,
+            &[("op", "save"), ("actual.1-1-1", "31")],
+        )
+        .await;
         assert_eq!(r.status, 409);
         assert!(r.body.contains("「確定」の報告は「一時保存」できません"));
         let r = act(&mut kikaku, &db, id, &[("op", "reopen"), ("reason", "")]).await;
@@ -310,7 +325,7 @@ async fn last_years_improvement_comes_back_the_next_year() {
             id,
             &[
                 ("op", "submit"),
-                ("actual", "30"),
+                ("actual.1-1-1", "30"),
                 ("progress", "追加"),
                 ("shortfall_reason", "調整の遅れ"),
                 ("improvement", "標準様式の手続から優先する"),
@@ -353,7 +368,11 @@ async fn last_years_improvement_comes_back_the_next_year() {
             &mut kikaku,
             &db,
             next,
-            &[("op", "submit"), ("actual", "45"), ("progress", "目標達成")],
+            &[
+                ("op", "submit"),
+                ("actual.1-1-1", "45"),
+                ("progress", "目標達成"),
+            ],
         )
         .await;
         assert_eq!(r.status, 422);
@@ -367,7 +386,7 @@ async fn last_years_improvement_comes_back_the_next_year() {
             next,
             &[
                 ("op", "submit"),
-                ("actual", "45"),
+                ("actual.1-1-1", "45"),
                 ("progress", "目標達成"),
                 ("improvement_followup", "実施し、45手続に到達"),
             ],
@@ -395,7 +414,7 @@ async fn a_second_save_on_a_stale_form_is_refused_showing_what_changed() {
                 &[
                     ("version", &v),
                     ("op", "save"),
-                    ("actual", "33"),
+                    ("actual.1-1-1", "33"),
                     ("progress", "企画課が入力"),
                 ],
             )
@@ -407,7 +426,7 @@ async fn a_second_save_on_a_stale_form_is_refused_showing_what_changed() {
                 &[
                     ("version", &v),
                     ("op", "save"),
-                    ("actual", "29"),
+                    ("actual.1-1-1", "29"),
                     ("progress", "担当課が入力"),
                 ],
             )
@@ -524,7 +543,7 @@ async fn snapshots_are_frozen_and_compared_with_the_previous_ones() {
 
         // Finalize R5 for 1-1-1 with 32 (on target), then issue the R5 committee material.
         let r5 = report_id(&db, 2023, "1-1-1").await;
-        act(&mut kikaku, &db, r5, &[("op", "submit"), ("actual", "32"), ("progress", "27手続を運用")]).await;
+        act(&mut kikaku, &db, r5, &[("op", "submit"), ("actual.1-1-1", "32"), ("progress", "27手続を運用")]).await;
         act(&mut kikaku, &db, r5, &[("op", "confirm")]).await;
         act(&mut iin, &db, r5, &[("op", "evaluate"), ("grade", "on_track")]).await;
         assert_eq!(act(&mut kikaku, &db, r5, &[("op", "finalize")]).await.status, 303);
@@ -536,9 +555,9 @@ async fn snapshots_are_frozen_and_compared_with_the_previous_ones() {
         let first = r.headers["location"].to_str().unwrap().to_string();
         let page = viewer.get(&first).await;
         assert_eq!(page.status, 200, "everyone on the staff side reads reports");
-        assert!(page.body.contains("令和5年度 年次報告 委員会資料"));
+        assert!(page.body.contains("令和5年度 年次報告 香美町情報化推進委員会資料"), "{}", page.body);
         assert!(page.body.contains("32手続(令和5年度)"));
-        assert!(page.body.contains("これが最初の委員会資料です"));
+        assert!(page.body.contains("これが最初の香美町情報化推進委員会資料です"));
 
         // R6: 30 procedures, finalized; the next material shows what changed.
         let r6 = report_id(&db, 2024, "1-1-1").await;
@@ -546,7 +565,7 @@ async fn snapshots_are_frozen_and_compared_with_the_previous_ones() {
             &mut kikaku,
             &db,
             r6,
-            &[("op", "submit"), ("actual", "30"), ("progress", "追加"), ("shortfall_reason", "遅れ"), ("improvement", "優先順位")],
+            &[("op", "submit"), ("actual.1-1-1", "30"), ("progress", "追加"), ("shortfall_reason", "遅れ"), ("improvement", "優先順位")],
         )
         .await;
         act(&mut kikaku, &db, r6, &[("op", "confirm")]).await;

@@ -1,6 +1,6 @@
 //! Plan revisions in the browser: 企画課 drafts, the committee approves, KPI changes keep reasons.
 
-use crate::support::{Client, each_backend, signed_in};
+use crate::support::{Client, each_backend, form_fields, signed_in};
 use machi::auth::model::Role;
 
 async fn draft_version(c: &mut Client) -> String {
@@ -10,72 +10,22 @@ async fn draft_version(c: &mut Client) -> String {
     page.body[start..start + page.body[start..].find('"').unwrap()].to_string()
 }
 
-fn form_fields(body: &str) -> Vec<(String, String)> {
-    // The edit form's current values: inputs, selects and textareas, as a browser would send them.
-    let mut out = Vec::new();
-    for name in [
-        "title",
-        "department",
-        "kpi_name",
-        "target_wording",
-        "deadline_wording",
-        "unit",
-        "target",
-        "target_change_percent",
-        "baseline_value",
-        "baseline_year",
-        "deadline",
-    ] {
-        let needle = format!("name=\"{name}\" value=\"");
-        if let Some(i) = body.find(&needle) {
-            let s = i + needle.len();
-            out.push((
-                name.to_string(),
-                body[s..s + body[s..].find('"').unwrap()].to_string(),
-            ));
-        }
-    }
-    for name in ["text", "yearly_targets", "roadmap"] {
-        let open = format!("name=\"{name}\"");
-        let i = body.find(&open).unwrap();
-        let s = i + body[i..].find('>').unwrap() + 1;
-        let e = s + body[s..].find("</textarea>").unwrap();
-        out.push((
-            name.to_string(),
-            body[s..e]
-                .replace("&#39;", "'")
-                .replace("&quot;", "\"")
-                .replace("&amp;", "&"),
-        ));
-    }
-    for name in ["direction", "accumulation"] {
-        let i = body.find(&format!("name=\"{name}\"")).unwrap();
-        let sel = &body[i..];
-        let j = sel.find("selected").unwrap();
-        let v = &sel[..j];
-        let k = v.rfind("value=\"").unwrap() + 7;
-        out.push((
-            name.to_string(),
-            v[k..k + v[k..].find('"').unwrap()].to_string(),
-        ));
-    }
-    out
-}
-
 async fn post_form(
     c: &mut Client,
     path: &str,
     changes: &[(&str, &str)],
 ) -> crate::support::Response {
     let page = c.get(path).await;
-    let mut fields = form_fields(&page.body);
+    let mut fields = form_fields(&page.body, path);
+    fields.retain(|(n, _)| n != "csrf");
     for (k, v) in changes {
         fields.retain(|(n, _)| n != k);
         fields.push((k.to_string(), v.to_string()));
     }
-    let version = draft_version(c).await;
-    let mut all: Vec<(&str, &str)> = vec![("version", &version)];
-    all.extend(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let all: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     c.post(path, &all).await
 }
 
@@ -110,7 +60,7 @@ async fn a_revision_is_drafted_approved_and_published_with_its_reasons() {
         let r = post_form(
             &mut kikaku,
             path,
-            &[("target", "50"), ("target_wording", "申請業務50手続の達成")],
+            &[("k0.target", "50"), ("k0.target_wording", "申請業務50手続の達成")],
         )
         .await;
         assert_eq!(r.status, 422);
@@ -121,14 +71,14 @@ async fn a_revision_is_drafted_approved_and_published_with_its_reasons() {
         assert!(r.body.contains("行程表の期間"), "{}", r.body);
         let r = post_form(&mut kikaku, path, &[("roadmap", "いつか 何か")]).await;
         assert!(r.body.contains("行程表 1行目"));
-        let r = post_form(&mut kikaku, path, &[("yearly_targets", "R5 三十二")]).await;
+        let r = post_form(&mut kikaku, path, &[("k0.yearly_targets", "R5 三十二")]).await;
         assert!(r.body.contains("1行目"));
         let r = post_form(
             &mut kikaku,
             path,
             &[
-                ("target", "50"),
-                ("target_wording", "申請業務50手続の達成"),
+                ("k0.target", "50"),
+                ("k0.target_wording", "申請業務50手続の達成"),
                 ("reason", "国の標準様式の追加に合わせて上方修正"),
             ],
         )
@@ -240,8 +190,8 @@ async fn a_stale_draft_save_is_refused() {
             303
         );
         let page = b.get(path).await;
-        let mut fields = form_fields(&page.body);
-        fields.retain(|(k, _)| k != "department");
+        let mut fields = form_fields(&page.body, path);
+        fields.retain(|(k, _)| !matches!(k.as_str(), "department" | "version" | "csrf"));
         fields.push(("department".into(), "会計課".into()));
         let mut all: Vec<(&str, &str)> = vec![("version", &old)];
         all.extend(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));

@@ -84,7 +84,7 @@ async fn importing_a_changed_plan_makes_a_new_revision_and_the_same_plan_nothing
             store::import(&db, &plan, "a.toml").await.unwrap(),
             ImportOutcome::Unchanged(_)
         ));
-        plan.measures[0].kpi.target = Some(50.0);
+        plan.measures[0].kpis[0].target = Some(50.0);
         match store::import(&db, &plan, "b.toml").await.unwrap() {
             ImportOutcome::Revised(r) => {
                 assert_eq!(r.number, 2);
@@ -93,7 +93,7 @@ async fn importing_a_changed_plan_makes_a_new_revision_and_the_same_plan_nothing
             other => panic!("expected a revision, got {other:?}"),
         }
         let current = store::current(&db).await.unwrap().unwrap();
-        assert_eq!(current.plan.measures[0].kpi.target, Some(50.0));
+        assert_eq!(current.plan.measures[0].kpis[0].target, Some(50.0));
         assert_eq!(current.revision.number, 2);
     })
     .await;
@@ -123,13 +123,8 @@ async fn bad_actuals_are_refused_and_nothing_is_written() {
     each_backend(|db| async move {
         with_plan(&db).await;
         let cases = [
-            (
-                "9-9-9",
-                "R5",
-                "1",
-                "施策コード「9-9-9」はこの計画にありません",
-            ),
-            ("1-1-1", "R12", "1", "令和12年度は計画の対象"),
+            ("9-9-9", "R5", "1", "KPI「9-9-9」はこの計画にありません"),
+            ("1-1-1", "R12", "1", "令和12年度は実績を入力できる年度"),
             ("1-1-1", "来年", "1", "年度として読めません"),
             ("1-1-1", "R5", "たくさん", "数値として読めません"),
             ("1-1-1", "R5", "-3", "負の数"),

@@ -485,3 +485,62 @@ pub async fn signed_in(
     assert_eq!(r.status, 303, "sign-in of {username}: {}", r.body);
     c
 }
+
+/// What a browser would send for the form posting to `action`: its inputs (checked boxes only),
+/// textareas and selected options, unescaped. Enough for the server-rendered forms of machi.
+pub fn form_fields(body: &str, action: &str) -> Vec<(String, String)> {
+    let start = body
+        .find(&format!("action=\"{action}\""))
+        .unwrap_or_else(|| panic!("no form posting to {action}"));
+    let form = &body[start..start + body[start..].find("</form>").unwrap()];
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let needle = format!(" {name}=\"");
+        let i = tag.find(&needle)? + needle.len();
+        Some(unescape(&tag[i..i + tag[i..].find('"')?]))
+    };
+    let mut out = Vec::new();
+    let mut rest = form;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i..];
+        let end = rest.find('>').unwrap() + 1;
+        let tag = &rest[..end];
+        if tag.starts_with("<input") {
+            let kind = attr(tag, "type").unwrap_or_default();
+            let checkable = kind == "checkbox" || kind == "radio";
+            if let Some(name) = attr(tag, "name")
+                && kind != "submit"
+                && (!checkable || tag.contains(" checked"))
+            {
+                out.push((name, attr(tag, "value").unwrap_or_default()));
+            }
+        } else if tag.starts_with("<textarea") {
+            let close = rest.find("</textarea>").unwrap();
+            if let Some(name) = attr(tag, "name") {
+                out.push((name, unescape(&rest[end..close])));
+            }
+        } else if tag.starts_with("<select") {
+            let close = rest.find("</select>").unwrap();
+            let options = &rest[end..close];
+            if let Some(name) = attr(tag, "name") {
+                let chosen = options
+                    .split("<option")
+                    .skip(1)
+                    .find(|o| o[..o.find('>').unwrap()].contains(" selected"))
+                    .or_else(|| options.split("<option").nth(1));
+                if let Some(o) = chosen {
+                    out.push((name, attr(o, "value").unwrap_or_default()));
+                }
+            }
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
