@@ -51,7 +51,7 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum TownCommand {
-    /// Add a town: machi town add 285854 --name 香美町 [--plan plan.toml] [--host kami.example.jp]
+    /// Add a town: machi town add 131016 --name 千代田区 [--plan plan.toml] [--host www.example.lg.jp]
     Add {
         /// 全国地方公共団体コード (6 digits)
         code: String,

@@ -1,4 +1,4 @@
-//! Viewing, filtering and exporting the audit log (企画課 and システム管理者).
+//! Viewing, filtering and exporting the audit log (the coordinating department and システム管理者).
 
 use super::{Entry, Filter, list};
 use crate::app::AppState;

@@ -7,15 +7,15 @@ use serde::{Deserialize, Serialize};
 pub enum Role {
     /// システム管理者: users and settings.
     SystemAdmin,
-    /// DX推進担当 (企画課): the plan, checking reports, reports to the committee and the 町長.
+    /// DX推進担当 (the coordinating department): the plan, checking reports, reports to the committee and the head.
     DxOffice,
-    /// 業務主管課: reports on the 施策 of its own department.
+    /// A department that reports (担当課): reports on the items of its own department.
     DepartmentEditor,
-    /// 情報化推進委員会 委員 (the chair too): reads everything, evaluates.
+    /// A member of the evaluating committee (the chair too): reads everything, evaluates.
     Committee,
     /// アドバイザー(外部専門家): reads everything, may comment.
     Advisor,
-    /// 閲覧 (町長, other staff): reads everything staff can see.
+    /// 閲覧 (the head, other staff): reads everything staff can see.
     Viewer,
     /// An account of the installation, not of a town (a prefecture's DX office, a shared-service
     /// centre): reads the staff pages of every town on this machi, changes nothing.
@@ -78,7 +78,7 @@ pub struct User {
     pub username: String,
     pub display_name: String,
     pub role: Role,
-    /// The 業務主管課 a department editor reports for.
+    /// The department (課) a department editor reports for.
     pub department: String,
     pub disabled: bool,
     pub version: i64,

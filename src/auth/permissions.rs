@@ -124,8 +124,8 @@ mod tests {
         }
     }
 
-    /// Every action for every role: Y = allowed on a measure of 企画課, department editors
-    /// belonging to 町民課 (so not theirs).
+    /// Every action for every role: Y = allowed on a measure of 総務課, department editors
+    /// belonging to 市民課 (so not theirs).
     #[test]
     fn permission_table() {
         let actions = [
@@ -162,10 +162,10 @@ mod tests {
             (Role::PlatformAdmin, "Y..............."),
         ];
         let subject = Subject::Measure {
-            department: "企画課",
+            department: "総務課",
         };
         for (role, row) in table {
-            let u = user(role, "町民課");
+            let u = user(role, "市民課");
             for (action, expected) in actions.iter().zip(row.chars()) {
                 assert_eq!(
                     allowed(&u, *action, subject),
@@ -180,10 +180,10 @@ mod tests {
     #[test]
     fn department_editors_edit_only_their_own_measures() {
         let edit = reporting::EDIT_REPORT;
-        let u = user(Role::DepartmentEditor, "企画課");
+        let u = user(Role::DepartmentEditor, "総務課");
         let on = |department| Subject::Measure { department };
-        assert!(allowed(&u, edit, on("企画課")));
-        assert!(!allowed(&u, edit, on("町民課")));
+        assert!(allowed(&u, edit, on("総務課")));
+        assert!(!allowed(&u, edit, on("市民課")));
         assert!(!allowed(&u, edit, on("")));
         assert!(!allowed(&u, edit, Subject::None));
         let nobody = user(Role::DepartmentEditor, "");
@@ -196,21 +196,21 @@ mod tests {
     #[test]
     fn departments_edit_only_their_own_procedures() {
         let manage = procedures::MANAGE_PROCEDURES;
-        let u = user(Role::DepartmentEditor, "町民課");
+        let u = user(Role::DepartmentEditor, "市民課");
         let on = |department| Subject::Department { department };
-        assert!(allowed(&u, manage, on("町民課")));
+        assert!(allowed(&u, manage, on("市民課")));
         assert!(!allowed(&u, manage, on("健康課")));
         assert!(!allowed(&u, manage, on("")));
         assert!(!allowed(&u, manage, Subject::None));
         assert!(allowed_somewhere(&u, manage));
-        let dx = user(Role::DxOffice, "企画課");
+        let dx = user(Role::DxOffice, "総務課");
         assert!(allowed(&dx, manage, on("")));
     }
 
     #[test]
     fn disabled_users_may_do_nothing() {
         for role in Role::ALL {
-            let mut u = user(role, "企画課");
+            let mut u = user(role, "総務課");
             u.disabled = true;
             assert!(!allowed(&u, auth::VIEW_STAFF, Subject::None), "{role:?}");
         }
@@ -220,7 +220,7 @@ mod tests {
     fn an_undeclared_action_is_refused() {
         let unknown = Action::new("nobody.declared", "");
         for role in Role::ALL {
-            assert!(!allowed(&user(role, "企画課"), unknown, Subject::None));
+            assert!(!allowed(&user(role, "総務課"), unknown, Subject::None));
         }
     }
 }

@@ -97,7 +97,7 @@ fn check_profile(display_name: &str, role: Role, department: &str) -> Result<(),
     if role == Role::DepartmentEditor && department.trim().is_empty() {
         return Err(UserError::Invalid {
             field: "所属課",
-            message: "業務主管課の担当者には所属課が必要です".into(),
+            message: "担当課の担当者には所属課が必要です".into(),
         });
     }
     if department.chars().count() > 50 {
@@ -172,7 +172,7 @@ pub async fn create_user(db: &Db, new: &NewUser, actor: &Actor) -> Result<User, 
     Ok(user)
 }
 
-/// How a login id is shown to people: 「山田 花子(企画課)」; ids that are not users (the
+/// How a login id is shown to people: 「山田 花子(総務課)」; ids that are not users (the
 /// command line, a platform account) as they are.
 pub async fn display_of(db: &Db, username: &str) -> anyhow::Result<String> {
     let row = sqlx::query("SELECT display_name, department FROM users WHERE username = $1")

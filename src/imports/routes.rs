@@ -72,7 +72,7 @@ pub async fn form(
     let data = state.plan_data().await?;
     if !may_import(&staff, &data.plan) {
         return Err(AppError::Forbidden(
-            "実績を取り込める施策がありません。".into(),
+            "実績を取り込めるKPIがありません。".into(),
         ));
     }
     let mut p = page(&staff);
@@ -241,7 +241,7 @@ pub async fn upload(
     let data = state.plan_data().await?;
     if !may_import(&staff, &data.plan) {
         return Err(AppError::Forbidden(
-            "実績を取り込める施策がありません。".into(),
+            "実績を取り込めるKPIがありません。".into(),
         ));
     }
     let mut csrf = String::new();

@@ -1,6 +1,6 @@
 //! The 自治体標準オープンデータセット schemas bundled with machi. Only 13 公衆トイレ一覧 has every
 //! column verified against the definition book; the others are provisional (the columns confirmed
-//! so far, matched as a superset) until 企画課 checks them.
+//! so far, matched as a superset) until staff check them.
 
 use super::schema::TableSchema;
 
@@ -33,7 +33,7 @@ pub fn by_key(key: &str) -> Option<&'static Standard> {
     STANDARDS.iter().find(|s| s.key == key)
 }
 
-/// The schema in force for a standard: 企画課's edited version if there is one, else the bundled.
+/// The schema in force for a standard: the staff's edited version if there is one, else the bundled.
 pub async fn schema_for(db: &crate::db::Db, key: &str) -> anyhow::Result<Option<TableSchema>> {
     let Some(standard) = by_key(key) else {
         return Ok(None);
@@ -77,7 +77,7 @@ pub fn check_schema_text(text: &str) -> Result<TableSchema, String> {
     Ok(schema)
 }
 
-/// Saves 企画課's version of a standard's schema (audited), or goes back to the bundled one.
+/// Saves the staff's version of a standard's schema (audited), or goes back to the bundled one.
 pub async fn save_schema(
     db: &crate::db::Db,
     key: &str,

@@ -6,6 +6,12 @@ use std::collections::HashSet;
 use std::fmt;
 use toml::de::{DeTable, DeValue};
 
+/// Whether a town is the body whose plan (and catalogs) machi bundles: only that town is seeded
+/// with them, since their words and facts are that body's.
+pub fn is_bundled_town(town: &crate::app::AppState) -> bool {
+    town.town.code.map(|c| c.to_string()) == Some(bundled().municipality.code.clone())
+}
+
 /// The plan bundled with machi: 香美町's DX推進計画 (令和5年4月策定).
 pub const BUNDLED_KAMI: &str = include_str!("../../plans/kami-2023.toml");
 pub const BUNDLED_KAMI_NAME: &str = "plans/kami-2023.toml";

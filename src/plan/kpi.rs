@@ -352,7 +352,7 @@ fn evaluate_at(kpi: &KpiDefinition, actuals: &[Actual], ctx: Context) -> Evaluat
 
     if ctx.discontinued {
         ev.status = Status::Discontinued;
-        ev.reason = "施策が中止されたため評価しません。".into();
+        ev.reason = "中止されたため評価しません。".into();
         return ev;
     }
 

@@ -68,11 +68,9 @@ impl crate::modules::Module for PlanModule {
 
     fn seed<'a>(&'a self, town: &'a AppState) -> BoxFuture<'a, anyhow::Result<Option<String>>> {
         Box::pin(async move {
-            // The bundled plan is 香美町's: it is loaded for that town only. Other towns load
+            // The bundled plan is one body's: it is loaded for that body only. Other towns load
             // their own plan file (`machi town add … --plan`, `machi plan import`).
-            if town.town.code.map(|c| c.to_string())
-                != Some(file::bundled().municipality.code.clone())
-            {
+            if !file::is_bundled_town(town) {
                 return Ok(None);
             }
             Ok(commands::ensure_plan(&town.db)

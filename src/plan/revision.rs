@@ -1,4 +1,4 @@
-//! Plan revisions in the browser: 企画課 drafts (改定案), the committee decides. A KPI's definition,
+//! Plan revisions in the browser: the coordinating department drafts (改定案), the committee decides. A KPI's definition,
 //! baseline or target changes only with a reason, kept with the approved revision.
 
 use super::model::{KpiDefinition, Plan};

@@ -1,4 +1,4 @@
-//! 企画課 drafts a plan revision in the browser; the committee approves it.
+//! The coordinating department drafts a plan revision in the browser; the committee approves it.
 
 use super::model::{
     Accumulation, Baseline, Direction, KpiDefinition, Measure, Plan, RoadmapItem, RoadmapRow,
@@ -117,7 +117,7 @@ pub async fn overview(
     axum::extract::Query(q): axum::extract::Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let notice = match q.done.as_str() {
-        "created" => "改定案を作成しました。施策を選んで編集してください。".into(),
+        "created" => "改定案を作成しました。編集する項目を選んでください。".into(),
         "saved" => "改定案を保存しました。".into(),
         "discarded" => "改定案を破棄しました。".into(),
         d if d.starts_with("approved") => {

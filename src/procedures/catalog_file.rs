@@ -1,4 +1,4 @@
-//! The catalog file (`machi-procedures/1`): procedures and life events, as bundled for 香美町 and
+//! The catalog file (`machi-procedures/1`): procedures and life events, as bundled (for the body of the bundled plan) and
 //! as another town writes its own (docs/procedures.md). Forms come as separate files.
 
 use super::form::FormDef;

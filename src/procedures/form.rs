@@ -66,7 +66,7 @@ pub struct FormDef {
     pub title: String,
     /// Keys of the procedures this form is for.
     pub procedures: Vec<String>,
-    /// Whom the form is addressed to; empty = the head of the municipality (〇〇町長).
+    /// Whom the form is addressed to; empty = the head of the municipality (〇〇市長, 〇〇町長 …).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub addressee: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]

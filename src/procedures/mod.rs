@@ -69,6 +69,11 @@ impl crate::modules::Module for ProceduresModule {
     }
     fn seed<'a>(&'a self, town: &'a AppState) -> BoxFuture<'a, anyhow::Result<Option<String>>> {
         Box::pin(async move {
+            // The bundled catalog is written for the bundled body (its words, its prefecture's
+            // systems); other towns import their own (`machi procedures import`).
+            if !crate::plan::file::is_bundled_town(town) {
+                return Ok(None);
+            }
             Ok(store::ensure_catalog(&town.db).await?.then(|| {
                 "手続きカタログ: 同梱の初期データを読み込みました(内容は職員が確認してください)"
                     .to_string()

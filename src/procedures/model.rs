@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 pub const CHANNEL_KINDS: [(&str, &str, bool); 5] = [
     ("counter", "窓口", false),
     ("pittari", "マイナポータル(ぴったりサービス)", true),
-    ("town_form", "町のオンライン申請", true),
+    ("town_form", "自治体独自のオンライン申請", true),
     ("mail", "郵送", false),
     ("konbini", "コンビニ交付", false),
 ];

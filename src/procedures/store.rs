@@ -540,7 +540,7 @@ pub async fn seed(
     Ok(true)
 }
 
-/// Loads the bundled catalog of 香美町 when the catalog is empty.
+/// Loads the bundled catalog (the bundled body's) when the catalog is empty.
 pub async fn ensure_catalog(db: &Db) -> anyhow::Result<bool> {
     seed(db, &CatalogFile::bundled(), &bundled_forms(), &Actor::cli()).await
 }

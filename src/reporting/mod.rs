@@ -1,5 +1,5 @@
-//! The reporting cycle the plan prescribes: departments report on their 施策, 企画課 checks,
-//! the 情報化推進委員会 evaluates, 企画課 locks; reports to the 町長 and the committee are frozen
+//! The reporting cycle the plan prescribes: departments report on their items, the coordinating department checks,
+//! the committee evaluates, the coordinating department locks; reports to the head and the committee are frozen
 //! snapshots.
 
 pub mod model;
@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 /// Create reporting periods and set due dates.
 pub const MANAGE_PERIODS: Action = Action::new("report.periods", "報告期間を作る");
 /// Fill in and submit a 施策's report.
-pub const EDIT_REPORT: Action = Action::new("report.edit", "施策の報告を入力・提出する");
+pub const EDIT_REPORT: Action = Action::new("report.edit", "担当する報告を入力・提出する");
 /// The coordinating department's check: confirm or return a submitted report.
 pub const CHECK_REPORT: Action = Action::new("report.check", "提出された報告を確認・差戻しする");
 /// The committee's grade and comments.

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PeriodKind {
-    /// The yearly report to the committee (業務主管課 → 本委員会, 原則として毎年).
+    /// The yearly report to the committee (departments → the committee, as the plan prescribes).
     Yearly,
-    /// The quarter reports behind the 町長報告 (3カ月に1回程度).
+    /// The quarter reports behind the report to the head of the body.
     Quarterly,
 }
 
@@ -60,7 +60,7 @@ pub enum ReportState {
     Draft,
     /// 提出済
     Submitted,
-    /// 確認済 (企画課)
+    /// 確認済 (by the coordinating department)
     Checked,
     /// 差戻し
     Returned,
@@ -132,9 +132,9 @@ pub enum Event {
     Save,
     /// 提出
     Submit,
-    /// 確認 (企画課)
+    /// 確認 (the coordinating department)
     Confirm,
-    /// 差戻し (企画課, with a comment)
+    /// 差戻し (the coordinating department, with a comment)
     Return,
     /// 評価 (委員会 grade)
     Evaluate,
@@ -215,7 +215,7 @@ pub struct TransitionError {
 }
 
 /// The state after `event`, or why it cannot happen. Quarterly reports are not evaluated by the
-/// committee, so they are finalized straight after 企画課's check.
+/// committee, so they are finalized straight after the coordinating department's check.
 pub fn transition(
     from: ReportState,
     event: Event,
@@ -266,7 +266,7 @@ pub struct Report {
     pub improvement: String,
     /// How last year's 改善策 went.
     pub improvement_followup: String,
-    /// 企画課's comment when returning.
+    /// The coordinating department's comment when returning.
     pub check_comment: String,
     /// Status computed from the KPIs when submitted (the least advanced of them).
     pub computed_status: String,

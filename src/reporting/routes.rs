@@ -321,6 +321,8 @@ struct ReportPage {
     notice: String,
     /// Who changed it last: name (and 課).
     updated_by: String,
+    /// Whether the plan has a 行程表 to report progress against.
+    has_roadmap: bool,
 }
 
 impl ReportPage {
@@ -483,6 +485,7 @@ async fn render(
         period: ctx.period.clone(),
         report: ctx.report.clone(),
         notice,
+        has_roadmap: plan.roadmap_years.is_some(),
     })
 }
 

@@ -1,4 +1,4 @@
-//! Issued reports (町長報告, 委員会資料): an immutable, dated copy of every KPI, status, grade,
+//! Issued reports (to the head of the body, and the committee's material): an immutable, dated copy of every KPI, status, grade,
 //! narrative and 行程表 state at the moment of issue, and the comparison with earlier ones.
 
 use super::model::{Period, Report};
@@ -13,7 +13,7 @@ use sqlx::Row;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SnapshotKind {
-    /// 町長報告 (about every three months)
+    /// The report to the head of the body (首長への報告, about every three months)
     MayorReport,
     /// 委員会資料 (once or twice a year)
     CommitteeMaterial,
@@ -26,7 +26,7 @@ impl SnapshotKind {
             SnapshotKind::CommitteeMaterial => "committee_material",
         }
     }
-    /// As the body calls it: 町長報告, 市長報告 …; 〇〇委員会資料.
+    /// As the body calls it: 〇〇長報告 / 知事報告; 〇〇委員会資料.
     pub fn label(self, words: &crate::plan::model::Words) -> String {
         match self {
             SnapshotKind::MayorReport => words.head_report(),

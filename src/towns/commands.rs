@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// On a first start (no town registered): adopts a database from before machi served many towns,
-/// or creates the bundled town (香美町, from the bundled plan). Writes nothing otherwise.
+/// or creates the bundled town (the body of the bundled plan). Writes nothing otherwise.
 pub async fn ensure_first_town(platform: &Platform) -> anyhow::Result<()> {
     ensure_first(
         &platform.storage,

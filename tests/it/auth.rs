@@ -247,7 +247,7 @@ async fn admins_manage_users_and_disabling_ends_access_at_once() {
                 ],
             )
             .await;
-        assert!(r.body.contains("業務主管課の担当者には所属課が必要です"));
+        assert!(r.body.contains("担当課の担当者には所属課が必要です"));
         let r = admin
             .post(
                 "/staff/users",

@@ -20,3 +20,4 @@ mod revisions;
 mod security;
 mod storage;
 mod towns;
+mod words;

@@ -375,3 +375,47 @@ items = [{ text = "準備", from = 2024, to = "R6" }]
     assert_eq!(plan.measures[0].kpis[0].deadline, FiscalYear(2026));
     assert_eq!(file::parse(&file::to_toml(&plan), "x").unwrap(), plan);
 }
+
+pub const MIZUHO: &str = include_str!("../fixtures/mizuho-city-2022.toml");
+pub const AOBA: &str = include_str!("../fixtures/aoba-pref-2024.toml");
+
+#[test]
+fn a_citys_plan_in_its_own_words_loads() {
+    let plan = file::parse(MIZUHO, "mizuho.toml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(plan.levels, ["基本目標", "取組分野", "取組事項"]);
+    assert_eq!(plan.municipality.residents, "市民");
+    assert!(plan.roadmap_years.is_none(), "no 行程表");
+    let kgi = plan.kpi("kgi-1").unwrap();
+    assert_eq!(kgi.item.code(), "1", "a KGI on a 基本目標");
+    assert_eq!(kgi.kpi.target, Some(60.0), "full-width digits");
+    assert_eq!(kgi.kpi.baseline.as_ref().unwrap().value, None, "「—」");
+    let m = plan.measure("1-1-1").unwrap();
+    assert_eq!(m.kpis.len(), 2);
+    assert_eq!(m.kpis[0].key, "1-1-1");
+    assert_eq!(m.kpis[0].yearly_target(FiscalYear(2025)), Some(100.0));
+    let smart = plan.kpi("1-2-1").unwrap().kpi;
+    assert_eq!(smart.years, machi::plan::model::YearBasis::CalendarYear);
+    assert_eq!(smart.target, Some(1500.0), "commas");
+    assert_eq!(smart.deadline_label(), "令和8年 (2026年)末");
+    assert!(plan.measure("2-1-1").unwrap().kpis.is_empty());
+    // Written out and read back, it is the same plan.
+    let again = file::parse(&file::to_toml(&plan), "again.toml").unwrap();
+    assert_eq!(again, plan);
+}
+
+#[test]
+fn a_prefectures_four_level_plan_loads() {
+    let plan = file::parse(AOBA, "aoba.toml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(plan.levels.len(), 4);
+    assert_eq!(plan.measure("1-2-1-1").unwrap().label, "Ⅰ-2-(1)-①");
+    let ancestors: Vec<String> = plan
+        .ancestors("1-2-1-1")
+        .iter()
+        .map(|i| i.label().to_string())
+        .collect();
+    assert_eq!(ancestors, ["Ⅰ", "Ⅰ-2", "Ⅰ-2-(1)"]);
+    assert_eq!(plan.municipality.head, "知事");
+    let tourists = plan.kpi("1-2-1-1").unwrap().kpi;
+    assert_eq!(tourists.baseline.as_ref().unwrap().value, Some(980.0));
+    assert_eq!(tourists.target, Some(1200.0));
+}

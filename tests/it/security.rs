@@ -7,15 +7,15 @@ use crate::support::{Client, each_backend, signed_in};
 use machi::auth::model::Role;
 
 #[derive(Debug, Clone)]
-struct Route {
-    path: String,
-    get: bool,
-    post: bool,
-    multipart: bool,
+pub struct Route {
+    pub path: String,
+    pub get: bool,
+    pub post: bool,
+    pub multipart: bool,
 }
 
 /// Every `.route("…", …)` in src/, with its methods.
-fn routes() -> Vec<Route> {
+pub fn routes() -> Vec<Route> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = vec![root];
     let mut out = Vec::new();
@@ -52,7 +52,7 @@ fn routes() -> Vec<Route> {
 }
 
 /// A route with its parameters filled in with `value` (or realistic ones when None).
-fn fill(path: &str, value: Option<&str>) -> String {
+pub fn fill(path: &str, value: Option<&str>) -> String {
     let mut out = String::new();
     for seg in path.split('/').skip(1) {
         out.push('/');

@@ -91,6 +91,9 @@ pub struct Municipality {
     /// The head of the body: 町長, 市長, 知事 …
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub head: String,
+    /// What residents call its offices: 町役場, 市役所, 県庁 …
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub office: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -349,7 +352,7 @@ impl Measure {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoadmapRow {
-    /// The 施策 the row belongs to; empty for plan-wide rows (情報化推進委員会の設置).
+    /// The 施策 the row belongs to; empty for plan-wide rows (a committee's founding).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub measure: String,
     /// 取組事項 as written in the row; empty when the row continues the one above.

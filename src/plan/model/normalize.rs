@@ -4,22 +4,22 @@
 
 use super::{FORMAT, FORMAT_V1, MeasureClass, Plan, circled, code_numbers};
 
-/// What a body's kind implies when the plan does not say: (residents, head).
-fn kind_words(kind: &str) -> (&'static str, &'static str) {
+/// What a body's kind implies when the plan does not say: (residents, head, office).
+fn kind_words(kind: &str) -> (&'static str, &'static str, &'static str) {
     match kind {
-        "町" => ("町民", "町長"),
-        "村" => ("村民", "村長"),
-        "市" => ("市民", "市長"),
-        "区" => ("区民", "区長"),
-        "都" => ("都民", "知事"),
-        "道" => ("道民", "知事"),
-        "府" => ("府民", "知事"),
-        "県" => ("県民", "知事"),
-        _ => ("住民", "首長"),
+        "町" => ("町民", "町長", "町役場"),
+        "村" => ("村民", "村長", "村役場"),
+        "市" => ("市民", "市長", "市役所"),
+        "区" => ("区民", "区長", "区役所"),
+        "都" => ("都民", "知事", "都庁"),
+        "道" => ("道民", "知事", "道庁"),
+        "府" => ("府民", "知事", "府庁"),
+        "県" => ("県民", "知事", "県庁"),
+        _ => ("住民", "首長", "役所"),
     }
 }
 
-/// The kind read from the end of a body's name (香美町 → 町, 広域連合 → 広域連合).
+/// The kind read from the end of a body's name (〇〇町 → 町, 〇〇広域連合 → 広域連合).
 pub fn kind_of_name(name: &str) -> String {
     for long in ["広域連合", "一部事務組合"] {
         if name.ends_with(long) {
@@ -40,7 +40,10 @@ impl Plan {
         if m.kind.is_empty() {
             m.kind = kind_of_name(&m.name);
         }
-        let (residents, head) = kind_words(&m.kind);
+        let (residents, head, office) = kind_words(&m.kind);
+        if m.office.is_empty() {
+            m.office = office.to_string();
+        }
         if m.residents.is_empty() {
             m.residents = residents.to_string();
         }

@@ -6,7 +6,7 @@ use crate::auth::model::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Words {
-    /// 香美町
+    /// The body's name (〇〇市)
     pub body: String,
     /// 町, 市, 県 …
     pub kind: String,
@@ -14,15 +14,17 @@ pub struct Words {
     pub residents: String,
     /// 町長, 市長, 知事 …
     pub head: String,
+    /// 町役場, 市役所, 県庁 …
+    pub office: String,
     /// What the header calls the plan after the body's name: DX推進計画.
     pub plan_short: String,
     /// Level names, top first.
     pub levels: Vec<String>,
-    /// The body that coordinates (企画課); a neutral phrase when the plan names none.
+    /// The body that coordinates (e.g. a 企画 or デジタル推進 課); a neutral phrase when the plan names none.
     pub coordinating: String,
-    /// The body that evaluates (情報化推進委員会).
+    /// The body that evaluates (〇〇推進委員会, 〇〇推進本部).
     pub committee: String,
-    /// What the plan calls the departments that report (業務主管課).
+    /// What the plan calls the departments that report (担当課, 所管課 …).
     pub department: String,
 }
 
@@ -40,6 +42,7 @@ impl Words {
             kind: plan.municipality.kind.clone(),
             residents: plan.municipality.residents.clone(),
             head: plan.municipality.head.clone(),
+            office: plan.municipality.office.clone(),
             plan_short: if plan.short_title.is_empty() {
                 "DX推進計画".into()
             } else {
@@ -62,6 +65,7 @@ impl Words {
             kind: String::new(),
             residents: "住民".into(),
             head: "首長".into(),
+            office: "役所".into(),
             plan_short: "DX推進計画".into(),
             levels: ["基本方針", "取組", "施策"].map(String::from).to_vec(),
             coordinating: "計画の取りまとめ担当".into(),
@@ -70,7 +74,7 @@ impl Words {
         }
     }
 
-    /// "香美町 DX推進計画"
+    /// "〇〇市 DX推進計画"
     pub fn site_name(&self) -> String {
         format!("{} {}", self.body, self.plan_short)
     }
@@ -92,7 +96,7 @@ impl Words {
             .map_or("", String::as_str)
     }
 
-    /// 町長報告
+    /// 〇〇長報告 / 知事報告
     pub fn head_report(&self) -> String {
         format!("{}報告", self.head)
     }
