@@ -83,6 +83,10 @@ impl FiscalYear {
         FiscalYear(self.0 + 1)
     }
 
+    pub fn previous(self) -> Self {
+        FiscalYear(self.0 - 1)
+    }
+
     /// 令和7年度
     pub fn wareki(self) -> String {
         match era_of_calendar_year(self.0) {

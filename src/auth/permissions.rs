@@ -135,6 +135,7 @@ mod tests {
             audit::VIEW_AUDIT,
             plan::EDIT_PLAN,
             plan::APPROVE_PLAN,
+            plan::RECORD_ACTUAL,
             reporting::MANAGE_PERIODS,
             reporting::EDIT_REPORT,
             reporting::CHECK_REPORT,
@@ -153,13 +154,13 @@ mod tests {
         );
         // Columns follow `actions`.
         let table: [(Role, &str); 7] = [
-            (Role::SystemAdmin, "YYYY............"),
-            (Role::DxOffice, "Y.YYY.YYY.YYYYYY"),
-            (Role::DepartmentEditor, "Y.Y............Y"),
-            (Role::Committee, "Y.Y..Y...Y..Y..."),
-            (Role::Advisor, "Y.Y.........Y..."),
-            (Role::Viewer, "Y.Y............."),
-            (Role::PlatformAdmin, "Y..............."),
+            (Role::SystemAdmin, "YYYY............."),
+            (Role::DxOffice, "Y.YYY.YYYY.YYYYYY"),
+            (Role::DepartmentEditor, "Y.Y.............Y"),
+            (Role::Committee, "Y.Y..Y....Y..Y..."),
+            (Role::Advisor, "Y.Y..........Y..."),
+            (Role::Viewer, "Y.Y.............."),
+            (Role::PlatformAdmin, "Y................"),
         ];
         let subject = Subject::Measure {
             department: "総務課",

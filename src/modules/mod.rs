@@ -56,6 +56,24 @@ pub trait Module: Send + Sync {
     }
     /// Adds the module's per-town caches (each town gets fresh ones).
     fn caches(&self, _caches: &mut Caches) {}
+    /// What this person should look at, for the task list (やること): data nobody has confirmed,
+    /// figures that disagree. Only what the person may act on.
+    fn staff_notices<'a>(
+        &'a self,
+        _town: &'a AppState,
+        _staff: &'a crate::auth::Staff,
+    ) -> BoxFuture<'a, anyhow::Result<Vec<StaffNotice>>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+}
+
+/// An item of the task list that is not a report: what to look at, and where.
+#[derive(Debug, Clone)]
+pub struct StaffNotice {
+    pub text: String,
+    /// A path of the town's site ("/staff/kpis").
+    pub link: String,
+    pub link_text: String,
 }
 
 /// The one explicit list of feature modules, in menu order.

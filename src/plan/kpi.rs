@@ -38,6 +38,14 @@ impl Status {
         Status::Discontinued,
     ];
 
+    /// The label of a stored status key; empty for none. Staff pages, public pages and
+    /// documents say a state with the same word.
+    pub fn label_of_key(key: &str) -> String {
+        Status::from_key(key)
+            .map(|s| s.label().to_string())
+            .unwrap_or_default()
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Status::Achieved => "達成",

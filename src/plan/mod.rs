@@ -9,6 +9,7 @@ pub mod gantt;
 pub mod kinds;
 pub mod kpi;
 pub mod model;
+pub mod record_routes;
 pub mod revision;
 pub mod routes;
 pub mod service;
@@ -28,6 +29,8 @@ use axum::routing::{get, post};
 
 /// Draft plan revisions (施策 text, KPI definitions, 行程表).
 pub const EDIT_PLAN: Action = Action::new("plan.edit", "計画の改定案を作る");
+/// Record a KPI's figure for a year (記録), for KPIs no report covers or before a report exists.
+pub const RECORD_ACTUAL: Action = Action::new("kpi.record", "KPIの実績を記録する");
 /// Decide a plan revision (the committee decides, the coordinating department drafts).
 pub const APPROVE_PLAN: Action = Action::new("plan.approve", "計画の改定を決定する");
 
@@ -50,6 +53,13 @@ impl crate::modules::Module for PlanModule {
                 &[EDIT_PLAN, APPROVE_PLAN],
                 60,
             ),
+            NavEntry::staff(
+                "KPIの実績",
+                "/staff/kpis",
+                "kpi-record",
+                &[RECORD_ACTUAL],
+                55,
+            ),
             NavEntry::staff("公開ページ", "/plan", "public", &[], 80),
         ]
     }
@@ -58,6 +68,7 @@ impl crate::modules::Module for PlanModule {
         vec![
             Grant::any(EDIT_PLAN, &[Role::DxOffice]),
             Grant::any(APPROVE_PLAN, &[Role::Committee]),
+            Grant::any(RECORD_ACTUAL, &[Role::DxOffice]),
         ]
     }
 
@@ -82,6 +93,61 @@ impl crate::modules::Module for PlanModule {
                         commands::describe_import(&plan, &outcome)
                     )
                 }))
+        })
+    }
+
+    fn staff_notices<'a>(
+        &'a self,
+        town: &'a AppState,
+        staff: &'a crate::auth::Staff,
+    ) -> BoxFuture<'a, anyhow::Result<Vec<crate::modules::StaffNotice>>> {
+        Box::pin(async move {
+            use crate::auth::permissions::Subject;
+            if !staff.can(RECORD_ACTUAL, Subject::None) {
+                return Ok(Vec::new());
+            }
+            let data = match town.plan_data().await {
+                Ok(d) => d,
+                Err(crate::error::AppError::NoPlan) => return Ok(Vec::new()),
+                Err(e) => return Err(anyhow::anyhow!(e.to_string())),
+            };
+            let mut out = Vec::new();
+            for text in record_routes::discrepancy_sentences(&data) {
+                out.push(crate::modules::StaffNotice {
+                    text,
+                    link: "/staff/kpis".into(),
+                    link_text: "KPIの実績を見る".into(),
+                });
+            }
+            // KPIs no report covers need a figure recorded for each 年度 that has ended.
+            let last = data.as_of.previous();
+            let missing: Vec<String> = data
+                .plan
+                .kpis()
+                .into_iter()
+                .filter(|k| !matches!(k.item, model::Item::Measure(_)))
+                .filter(|k| {
+                    last >= data.plan.period.first_fiscal_year()
+                        && last <= data.plan.period.last_fiscal_year()
+                        && !data
+                            .actuals_of(&k.kpi.key)
+                            .iter()
+                            .any(|a| a.fiscal_year == last)
+                })
+                .map(|k| format!("{} {}", k.item.label(), k.kpi.name))
+                .collect();
+            if !missing.is_empty() {
+                out.push(crate::modules::StaffNotice {
+                    text: format!(
+                        "報告の対象でない KPI の{}の値がまだ記録されていません: {}",
+                        last.wareki(),
+                        missing.join("、")
+                    ),
+                    link: "/staff/kpis".into(),
+                    link_text: "記録する".into(),
+                });
+            }
+            Ok(out)
         })
     }
 
@@ -120,6 +186,11 @@ impl crate::modules::Module for PlanModule {
     fn staff_routes(&self) -> Router<AppState> {
         Router::new()
             .route("/staff/plan", get(staff_routes::overview))
+            .route("/staff/kpis", get(record_routes::list))
+            .route(
+                "/staff/kpis/{key}",
+                get(record_routes::view).post(record_routes::record),
+            )
             .route("/staff/plan/draft", post(staff_routes::create_draft))
             .route("/staff/plan/draft/discard", post(staff_routes::discard))
             .route("/staff/plan/draft/approve", post(staff_routes::approve))

@@ -273,6 +273,10 @@ pub enum ActualError {
     Negative(String),
     #[error("値: 「{0}」は100を超えています。単位が%の実績は0〜100で入力してください")]
     OverHundredPercent(String),
+    #[error(
+        "年度: {0}の値は報告で確定しています。変えるときは、その年度の報告を差し戻して直してください"
+    )]
+    Confirmed(String),
 }
 
 /// How many years after its period a plan still takes figures (その後の実績).

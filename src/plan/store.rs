@@ -239,14 +239,19 @@ pub async fn record_actual(
     actor: &crate::audit::Actor,
 ) -> anyhow::Result<()> {
     let mut tx = db.begin().await?;
-    let before: Option<f64> = sqlx::query_scalar(
-        "SELECT value FROM kpi_actuals WHERE plan_id = $1 AND measure_code = $2 AND fiscal_year = $3",
+    let before: Option<(f64, String)> = sqlx::query_as(
+        "SELECT value, provenance FROM kpi_actuals WHERE plan_id = $1 AND measure_code = $2 AND fiscal_year = $3",
     )
     .bind(plan_id)
     .bind(measure_code)
     .bind(i64::from(fiscal_year.0))
     .fetch_optional(&mut *tx)
     .await?;
+    // A figure confirmed through the reporting cycle stands; it changes only through its report.
+    if before.as_ref().is_some_and(|(_, p)| p == "confirmed") {
+        return Err(super::service::ActualError::Confirmed(fiscal_year.wareki()).into());
+    }
+    let before = before.map(|(v, _)| v);
     sqlx::query(
         "INSERT INTO kpi_actuals (plan_id, measure_code, fiscal_year, value, note, recorded_at, recorded_by, provenance)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'recorded')

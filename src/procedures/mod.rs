@@ -80,6 +80,26 @@ impl crate::modules::Module for ProceduresModule {
             }))
         })
     }
+    fn staff_notices<'a>(
+        &'a self,
+        town: &'a AppState,
+        staff: &'a crate::auth::Staff,
+    ) -> BoxFuture<'a, anyhow::Result<Vec<crate::modules::StaffNotice>>> {
+        Box::pin(async move {
+            if !staff.can(MANAGE_PROCEDURES, crate::auth::permissions::Subject::None)
+                || store::confirmation(&town.db).await?.is_some()
+                || !store::has_procedures(&town.db).await?
+            {
+                return Ok(Vec::new());
+            }
+            Ok(vec![crate::modules::StaffNotice {
+                text: "手続きカタログは同梱の初期データのままで、まだ確認されていません。確認するまで、オンライン化の KPI は未入力と表示されます。".into(),
+                link: "/staff/procedures".into(),
+                link_text: "カタログを確かめて確認する".into(),
+            }])
+        })
+    }
+
     fn public_routes(&self) -> Router<AppState> {
         Router::new()
             .route("/procedures", get(routes::index))

@@ -540,6 +540,14 @@ pub async fn seed(
     Ok(true)
 }
 
+/// Whether the catalog has any procedure.
+pub async fn has_procedures(db: &Db) -> anyhow::Result<bool> {
+    Ok(sqlx::query("SELECT 1 AS x FROM procedures LIMIT 1")
+        .fetch_optional(&mut *db.conn().await?)
+        .await?
+        .is_some())
+}
+
 /// Loads the bundled catalog (the bundled body's) when the catalog is empty.
 pub async fn ensure_catalog(db: &Db) -> anyhow::Result<bool> {
     seed(db, &CatalogFile::bundled(), &bundled_forms(), &Actor::cli()).await

@@ -53,6 +53,8 @@ struct TasksPage {
     tasks: Vec<TaskRow>,
     periods: Vec<Period>,
     can_manage: bool,
+    /// What modules ask this person to look at (unconfirmed data, figures that disagree).
+    notices: Vec<crate::modules::StaffNotice>,
 }
 
 fn todo_for(events: &[Event]) -> Option<&'static str> {
@@ -98,7 +100,12 @@ pub async fn tasks(State(state): State<AppState>, staff: Staff) -> Result<Respon
         }
     }
     tasks.sort_by(|a, b| a.due_date.cmp(&b.due_date));
+    let mut notices = Vec::new();
+    for m in &crate::modules::registry().modules {
+        notices.extend(m.staff_notices(&state, &staff).await?);
+    }
     Ok(TasksPage {
+        notices,
         layout: Layout::staff(&staff, "staff"),
         name: staff.user.display_name.clone(),
         tasks,
@@ -240,9 +247,7 @@ struct BoardPage {
 }
 
 fn status_label(key: &str) -> String {
-    Status::from_key(key)
-        .map(|s| s.label().to_string())
-        .unwrap_or_default()
+    Status::label_of_key(key)
 }
 
 pub async fn board(

@@ -104,9 +104,7 @@ pub struct Snapshot {
 }
 
 fn status_label(key: &str) -> String {
-    Status::from_key(key)
-        .map(|s| s.label().to_string())
-        .unwrap_or_default()
+    Status::label_of_key(key)
 }
 
 /// Builds the document from the plan as it is now and the period's reports.

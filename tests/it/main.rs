@@ -11,6 +11,7 @@ mod crash;
 mod exports;
 mod imports;
 mod kpi_examples;
+mod kpi_record;
 mod opendata;
 mod pages;
 mod plan_file;

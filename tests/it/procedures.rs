@@ -395,6 +395,11 @@ async fn the_online_kpi_comes_from_the_catalog_and_confirmed_figures_stand() {
         let mut kikaku = crate::support::Client::new(&db);
         crate::support::user(&db, "kikaku", Role::DxOffice, "企画課").await;
         kikaku.sign_in("kikaku", crate::support::PASSWORD).await;
+        let tasks = kikaku.get("/staff").await.body;
+        assert!(
+            tasks.contains("手続きカタログは同梱の初期データのままで、まだ確認されていません"),
+            "the task list asks for the catalog: {tasks}"
+        );
         let page = kikaku.get("/staff/procedures").await;
         assert!(
             page.body.contains("カタログの確認が必要です"),
@@ -417,6 +422,21 @@ async fn the_online_kpi_comes_from_the_catalog_and_confirmed_figures_stand() {
             years(&state.plan_data().await.unwrap()),
             [(2022, 27.0), (2024, 38.0)]
         );
+        // The catalog counts 1 for 令和6年度, the figure on record says 38: the coordinating
+        // department is told, on its task list and on the KPI's page, and 38 stands.
+        let tasks = kikaku.get("/staff").await.body;
+        assert!(!tasks.contains("まだ確認されていません"));
+        assert!(
+            tasks.contains("令和6年度の値は記録 38手続ですが、手続きカタログのオンラインでできる手続きの数の集計では 1手続 です"),
+            "{tasks}"
+        );
+        let kpis = kikaku.get("/staff/kpis").await.body;
+        assert!(kpis.contains("集計と不一致"));
+        let one = kikaku.get("/staff/kpis/1-1-1").await.body;
+        assert!(one.contains("集計では 1手続"), "{one}");
+        // Nobody else is asked.
+        let tasks = dept.get("/staff").await.body;
+        assert!(!tasks.contains("確かめてほしいこと"));
         // The KPI page says where the figure comes from.
         let mut c = Client::new(&db);
         let page = c.get("/plan/measures/1-1-1").await;
