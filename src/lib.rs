@@ -10,6 +10,7 @@ pub mod counter;
 pub mod db;
 pub mod error;
 pub mod fiscal;
+pub mod identity;
 pub mod imports;
 pub mod input;
 pub mod modules;

@@ -146,6 +146,7 @@ mod tests {
             opendata::MANAGE_OPEN_DATA,
             procedures::MANAGE_PROCEDURES,
             counter::RUN_COUNTER,
+            crate::identity::EDIT_IDENTITY,
         ];
         assert_eq!(
             actions.len(),
@@ -154,13 +155,13 @@ mod tests {
         );
         // Columns follow `actions`.
         let table: [(Role, &str); 7] = [
-            (Role::SystemAdmin, "YYYY............."),
-            (Role::DxOffice, "Y.YYY.YYYY.YYYYYY"),
-            (Role::DepartmentEditor, "Y.Y.............Y"),
-            (Role::Committee, "Y.Y..Y....Y..Y..."),
-            (Role::Advisor, "Y.Y..........Y..."),
-            (Role::Viewer, "Y.Y.............."),
-            (Role::PlatformAdmin, "Y................"),
+            (Role::SystemAdmin, "YYYY.............Y"),
+            (Role::DxOffice, "Y.YYY.YYYY.YYYYYYY"),
+            (Role::DepartmentEditor, "Y.Y.............Y."),
+            (Role::Committee, "Y.Y..Y....Y..Y...."),
+            (Role::Advisor, "Y.Y..........Y...."),
+            (Role::Viewer, "Y.Y..............."),
+            (Role::PlatformAdmin, "Y................."),
         ];
         let subject = Subject::Measure {
             department: "総務課",

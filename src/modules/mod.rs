@@ -86,6 +86,7 @@ pub fn all() -> Vec<Box<dyn Module>> {
         Box::new(crate::reporting::ReportingModule),
         Box::new(crate::counter::CounterModule),
         Box::new(crate::imports::ImportsModule),
+        Box::new(crate::identity::IdentityModule),
         Box::new(crate::audit::AuditModule),
         Box::new(crate::auth::AuthModule),
     ]

@@ -51,6 +51,7 @@ pub async fn current(state: &AppState) -> Result<Arc<PlanData>, AppError> {
         .await?
         .ok_or(AppError::NoPlan)?;
     super::sources::apply(state, &mut data).await?;
+    data.identity = Arc::new(crate::identity::store::load(&state.db).await?);
     let data = Arc::new(data);
     cache.0.put((Instant::now(), stamp), data.clone());
     Ok(data)
@@ -58,9 +59,26 @@ pub async fn current(state: &AppState) -> Result<Arc<PlanData>, AppError> {
 
 /// The town's words: from its plan, or neutral ones (with its name) before a plan is loaded.
 pub async fn words(state: &AppState) -> Arc<super::model::Words> {
+    frame(state).await.0
+}
+
+/// What the site frame shows: the town's words and its identity (address, phone, emblem …).
+pub async fn frame(
+    state: &AppState,
+) -> (
+    Arc<super::model::Words>,
+    Arc<crate::identity::model::Identity>,
+) {
     match current(state).await {
-        Ok(d) => d.words.clone(),
-        Err(_) => Arc::new(super::model::Words::neutral(&state.town.name)),
+        Ok(d) => (d.words.clone(), d.identity.clone()),
+        Err(_) => (
+            Arc::new(super::model::Words::neutral(&state.town.name)),
+            Arc::new(
+                crate::identity::store::load(&state.db)
+                    .await
+                    .unwrap_or_default(),
+            ),
+        ),
     }
 }
 
@@ -82,6 +100,9 @@ pub struct PlanData {
     pub evaluations: HashMap<String, Evaluation>,
     /// KPI definition changes of approved revisions: (revision label, approved at, change).
     pub kpi_changes: Vec<(String, String, super::revision::KpiChange)>,
+    /// The town's identity for the site frame, read with the plan (its edits are audited, so
+    /// it is as fresh as the plan data and the pages rendered from it).
+    pub identity: Arc<crate::identity::model::Identity>,
     /// Years where a module's count and a confirmed or recorded figure disagree.
     pub discrepancies: Vec<Discrepancy>,
     /// The body's words, from the plan.
@@ -156,6 +177,7 @@ impl PlanData {
             evaluations: HashMap::new(),
             kpi_changes: Vec::new(),
             discrepancies: Vec::new(),
+            identity: Arc::default(),
         };
         data.reevaluate();
         data

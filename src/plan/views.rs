@@ -12,6 +12,7 @@ pub fn layout(state: &crate::app::AppState, data: &PlanData, current: &'static s
     Layout {
         revision: format!("{} ({})", data.revision.label, data.plan.adopted_wording),
         as_of: data.as_of.label(),
+        identity: data.identity.clone(),
         ..Layout::public_with(state, data.words.clone(), current)
     }
 }

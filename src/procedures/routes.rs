@@ -90,6 +90,8 @@ struct ProcedurePage {
     online: bool,
     events: Vec<(String, String)>,
     forms: Vec<(String, String)>,
+    /// The 担当課's contact, when staff registered it.
+    contact: Option<crate::identity::model::Department>,
 }
 
 pub async fn procedure_page(
@@ -111,8 +113,10 @@ pub async fn procedure_page(
         .map(|f| (f.key.clone(), f.title.clone()))
         .collect();
     let today = state.today();
+    let layout = Layout::public(&state, "procedures").await;
     Ok(ProcedurePage {
-        layout: Layout::public(&state, "procedures").await,
+        contact: layout.identity.department(&p.department).cloned(),
+        layout,
         online: p.is_online_on(today, today),
         p,
         events,

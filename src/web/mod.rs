@@ -30,6 +30,8 @@ pub struct Layout {
     pub as_of: String,
     /// Set on staff pages: who is signed in.
     pub staff: Option<StaffNav>,
+    /// The town's address, phone, hours, website and emblem, for the public frame.
+    pub identity: std::sync::Arc<crate::identity::model::Identity>,
 }
 
 /// A menu link as the frame prints it.
@@ -79,8 +81,11 @@ fn menu(
 impl Layout {
     /// The frame of a public page of a town.
     pub async fn public(state: &AppState, current: &'static str) -> Layout {
-        let words = crate::plan::service::words(state).await;
-        Layout::public_with(state, words, current)
+        let (words, identity) = crate::plan::service::frame(state).await;
+        Layout {
+            identity,
+            ..Layout::public_with(state, words, current)
+        }
     }
 
     /// The frame of a public page, with the words already at hand.
@@ -152,6 +157,7 @@ impl Layout {
             revision: String::new(),
             as_of: String::new(),
             staff: Some(StaffNav::of(staff)),
+            identity: Default::default(),
         }
     }
 

@@ -9,6 +9,7 @@ mod cli;
 mod counter;
 mod crash;
 mod exports;
+mod identity;
 mod imports;
 mod kpi_examples;
 mod kpi_record;

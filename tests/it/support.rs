@@ -348,6 +348,17 @@ impl Client {
 
     /// Posts a multipart form with the CSRF token and one file.
     pub async fn post_file(&mut self, path: &str, file_name: &str, bytes: &[u8]) -> Response {
+        self.post_file_as(path, "file", file_name, bytes).await
+    }
+
+    /// Posts a multipart form with the CSRF token and one file in the field `field`.
+    pub async fn post_file_as(
+        &mut self,
+        path: &str,
+        field: &str,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Response {
         let boundary = "machi-test-boundary-7d1f";
         let mut body = Vec::new();
         body.extend_from_slice(
@@ -359,7 +370,7 @@ impl Client {
         );
         body.extend_from_slice(
             format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
             )
             .as_bytes(),
         );

@@ -96,6 +96,12 @@ impl Words {
             .map_or("", String::as_str)
     }
 
+    /// The office by its name: 〇〇町役場, 〇〇市役所, 〇〇県庁.
+    pub fn office_name(&self) -> String {
+        let suffix = self.office.strip_prefix(&self.kind).unwrap_or(&self.office);
+        format!("{}{}", self.body, suffix)
+    }
+
     /// 〇〇長報告 / 知事報告
     pub fn head_report(&self) -> String {
         format!("{}報告", self.head)
