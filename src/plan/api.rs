@@ -314,9 +314,16 @@ pub fn document<'a>(data: &'a PlanData, base: &str) -> PlanDocument<'a> {
     }
 }
 
-pub async fn plan_json(State(state): State<AppState>) -> Response {
-    let r =
-        crate::web::page_cache::cached(&state, "/api/plan".into(), "application/json", |data| {
+pub async fn plan_json(
+    State(state): State<AppState>,
+    view: Result<super::browse::PlanView, AppError>,
+) -> Response {
+    let view = match view {
+        Ok(v) => v,
+        Err(e) => return e.into_json(),
+    };
+    let r = view
+        .bytes(&state, "/api/plan".into(), "application/json", |data| {
             serde_json::to_vec(&document(data, &state.base))
                 .map_err(|e| AppError::Internal(e.into()))
         })

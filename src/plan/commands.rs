@@ -36,8 +36,65 @@ fn bytes_line(bytes: &[u8], offset: usize) -> usize {
     bytes[..offset].iter().filter(|b| **b == b'\n').count() + 1
 }
 
+/// Stores a checked plan. A plan that names its predecessor (`succeeds`) becomes the current plan
+/// and the predecessor stays readable; a KPI continuing one of the predecessor's (`follows`) must
+/// name a KPI that plan has. Re-importing the predecessor (a correction) keeps its successor current.
 pub async fn import(db: &Db, plan: &Plan, source: &str) -> anyhow::Result<ImportOutcome> {
-    store::import(db, plan, source).await
+    check_succession(db, plan, source).await?;
+    let current = store::current(db).await?;
+    let keep_successor = current
+        .as_ref()
+        .is_some_and(|c| c.plan.id != plan.id && c.plan.succeeds == plan.id);
+    store::import_as(db, plan, source, !keep_successor).await
+}
+
+/// The links of a plan to its predecessor, against what is stored.
+pub async fn check_succession(db: &Db, plan: &Plan, source: &str) -> anyhow::Result<()> {
+    if plan.succeeds.is_empty() {
+        return Ok(());
+    }
+    let error = |field: String, message: String| PlanFileError {
+        file: source.to_string(),
+        line: None,
+        field: Some(field),
+        message,
+    };
+    let following: Vec<_> = plan
+        .kpis()
+        .into_iter()
+        .filter(|k| !k.kpi.follows.is_empty())
+        .collect();
+    let Some(previous) = store::stored(db, &plan.succeeds).await? else {
+        if following.is_empty() {
+            return Ok(());
+        }
+        return Err(PlanFileErrors(vec![error(
+            "succeeds".into(),
+            format!(
+                "前の計画「{}」がまだ読み込まれていません。KPIを引き継ぐ(follows)には、先に前の計画を読み込んでください",
+                plan.succeeds
+            ),
+        )])
+        .into());
+    };
+    let errors: Vec<PlanFileError> = following
+        .iter()
+        .filter(|k| previous.plan.kpi(&k.kpi.follows).is_none())
+        .map(|k| {
+            error(
+                format!("KPI {} の follows", k.kpi.key),
+                format!(
+                    "前の計画「{}」に KPI「{}」はありません(前の計画のKPIのコードを書いてください)",
+                    previous.plan.title, k.kpi.follows
+                ),
+            )
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(PlanFileErrors(errors).into())
+    }
 }
 
 pub fn describe_import(plan: &Plan, outcome: &ImportOutcome) -> String {

@@ -40,9 +40,10 @@ async fn finalized(
 
 pub async fn action_plan_xlsx(
     State(state): State<AppState>,
-    Path(code): Path<String>,
+    view: super::browse::PlanView,
+    Path(super::browse::Code { code }): Path<super::browse::Code>,
 ) -> Result<Response, AppError> {
-    let data = state.plan_data().await?;
+    let data = view.0.clone();
     data.plan.measure(&code).ok_or(AppError::NotFound)?;
     let fin = finalized(&state, &data).await?;
     let bytes = super::xlsx::action_plans(&data, Some(&code), &fin).map_err(xlsx_error)?;
@@ -54,8 +55,11 @@ pub async fn action_plan_xlsx(
     ))
 }
 
-pub async fn action_plans_xlsx(State(state): State<AppState>) -> Result<Response, AppError> {
-    let data = state.plan_data().await?;
+pub async fn action_plans_xlsx(
+    State(state): State<AppState>,
+    view: super::browse::PlanView,
+) -> Result<Response, AppError> {
+    let data = view.0.clone();
     let fin = finalized(&state, &data).await?;
     let bytes = super::xlsx::action_plans(&data, None, &fin).map_err(xlsx_error)?;
     Ok(download(
@@ -66,15 +70,18 @@ pub async fn action_plans_xlsx(State(state): State<AppState>) -> Result<Response
     ))
 }
 
-pub async fn kpis_xlsx(State(state): State<AppState>) -> Result<Response, AppError> {
-    let data = state.plan_data().await?;
+pub async fn kpis_xlsx(
+    State(state): State<AppState>,
+    view: super::browse::PlanView,
+) -> Result<Response, AppError> {
+    let data = view.0.clone();
     let fin = finalized(&state, &data).await?;
     let bytes = super::xlsx::kpi_list(&data, &fin).map_err(xlsx_error)?;
     Ok(download(bytes, XLSX, "kpis.xlsx", "KPI一覧.xlsx"))
 }
 
-pub async fn roadmap_xlsx(State(state): State<AppState>) -> Result<Response, AppError> {
-    let data = state.plan_data().await?;
+pub async fn roadmap_xlsx(view: super::browse::PlanView) -> Result<Response, AppError> {
+    let data = view.0.clone();
     let bytes = super::xlsx::roadmap(&data).map_err(xlsx_error)?;
     Ok(download(bytes, XLSX, "roadmap.xlsx", "行程表.xlsx"))
 }
@@ -107,10 +114,10 @@ fn num(v: Option<f64>) -> String {
 
 /// The KPI list as CSV: one row per KPI.
 pub async fn kpis_csv(
-    State(state): State<AppState>,
+    view: super::browse::PlanView,
     Query(q): Query<EncodingQuery>,
 ) -> Result<Response, AppError> {
-    let data = state.plan_data().await?;
+    let data = view.0.clone();
     let enc = CsvEncoding::from_query(&q.encoding);
     let rows = data.plan.kpis().into_iter().map(|k| {
         let ev = data.evaluation(&k.kpi.key);
@@ -281,26 +288,26 @@ fn series_json(data: &PlanData, only: Option<&str>) -> Response {
 }
 
 pub async fn plan_series_csv(
-    State(state): State<AppState>,
+    view: super::browse::PlanView,
     Query(q): Query<EncodingQuery>,
 ) -> Result<Response, AppError> {
-    let data = state.plan_data().await?;
+    let data = view.0.clone();
     let enc = CsvEncoding::from_query(&q.encoding);
     let bytes = series_csv_bytes(&series(&data, None), enc)?;
     Ok(csv_response(bytes, enc, "kpi-series.csv", "KPI実績.csv"))
 }
 
-pub async fn plan_series_json(State(state): State<AppState>) -> Result<Response, AppError> {
-    let data = state.plan_data().await?;
+pub async fn plan_series_json(view: super::browse::PlanView) -> Result<Response, AppError> {
+    let data = view.0.clone();
     Ok(series_json(&data, None))
 }
 
 pub async fn measure_series_csv(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
+    view: super::browse::PlanView,
+    Path(super::browse::Code { code }): Path<super::browse::Code>,
     Query(q): Query<EncodingQuery>,
 ) -> Result<Response, AppError> {
-    let data = state.plan_data().await?;
+    let data = view.0.clone();
     data.plan.measure(&code).ok_or(AppError::NotFound)?;
     let enc = CsvEncoding::from_query(&q.encoding);
     let bytes = series_csv_bytes(&series(&data, Some(&code)), enc)?;
@@ -313,10 +320,10 @@ pub async fn measure_series_csv(
 }
 
 pub async fn measure_series_json(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
+    view: super::browse::PlanView,
+    Path(super::browse::Code { code }): Path<super::browse::Code>,
 ) -> Result<Response, AppError> {
-    let data = state.plan_data().await?;
+    let data = view.0.clone();
     data.plan.measure(&code).ok_or(AppError::NotFound)?;
     Ok(series_json(&data, Some(&code)))
 }

@@ -1,6 +1,7 @@
 //! The plan loop: the plan file, the KPI logic, storage and the public plan pages.
 
 pub mod api;
+pub mod browse;
 pub mod chart;
 pub mod commands;
 pub mod exports;
@@ -8,7 +9,9 @@ pub mod file;
 pub mod gantt;
 pub mod kinds;
 pub mod kpi;
+pub mod measure_form;
 pub mod model;
+pub mod next_plan;
 pub mod record_routes;
 pub mod revision;
 pub mod routes;
@@ -17,6 +20,7 @@ pub mod sheet;
 pub mod sources;
 pub mod staff_routes;
 pub mod store;
+pub mod summary;
 pub mod views;
 pub mod xlsx;
 
@@ -152,35 +156,9 @@ impl crate::modules::Module for PlanModule {
     }
 
     fn public_routes(&self) -> Router<AppState> {
-        Router::new()
-            .route("/plan", get(routes::overview))
-            .route("/plan/kpis", get(routes::kpis))
-            .route("/plan/roadmap", get(routes::roadmap))
-            .route("/plan/measures/{code}", get(routes::measure))
-            .route(
-                "/plan/measures/{code}/action-plan",
-                get(routes::action_plan),
-            )
-            .route("/api/plan", get(api::plan_json))
-            .route("/plan/kpis.xlsx", get(exports::kpis_xlsx))
-            .route("/plan/kpis.csv", get(exports::kpis_csv))
-            .route("/plan/kpis/series.csv", get(exports::plan_series_csv))
-            .route("/plan/kpis/series.json", get(exports::plan_series_json))
-            .route("/plan/roadmap.xlsx", get(exports::roadmap_xlsx))
-            .route("/plan/action-plans.xlsx", get(exports::action_plans_xlsx))
-            .route("/plan/action-plans", get(routes::action_plans))
-            .route(
-                "/plan/measures/{code}/action-plan.xlsx",
-                get(exports::action_plan_xlsx),
-            )
-            .route(
-                "/plan/measures/{code}/series.csv",
-                get(exports::measure_series_csv),
-            )
-            .route(
-                "/plan/measures/{code}/series.json",
-                get(exports::measure_series_json),
-            )
+        // The current plan at /plan…, and each plan of the town, earlier ones read-only, at
+        // /plans/{id}/plan…
+        plan_pages().nest("/plans/{plan}", plan_pages())
     }
 
     fn staff_routes(&self) -> Router<AppState> {
@@ -194,9 +172,51 @@ impl crate::modules::Module for PlanModule {
             .route("/staff/plan/draft", post(staff_routes::create_draft))
             .route("/staff/plan/draft/discard", post(staff_routes::discard))
             .route("/staff/plan/draft/approve", post(staff_routes::approve))
+            .route("/staff/plan/next", post(staff_routes::create_next))
+            .route("/staff/plan/next/discard", post(staff_routes::discard_next))
+            .route("/staff/plan/next/approve", post(staff_routes::approve_next))
+            .route(
+                "/staff/plan/next/measures/{code}",
+                get(measure_form::next_measure_form).post(measure_form::save_next_measure),
+            )
             .route(
                 "/staff/plan/draft/measures/{code}",
-                get(staff_routes::measure_form).post(staff_routes::save_measure),
+                get(measure_form::measure_form).post(measure_form::save_measure),
             )
     }
+}
+
+/// The pages and documents of one plan.
+fn plan_pages() -> Router<AppState> {
+    Router::new()
+        .route("/plan", get(routes::overview))
+        .route("/plan/kpis", get(routes::kpis))
+        .route("/plan/roadmap", get(routes::roadmap))
+        .route("/plan/measures/{code}", get(routes::measure))
+        .route(
+            "/plan/measures/{code}/action-plan",
+            get(routes::action_plan),
+        )
+        .route("/api/plan", get(api::plan_json))
+        .route("/plan/kpis.xlsx", get(exports::kpis_xlsx))
+        .route("/plan/kpis.csv", get(exports::kpis_csv))
+        .route("/plan/kpis/series.csv", get(exports::plan_series_csv))
+        .route("/plan/kpis/series.json", get(exports::plan_series_json))
+        .route("/plan/roadmap.xlsx", get(exports::roadmap_xlsx))
+        .route("/plan/action-plans.xlsx", get(exports::action_plans_xlsx))
+        .route("/plan/action-plans", get(routes::action_plans))
+        .route(
+            "/plan/measures/{code}/action-plan.xlsx",
+            get(exports::action_plan_xlsx),
+        )
+        .route(
+            "/plan/measures/{code}/series.csv",
+            get(exports::measure_series_csv),
+        )
+        .route(
+            "/plan/measures/{code}/series.json",
+            get(exports::measure_series_json),
+        )
+        .route("/plan/summary", get(summary::page))
+        .route("/plan/summary.xlsx", get(summary::xlsx))
 }

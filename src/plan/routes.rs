@@ -32,8 +32,11 @@ pub struct OverviewPage {
     classes: Vec<super::model::MeasureClass>,
 }
 
-pub async fn overview(State(state): State<AppState>) -> Result<axum::response::Response, AppError> {
-    crate::web::page_cache::cached_page(&state, "/plan".into(), |data| {
+pub async fn overview(
+    State(state): State<AppState>,
+    view: super::browse::PlanView,
+) -> Result<axum::response::Response, AppError> {
+    view.page(&state, "/plan".into(), |data| {
         let plan = &data.plan;
         Ok(OverviewPage {
             layout: views::layout(&state, data, "plan"),
@@ -85,10 +88,11 @@ pub struct KpisPage {
 
 pub async fn kpis(
     State(state): State<AppState>,
+    view: super::browse::PlanView,
     Query(filter): Query<KpiFilter>,
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<axum::response::Response, AppError> {
-    crate::web::page_cache::cached_page(
+    view.page(
         &state,
         format!("/plan/kpis?{}", raw.unwrap_or_default()),
         |data| {
@@ -160,8 +164,11 @@ pub struct RoadmapPage {
     has_readings: bool,
 }
 
-pub async fn roadmap(State(state): State<AppState>) -> Result<axum::response::Response, AppError> {
-    crate::web::page_cache::cached_page(&state, "/plan/roadmap".into(), |data| {
+pub async fn roadmap(
+    State(state): State<AppState>,
+    view: super::browse::PlanView,
+) -> Result<axum::response::Response, AppError> {
+    view.page(&state, "/plan/roadmap".into(), |data| {
         let plan = &data.plan;
         Ok(RoadmapPage {
             layout: views::layout(&state, data, "roadmap"),
@@ -207,9 +214,10 @@ fn find_measure<'a>(
 
 pub async fn measure(
     State(state): State<AppState>,
-    Path(code): Path<String>,
+    view: super::browse::PlanView,
+    Path(super::browse::Code { code }): Path<super::browse::Code>,
 ) -> Result<axum::response::Response, AppError> {
-    crate::web::page_cache::cached_page(&state, format!("/plan/measures/{code}"), |data| {
+    view.page(&state, format!("/plan/measures/{code}"), |data| {
         let m = find_measure(data, &code)?;
         let roadmap_rows: Vec<_> = data.plan.roadmap_of(&m.code).collect();
         let notes = data
@@ -260,9 +268,10 @@ pub struct ActionPlanPage {
 
 pub async fn action_plan(
     State(state): State<AppState>,
-    Path(code): Path<String>,
+    view: super::browse::PlanView,
+    Path(super::browse::Code { code }): Path<super::browse::Code>,
 ) -> Result<ActionPlanPage, AppError> {
-    let data = state.plan_data().await?;
+    let data = view.0.clone();
     let m = find_measure(&data, &code)?;
     let finalized = crate::reporting::store::finalized_yearly(&state.db, &data.plan.id).await?;
     Ok(ActionPlanPage {
@@ -280,8 +289,11 @@ pub struct ActionPlansPage {
 }
 
 /// Every sheet on one page, for printing (one 施策 per A4 page).
-pub async fn action_plans(State(state): State<AppState>) -> Result<ActionPlansPage, AppError> {
-    let data = state.plan_data().await?;
+pub async fn action_plans(
+    State(state): State<AppState>,
+    view: super::browse::PlanView,
+) -> Result<ActionPlansPage, AppError> {
+    let data = view.0.clone();
     let finalized = crate::reporting::store::finalized_yearly(&state.db, &data.plan.id).await?;
     Ok(ActionPlansPage {
         layout: views::layout(&state, &data, "plan"),

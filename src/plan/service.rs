@@ -57,6 +57,26 @@ pub async fn current(state: &AppState) -> Result<Arc<PlanData>, AppError> {
     Ok(data)
 }
 
+/// An earlier plan of the town, evaluated as of today (its KPIs past their deadline carry their
+/// 最終評価). Not kept: earlier plans are read rarely. The current plan's id gives the current data.
+pub async fn earlier(state: &AppState, plan_id: &str) -> Result<Arc<PlanData>, AppError> {
+    let current = current(state).await;
+    if let Ok(c) = &current
+        && c.plan.id == plan_id
+    {
+        return current;
+    }
+    let stored = store::stored(&state.db, plan_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut data =
+        PlanData::load_plan(&state.db, stored.plan, stored.revision, state.today()).await?;
+    super::sources::apply(state, &mut data).await?;
+    data.identity = Arc::new(crate::identity::store::load(&state.db).await?);
+    data.browsed = true;
+    Ok(Arc::new(data))
+}
+
 /// The town's words: from its plan, or neutral ones (with its name) before a plan is loaded.
 pub async fn words(state: &AppState) -> Arc<super::model::Words> {
     frame(state).await.0
@@ -109,6 +129,8 @@ pub struct PlanData {
     pub words: Arc<super::model::Words>,
     /// The town's other plans (earlier ones, browsable): (id, title).
     pub history: Vec<(String, String)>,
+    /// Shown as an earlier plan of the town (read-only, under `/plans/{id}`), not the current one.
+    pub browsed: bool,
 }
 
 /// A module counted something else than the figure that stands for the same year.
@@ -169,6 +191,7 @@ impl PlanData {
         let mut data = PlanData {
             words,
             history: Vec::new(),
+            browsed: false,
             plan,
             revision,
             actuals,
@@ -244,6 +267,12 @@ impl PlanData {
         for k in self.plan.kpis() {
             if let Some(by) = k.kpi.baseline.as_ref().and_then(|b| b.fiscal_year) {
                 first = first.min(by);
+            }
+            // A KPI continuing one of the previous plan's runs back over that plan's years.
+            if !k.kpi.follows.is_empty()
+                && let Some(a) = self.actuals_of(&k.kpi.key).first()
+            {
+                first = first.min(a.fiscal_year);
             }
         }
         if self.ended() {

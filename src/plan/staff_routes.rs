@@ -1,22 +1,15 @@
 //! The coordinating department drafts a plan revision in the browser; the committee approves it.
 
-use super::model::{
-    Accumulation, Baseline, Direction, KpiDefinition, Measure, Plan, RoadmapItem, RoadmapRow,
-    YearlyTarget,
-};
 use super::revision::{self, Draft, RevisionError, kpi_differences};
 use crate::app::AppState;
 use crate::auth::permissions::Subject;
 use crate::auth::routes::FieldErrors;
 use crate::auth::{Staff, StaffForm};
 use crate::error::AppError;
-use crate::fiscal::FiscalYear;
-use crate::input::parse_number;
-use crate::plan::kpi::format_value;
 use crate::web::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -42,6 +35,56 @@ struct StaffPlanPage {
     can_approve: bool,
     errors: FieldErrors,
     notice: String,
+    /// The draft of the next plan, if one is open.
+    next: Option<NextView>,
+    /// The form that starts it (with suggestions), and what is wrong with what was typed.
+    next_form: super::next_plan::NextPlanForm,
+    next_errors: FieldErrors,
+    /// The current plan's period is over or ends within a year: the next plan is due.
+    next_due: bool,
+    period: String,
+}
+
+pub struct NextView {
+    title: String,
+    period: String,
+    version: i64,
+    created_by: String,
+    created_at: String,
+    measures: Vec<(String, String)>,
+    kpi_count: usize,
+}
+
+/// What the form to start the next plan suggests: the period right after the current one, as
+/// long, and an id from the start year.
+fn suggested_next(plan: &super::model::Plan) -> super::next_plan::NextPlanForm {
+    let p = &plan.period;
+    let months =
+        (p.end.year - p.start.year) * 12 + i32::from(p.end.month) - i32::from(p.start.month);
+    let start_index = p.end.year * 12 + i32::from(p.end.month); // the month after the end, 0-based
+    let (sy, sm) = (start_index / 12, start_index % 12 + 1);
+    let end_index = start_index + months;
+    let (ey, em) = (end_index / 12, end_index % 12 + 1);
+    let prefix = plan
+        .id
+        .rsplit_once('-')
+        .map_or(plan.id.as_str(), |(a, _)| a);
+    super::next_plan::NextPlanForm {
+        id: format!("{prefix}-{sy}"),
+        title: String::new(),
+        start: format!("{sy}-{sm:02}"),
+        end: format!("{ey}-{em:02}"),
+    }
+}
+
+/// The open draft of the next plan.
+pub(super) async fn next_draft(state: &AppState) -> Result<Draft, AppError> {
+    let data = state.plan_data().await?;
+    super::next_plan::next_draft(&state.db, &data.plan)
+        .await?
+        .ok_or_else(|| {
+            AppError::BadRequest("次の計画案がありません。先に作成してください。".into())
+        })
 }
 
 #[derive(Deserialize, Default)]
@@ -56,7 +99,39 @@ async fn plan_page(
     errors: FieldErrors,
     notice: String,
 ) -> Result<StaffPlanPage, AppError> {
+    plan_page_with(state, staff, errors, notice, None).await
+}
+
+async fn plan_page_with(
+    state: &AppState,
+    staff: &Staff,
+    errors: FieldErrors,
+    notice: String,
+    next_input: Option<(super::next_plan::NextPlanForm, FieldErrors)>,
+) -> Result<StaffPlanPage, AppError> {
     let data = state.plan_data().await?;
+    let next = super::next_plan::next_draft(&state.db, &data.plan)
+        .await?
+        .map(|d| NextView {
+            title: d.plan.title.clone(),
+            period: format!(
+                "{}〜{}",
+                d.plan.period.start.wareki(),
+                d.plan.period.end.wareki()
+            ),
+            version: d.version,
+            created_by: d.created_by.clone(),
+            created_at: d.created_at.clone(),
+            kpi_count: d.plan.kpis().len(),
+            measures: d
+                .plan
+                .measures
+                .iter()
+                .map(|m| (m.code.clone(), format!("{} {}", m.label(), m.title)))
+                .collect(),
+        });
+    let (next_form, next_errors) =
+        next_input.unwrap_or_else(|| (suggested_next(&data.plan), FieldErrors::default()));
     let draft = revision::draft(&state.db, &data.plan.id).await?;
     let mut pending = Vec::new();
     let mut changed_measures = Vec::new();
@@ -108,6 +183,15 @@ async fn plan_page(
         can_approve: staff.can(crate::plan::APPROVE_PLAN, Subject::None),
         errors,
         notice,
+        next,
+        next_form,
+        next_errors,
+        next_due: data.as_of.next() >= data.plan.period.last_fiscal_year(),
+        period: format!(
+            "{}〜{}",
+            data.plan.period.start.wareki(),
+            data.plan.period.end.wareki()
+        ),
     })
 }
 
@@ -123,6 +207,15 @@ pub async fn overview(
         d if d.starts_with("approved") => {
             "改定案を承認しました。公開ページは新しい版になりました。".into()
         }
+        "next_created" => {
+            "次の計画案を作成しました。いまの計画をもとにしています。各項目を編集してください。"
+                .into()
+        }
+        "next_discarded" => "次の計画案を破棄しました。".into(),
+        "next_approved" => {
+            "次の計画を承認しました。公開ページは新しい計画になり、前の計画は「前の計画」として引き続き見られます。"
+                .into()
+        }
         _ => String::new(),
     };
     Ok(plan_page(&state, &staff, FieldErrors::default(), notice)
@@ -136,7 +229,7 @@ pub struct VersionForm {
     version: i64,
 }
 
-fn revision_error(e: RevisionError) -> Result<FieldErrors, AppError> {
+pub(super) fn revision_error(e: RevisionError) -> Result<FieldErrors, AppError> {
     let mut errors = FieldErrors::default();
     match e {
         RevisionError::Invalid(m) => errors.add("form", m),
@@ -161,7 +254,7 @@ pub async fn create_draft(
     }
 }
 
-async fn current_draft(state: &AppState) -> Result<Draft, AppError> {
+pub(super) async fn current_draft(state: &AppState) -> Result<Draft, AppError> {
     let data = state.plan_data().await?;
     revision::draft(&state.db, &data.plan.id)
         .await?
@@ -197,585 +290,72 @@ pub async fn approve(
     }
 }
 
-/// The measure form as posted (and as shown): the 施策's own fields, and its KPIs as
-/// `k0.name`, `k0.unit` … (one block per KPI, one more empty block to add one).
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct MeasureForm {
-    #[serde(default, deserialize_with = "crate::input::form_i64")]
-    pub version: i64,
-    #[serde(default)]
-    pub title: String,
-    #[serde(default)]
-    pub department: String,
-    #[serde(default)]
-    pub text: String,
-    #[serde(default)]
-    pub roadmap: String,
-    #[serde(default)]
-    pub reason: String,
-    /// The KPI blocks' fields.
-    #[serde(flatten)]
-    pub fields: std::collections::BTreeMap<String, String>,
-}
-
-/// One KPI block of the form.
-#[derive(Debug, Clone, Default)]
-pub struct KpiForm {
-    pub index: usize,
-    /// Empty for the block that adds a KPI.
-    pub key: String,
-    pub name: String,
-    pub target_wording: String,
-    pub deadline_wording: String,
-    pub unit: String,
-    pub direction: String,
-    pub accumulation: String,
-    pub target: String,
-    pub target_change_percent: String,
-    pub baseline_value: String,
-    pub baseline_year: String,
-    pub deadline: String,
-    pub continues: bool,
-    pub yearly_targets: String,
-    pub remove: bool,
-}
-
-impl KpiForm {
-    /// The form field name of one of its parts: `k0.name`.
-    pub fn field(&self, part: &str) -> String {
-        format!("k{}.{part}", self.index)
-    }
-}
-
-impl MeasureForm {
-    fn get(&self, i: usize, part: &str) -> String {
-        self.fields
-            .get(&format!("k{i}.{part}"))
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    /// The KPI blocks posted, in order.
-    pub fn kpis(&self) -> Vec<KpiForm> {
-        (0..)
-            .take_while(|i| self.fields.keys().any(|k| k.starts_with(&format!("k{i}."))))
-            .map(|i| KpiForm {
-                index: i,
-                key: self.get(i, "key"),
-                name: self.get(i, "name"),
-                target_wording: self.get(i, "target_wording"),
-                deadline_wording: self.get(i, "deadline_wording"),
-                unit: self.get(i, "unit"),
-                direction: self.get(i, "direction"),
-                accumulation: self.get(i, "accumulation"),
-                target: self.get(i, "target"),
-                target_change_percent: self.get(i, "target_change_percent"),
-                baseline_value: self.get(i, "baseline_value"),
-                baseline_year: self.get(i, "baseline_year"),
-                deadline: self.get(i, "deadline"),
-                continues: !self.get(i, "continues").is_empty(),
-                yearly_targets: self.get(i, "yearly_targets"),
-                remove: !self.get(i, "remove").is_empty(),
-            })
-            .collect()
-    }
-}
-
-fn num_text(v: Option<f64>) -> String {
-    v.map(|v| format_value(v, "").replace(',', ""))
-        .unwrap_or_default()
-}
-
-/// The 行程表 rows of a measure as editable text: rows separated by blank lines; `取組事項:`,
-/// `目標時期:` and `注記:` lines, and one `R4-R7 text` line per bar.
-pub fn roadmap_text(plan: &Plan, code: &str) -> String {
-    plan.roadmap_of(code)
-        .map(|r| {
-            let mut lines = Vec::new();
-            if !r.label.is_empty() {
-                lines.push(format!("取組事項: {}", r.label));
-            }
-            if !r.target_time.is_empty() {
-                lines.push(format!("目標時期: {}", r.target_time));
-            }
-            if !r.notes.is_empty() {
-                lines.push(format!("注記: {}", r.notes.join(" ")));
-            }
-            for i in &r.items {
-                let span = if i.from == i.to {
-                    i.from.short()
-                } else {
-                    format!("{}-{}", i.from.short(), i.to.short())
-                };
-                lines.push(format!("{span} {}", i.text));
-            }
-            lines.join("\n")
-        })
-        .collect::<Vec<_>>()
-        .join("\n\n")
-}
-
-/// Reads the roadmap text back; `old` rows lend their `reading` notes to unchanged bars.
-pub fn parse_roadmap(
-    text: &str,
-    code: &str,
-    old: &[&RoadmapRow],
-) -> Result<Vec<RoadmapRow>, String> {
-    let mut rows = Vec::new();
-    let mut current: Option<RoadmapRow> = None;
-    let blank = || RoadmapRow {
-        measure: code.to_string(),
-        label: String::new(),
-        items: vec![],
-        target_time: String::new(),
-        notes: vec![],
-    };
-    for (n, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() {
-            if let Some(r) = current.take() {
-                rows.push(r);
-            }
-            continue;
-        }
-        let row = current.get_or_insert_with(blank);
-        if let Some(v) = line
-            .strip_prefix("取組事項:")
-            .or_else(|| line.strip_prefix("取組事項："))
-        {
-            row.label = v.trim().to_string();
-        } else if let Some(v) = line
-            .strip_prefix("目標時期:")
-            .or_else(|| line.strip_prefix("目標時期："))
-        {
-            row.target_time = v.trim().to_string();
-        } else if let Some(v) = line
-            .strip_prefix("注記:")
-            .or_else(|| line.strip_prefix("注記："))
-        {
-            row.notes = v.split_whitespace().map(str::to_string).collect();
-        } else {
-            let (span, item_text) = line.split_once(char::is_whitespace).ok_or_else(|| {
-                format!(
-                    "行程表 {}行目: 「年度 内容」の形で書いてください(例: R5-R7 システム導入)",
-                    n + 1
-                )
-            })?;
-            let span = crate::fiscal::fold_width(span);
-            let (a, b) = span
-                .split_once(['-', '〜', '~'])
-                .unwrap_or((span.as_str(), span.as_str()));
-            let from = FiscalYear::parse(a).map_err(|e| format!("行程表 {}行目: {e}", n + 1))?;
-            let to = FiscalYear::parse(b).map_err(|e| format!("行程表 {}行目: {e}", n + 1))?;
-            let text = item_text.trim().to_string();
-            let reading = old
-                .iter()
-                .flat_map(|r| r.items.iter())
-                .find(|i| i.text == text && i.from == from && i.to == to)
-                .map(|i| i.reading.clone())
-                .unwrap_or_default();
-            row.items.push(RoadmapItem {
-                text,
-                from,
-                to,
-                reading,
-            });
-        }
-    }
-    if let Some(r) = current.take() {
-        rows.push(r);
-    }
-    Ok(rows)
-}
-
-fn kpi_form(index: usize, k: &KpiDefinition) -> KpiForm {
-    let key = |v: serde_json::Value| v.as_str().map(str::to_string).unwrap_or_default();
-    KpiForm {
-        index,
-        key: k.key.clone(),
-        name: k.name.clone(),
-        target_wording: k.target_wording.clone(),
-        deadline_wording: k.deadline_wording.clone(),
-        unit: k.unit.clone(),
-        direction: serde_json::to_value(k.direction)
-            .map(key)
-            .unwrap_or_default(),
-        accumulation: serde_json::to_value(k.accumulation)
-            .map(key)
-            .unwrap_or_default(),
-        target: num_text(k.target),
-        target_change_percent: num_text(k.target_change_percent),
-        baseline_value: num_text(k.baseline.as_ref().and_then(|b| b.value)),
-        baseline_year: k
-            .baseline
-            .as_ref()
-            .and_then(|b| b.fiscal_year)
-            .map(|y| y.short())
-            .unwrap_or_default(),
-        deadline: k.deadline.short(),
-        continues: k.continues,
-        yearly_targets: k
-            .yearly_targets
-            .iter()
-            .map(|t| format!("{} {}", t.fiscal_year.short(), num_text(Some(t.target))))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        remove: false,
-    }
-}
-
-fn put(fields: &mut std::collections::BTreeMap<String, String>, f: &KpiForm) {
-    let mut set = |part: &str, v: &str| {
-        fields.insert(f.field(part), v.to_string());
-    };
-    set("key", &f.key);
-    set("name", &f.name);
-    set("target_wording", &f.target_wording);
-    set("deadline_wording", &f.deadline_wording);
-    set("unit", &f.unit);
-    set("direction", &f.direction);
-    set("accumulation", &f.accumulation);
-    set("target", &f.target);
-    set("target_change_percent", &f.target_change_percent);
-    set("baseline_value", &f.baseline_value);
-    set("baseline_year", &f.baseline_year);
-    set("deadline", &f.deadline);
-    set("continues", if f.continues { "1" } else { "" });
-    set("yearly_targets", &f.yearly_targets);
-}
-
-fn form_of(plan: &Plan, m: &Measure, version: i64) -> MeasureForm {
-    let mut fields = std::collections::BTreeMap::new();
-    for (i, k) in m.kpis.iter().enumerate() {
-        put(&mut fields, &kpi_form(i, k));
-    }
-    MeasureForm {
-        version,
-        title: m.title.clone(),
-        department: m.department.clone(),
-        text: m.text.clone(),
-        roadmap: roadmap_text(plan, &m.code),
-        reason: String::new(),
-        fields,
-    }
-}
-
-/// Reads one KPI block; `old` is the KPI it edits (its key, source, kind and notes are kept).
-fn read_kpi(
-    f: &KpiForm,
-    old: Option<&KpiDefinition>,
-    errors: &mut FieldErrors,
-) -> Option<KpiDefinition> {
-    let opt_num = |errors: &mut FieldErrors, part: &str, s: &str| -> Option<f64> {
-        if s.trim().is_empty() {
-            return None;
-        }
-        parse_number(s)
-            .map_err(|e| errors.add(&f.field(part), e.to_string()))
-            .ok()
-    };
-    let target = opt_num(errors, "target", &f.target);
-    let change = opt_num(errors, "target_change_percent", &f.target_change_percent);
-    let base_value = opt_num(errors, "baseline_value", &f.baseline_value);
-    let base_year = if f.baseline_year.trim().is_empty() {
-        None
-    } else {
-        FiscalYear::parse(&f.baseline_year)
-            .map_err(|e| errors.add(&f.field("baseline_year"), e.to_string()))
-            .ok()
-    };
-    let deadline = FiscalYear::parse(&f.deadline)
-        .map_err(|e| errors.add(&f.field("deadline"), e.to_string()))
-        .ok();
-    let direction: Option<Direction> =
-        serde_json::from_value(serde_json::Value::String(f.direction.clone())).ok();
-    if direction.is_none() {
-        errors.add(&f.field("direction"), "方向を選んでください");
-    }
-    let accumulation: Option<Accumulation> =
-        serde_json::from_value(serde_json::Value::String(f.accumulation.clone())).ok();
-    if accumulation.is_none() {
-        errors.add(&f.field("accumulation"), "測り方を選んでください");
-    }
-    let mut yearly = Vec::new();
-    for (n, line) in f.yearly_targets.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let parsed = line
-            .split_once(char::is_whitespace)
-            .ok_or_else(|| {
-                format!(
-                    "{}行目: 「年度 目標値」の形で書いてください(例: R5 32)",
-                    n + 1
-                )
-            })
-            .and_then(|(y, v)| {
-                let fy = FiscalYear::parse(y).map_err(|e| format!("{}行目: {e}", n + 1))?;
-                let v = parse_number(v).map_err(|e| format!("{}行目: {e}", n + 1))?;
-                Ok(YearlyTarget {
-                    fiscal_year: fy,
-                    target: v,
-                })
-            });
-        match parsed {
-            Ok(t) => yearly.push(t),
-            Err(m) => errors.add(&f.field("yearly_targets"), m),
-        }
-    }
-    let baseline = (base_value.is_some() || base_year.is_some()).then_some(Baseline {
-        value: base_value,
-        fiscal_year: base_year,
-    });
-    Some(KpiDefinition {
-        key: old.map(|o| o.key.clone()).unwrap_or_default(),
-        name: f.name.trim().to_string(),
-        target_wording: f.target_wording.trim().to_string(),
-        deadline_wording: f.deadline_wording.trim().to_string(),
-        unit: f.unit.trim().to_string(),
-        direction: direction?,
-        accumulation: accumulation?,
-        years: old.map(|o| o.years).unwrap_or_default(),
-        baseline,
-        target,
-        target_change_percent: change,
-        deadline: deadline?,
-        continues: f.continues,
-        yearly_targets: yearly,
-        source: old.map_or_else(|| "manual".to_string(), |o| o.source.clone()),
-        kind: old.map(|o| o.kind.clone()).unwrap_or_default(),
-        follows: old.map(|o| o.follows.clone()).unwrap_or_default(),
-        reading: old.map(|o| o.reading.clone()).unwrap_or_default(),
-    })
-}
-
-/// Applies the form to a copy of the draft plan, or says what is wrong, field by field.
-fn apply_form(plan: &Plan, code: &str, f: &MeasureForm) -> Result<Plan, FieldErrors> {
-    let mut errors = FieldErrors::default();
-    let mut plan = plan.clone();
-    let old_rows: Vec<RoadmapRow> = plan.roadmap_of(code).cloned().collect();
-    let Some(idx) = plan.measures.iter().position(|m| m.code == code) else {
-        errors.add("form", format!("{}が見つかりません", plan.measure_level()));
-        return Err(errors);
-    };
-    let mut kpis = Vec::new();
-    for k in f.kpis() {
-        let old = plan.measures[idx]
-            .kpis
-            .iter()
-            .find(|o| o.key == k.key && !k.key.is_empty());
-        if k.remove || (old.is_none() && k.name.trim().is_empty()) {
-            // Removed, or the empty block for adding one left empty.
-            continue;
-        }
-        if let Some(kpi) = read_kpi(&k, old, &mut errors) {
-            kpis.push(kpi);
-        }
-    }
-    let roadmap = match parse_roadmap(&f.roadmap, code, &old_rows.iter().collect::<Vec<_>>()) {
-        Ok(r) => r,
-        Err(m) => {
-            errors.add("roadmap", m);
-            vec![]
-        }
-    };
-    if f.title.trim().is_empty() {
-        errors.add(
-            "title",
-            format!("{}名を入力してください", plan.measure_level()),
-        );
-    }
-    if f.text.chars().count() > 20_000 {
-        errors.add("text", "20,000文字以内で入力してください");
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let m = &mut plan.measures[idx];
-    m.title = f.title.trim().to_string();
-    m.department = f.department.trim().to_string();
-    m.text = f.text.replace("\r\n", "\n").trim().to_string();
-    // New KPIs get the next free key of the measure (never one an earlier KPI had).
-    let mut taken: Vec<String> = m.kpis.iter().map(|k| k.key.clone()).collect();
-    taken.extend(kpis.iter().map(|k| k.key.clone()));
-    for k in kpis.iter_mut().filter(|k| k.key.is_empty()) {
-        k.key = (1..)
-            .map(|n| {
-                if n == 1 {
-                    code.to_string()
-                } else {
-                    format!("{code}.{n}")
-                }
-            })
-            .find(|c| !taken.contains(c))
-            .expect("a free key");
-        taken.push(k.key.clone());
-    }
-    m.kpis = kpis;
-    if plan.roadmap_years.is_some() || !roadmap.is_empty() {
-        // Replace this measure's rows where the first of them stood.
-        let first = plan.roadmap.iter().position(|r| r.measure == code);
-        plan.roadmap.retain(|r| r.measure != code);
-        let at = first.unwrap_or(plan.roadmap.len()).min(plan.roadmap.len());
-        for (i, row) in roadmap.into_iter().enumerate() {
-            plan.roadmap.insert(at + i, row);
-        }
-    }
-    let problems = super::file::check(&plan);
-    for (path, message) in problems {
-        errors.add("form", format!("{path}: {message}"));
-    }
-    if errors.is_empty() {
-        Ok(plan)
-    } else {
-        Err(errors)
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "plan/templates/staff_measure_form.html")]
-struct MeasureFormPage {
-    layout: Layout,
-    code: String,
-    label: String,
-    f: MeasureForm,
-    /// The KPI blocks, with one empty block to add a KPI.
-    kpis: Vec<KpiForm>,
-    errors: FieldErrors,
-    directions: Vec<(&'static str, &'static str)>,
-    accumulations: Vec<(&'static str, &'static str)>,
-}
-
-fn measure_page(
-    staff: &Staff,
-    code: &str,
-    label: String,
-    f: MeasureForm,
-    errors: FieldErrors,
-) -> MeasureFormPage {
-    let mut kpis = f.kpis();
-    kpis.push(KpiForm {
-        index: kpis.len(),
-        direction: "increase".into(),
-        accumulation: "point".into(),
-        ..KpiForm::default()
-    });
-    MeasureFormPage {
-        layout: Layout::staff(staff, "plan-edit"),
-        code: code.to_string(),
-        label,
-        f,
-        kpis,
-        errors,
-        directions: vec![
-            ("increase", "増やす"),
-            ("decrease", "減らす"),
-            ("maintain", "維持"),
-        ],
-        accumulations: vec![
-            ("point", "時点の値"),
-            ("cumulative", "累計(延べ)"),
-            ("annual", "毎年度"),
-            ("ratio", "比率"),
-            ("completion", "完了"),
-        ],
-    }
-}
-
-pub async fn measure_form(
+pub async fn create_next(
     State(state): State<AppState>,
-    staff: Staff,
-    Path(code): Path<String>,
-) -> Result<Response, AppError> {
-    staff.require(crate::plan::EDIT_PLAN, Subject::None)?;
-    let draft = current_draft(&state).await?;
-    let m = draft.plan.measure(&code).ok_or(AppError::NotFound)?;
-    let f = form_of(&draft.plan, m, draft.version);
-    Ok(measure_page(
-        &staff,
-        &code,
-        format!("{} {}", m.label(), m.title),
-        f,
-        FieldErrors::default(),
-    )
-    .into_response())
-}
-
-pub async fn save_measure(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
-    StaffForm(staff, f): StaffForm<MeasureForm>,
+    StaffForm(staff, form): StaffForm<super::next_plan::NextPlanForm>,
 ) -> Result<Response, AppError> {
     staff.require(crate::plan::EDIT_PLAN, Subject::None)?;
     let data = state.plan_data().await?;
-    let draft = current_draft(&state).await?;
-    let m = draft.plan.measure(&code).ok_or(AppError::NotFound)?;
-    let label = format!("{} {}", m.label(), m.title);
-    let result = apply_form(&draft.plan, &code, &f).and_then(|plan| {
-        // A KPI that differs from the approved plan needs a reason (kept with the revision).
-        let edited = plan.measure(&code).expect("kept");
-        let changed = edited.kpis.iter().any(|k| {
-            data.plan
-                .kpi(&k.key)
-                .is_some_and(|a| !kpi_differences(a.kpi, k).is_empty())
-        }) || data.plan.measure(&code).is_some_and(|a| {
-            a.kpis
-                .iter()
-                .any(|k| !edited.kpis.iter().any(|e| e.key == k.key))
-        });
-        let earlier = draft
-            .reasons
-            .iter()
-            .any(|(c, r)| *c == code && !r.is_empty());
-        if changed && f.reason.trim().is_empty() && !earlier {
-            let mut errors = FieldErrors::default();
-            errors.add(
-                "reason",
-                "KPIの定義・基準値・目標を変えるときは、変更の理由を入力してください",
-            );
-            return Err(errors);
-        }
-        Ok(plan)
-    });
-    let errors = match result {
-        Ok(plan) => {
-            let reason = if f.reason.trim().is_empty() {
-                draft
-                    .reasons
-                    .iter()
-                    .find(|(c, _)| *c == code)
-                    .map(|(_, r)| r.clone())
-                    .unwrap_or_default()
-            } else {
-                f.reason.clone()
-            };
-            match revision::save_measure(
-                &state.db,
-                &draft,
-                f.version,
-                plan,
-                &code,
-                &reason,
-                &staff.actor(),
-            )
-            .await
-            {
-                Ok(()) => {
-                    return Ok(Redirect::to(&staff.path("/staff/plan?done=saved")).into_response());
-                }
-                Err(e) => revision_error(e)?,
+    let last = |key: &str| {
+        data.evaluation(key)
+            .and_then(|e| Some((e.value_year?, e.value?)))
+    };
+    let mut errors = FieldErrors::default();
+    match super::next_plan::successor(&data.plan, &form, &last) {
+        Ok(plan) => match super::next_plan::create(&state.db, &plan, &staff.actor()).await {
+            Ok(_) => {
+                return Ok(
+                    Redirect::to(&staff.path("/staff/plan?done=next_created#next")).into_response(),
+                );
+            }
+            Err(RevisionError::Invalid(m)) => errors.add("id", m),
+            Err(e) => {
+                let e = revision_error(e)?;
+                errors = e;
+            }
+        },
+        Err(problems) => {
+            for (field, m) in problems {
+                errors.add(field, m);
             }
         }
-        Err(errors) => errors,
-    };
-    let status = if errors
-        .get("form")
-        .is_some_and(|m| m.contains("ほかの人が先に"))
-    {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok((status, measure_page(&staff, &code, label, f, errors)).into_response())
+    }
+    let page = plan_page_with(
+        &state,
+        &staff,
+        FieldErrors::default(),
+        String::new(),
+        Some((form, errors)),
+    )
+    .await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+pub async fn discard_next(
+    State(state): State<AppState>,
+    StaffForm(staff, _): StaffForm<VersionForm>,
+) -> Result<Response, AppError> {
+    staff.require(crate::plan::EDIT_PLAN, Subject::None)?;
+    let draft = next_draft(&state).await?;
+    super::next_plan::discard(&state.db, &draft, &staff.actor()).await?;
+    Ok(Redirect::to(&staff.path("/staff/plan?done=next_discarded")).into_response())
+}
+
+pub async fn approve_next(
+    State(state): State<AppState>,
+    StaffForm(staff, form): StaffForm<VersionForm>,
+) -> Result<Response, AppError> {
+    staff.require(crate::plan::APPROVE_PLAN, Subject::None)?;
+    let draft = next_draft(&state).await?;
+    match super::next_plan::approve(&state.db, &draft, form.version, &staff.actor()).await {
+        Ok(_) => {
+            state.invalidate_plan();
+            Ok(Redirect::to(&staff.path("/staff/plan?done=next_approved")).into_response())
+        }
+        Err(e) => {
+            let errors = revision_error(e)?;
+            let page = plan_page(&state, &staff, errors, String::new()).await?;
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+    }
 }

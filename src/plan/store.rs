@@ -61,11 +61,16 @@ pub async fn current(db: &Db) -> anyhow::Result<Option<StoredPlan>> {
     let Some(plan_id) = current_plan_id(db).await? else {
         return Ok(None);
     };
+    stored(db, &plan_id).await
+}
+
+/// A plan of the town (current or earlier), at its latest approved revision.
+pub async fn stored(db: &Db, plan_id: &str) -> anyhow::Result<Option<StoredPlan>> {
     let row = sqlx::query(
         "SELECT id, number, label, status, source, created_at, document FROM plan_revisions
          WHERE plan_id = $1 AND status = 'approved' ORDER BY number DESC LIMIT 1",
     )
-    .bind(&plan_id)
+    .bind(plan_id)
     .fetch_optional(&mut *db.conn().await?)
     .await?;
     let Some(row) = row else { return Ok(None) };
@@ -98,11 +103,15 @@ pub async fn revisions(db: &Db, plan_id: &str) -> anyhow::Result<Vec<Revision>> 
     Ok(rows.iter().map(row_to_revision).collect::<Result<_, _>>()?)
 }
 
-/// Every plan of the town, oldest first: (id, title).
+/// Every plan of the town with an approved revision (not a next plan still drafted), oldest
+/// first: (id, title).
 pub async fn plans(db: &Db) -> anyhow::Result<Vec<(String, String)>> {
-    let rows = sqlx::query("SELECT id, title FROM plans ORDER BY created_at, id")
-        .fetch_all(&mut *db.conn().await?)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT id, title FROM plans p WHERE EXISTS (SELECT 1 FROM plan_revisions r
+           WHERE r.plan_id = p.id AND r.status = 'approved') ORDER BY created_at, id",
+    )
+    .fetch_all(&mut *db.conn().await?)
+    .await?;
     rows.iter()
         .map(|r| Ok((r.try_get("id")?, r.try_get("title")?)))
         .collect()
@@ -110,6 +119,16 @@ pub async fn plans(db: &Db) -> anyhow::Result<Vec<(String, String)>> {
 
 /// Stores a plan (already validated) and makes it the current one, all in one transaction.
 pub async fn import(db: &Db, plan: &Plan, source: &str) -> anyhow::Result<ImportOutcome> {
+    import_as(db, plan, source, true).await
+}
+
+/// Stores a plan; `make_current` false keeps the current plan (an earlier plan corrected).
+pub async fn import_as(
+    db: &Db,
+    plan: &Plan,
+    source: &str,
+    make_current: bool,
+) -> anyhow::Result<ImportOutcome> {
     let document = serde_json::to_string(plan)?;
     let now = now_text();
     let mut tx = db.begin().await?;
@@ -129,7 +148,9 @@ pub async fn import(db: &Db, plan: &Plan, source: &str) -> anyhow::Result<Import
         let same = Plan::from_json(&stored).is_ok_and(|p| p == *plan);
         if same {
             let revision = row_to_revision(row)?;
-            set_current(&mut tx, &plan.id).await?;
+            if make_current {
+                set_current(&mut tx, &plan.id).await?;
+            }
             tx.commit().await?;
             return Ok(ImportOutcome::Unchanged(revision));
         }
@@ -169,7 +190,9 @@ pub async fn import(db: &Db, plan: &Plan, source: &str) -> anyhow::Result<Import
     .bind(&now)
     .execute(&mut *tx)
     .await?;
-    set_current(&mut tx, &plan.id).await?;
+    if make_current {
+        set_current(&mut tx, &plan.id).await?;
+    }
     let row = sqlx::query(
         "SELECT id, number, label, status, source, created_at FROM plan_revisions
          WHERE plan_id = $1 AND number = $2",

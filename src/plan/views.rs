@@ -13,6 +13,17 @@ pub fn layout(state: &crate::app::AppState, data: &PlanData, current: &'static s
         revision: format!("{} ({})", data.revision.label, data.plan.adopted_wording),
         as_of: data.as_of.label(),
         identity: data.identity.clone(),
+        plan: super::browse::plan_base(state, data),
+        earlier_plan: if data.browsed {
+            format!(
+                "{}(計画期間 {}〜{})",
+                data.plan.title,
+                data.plan.period.start.wareki(),
+                data.plan.period.end.wareki()
+            )
+        } else {
+            String::new()
+        },
         ..Layout::public_with(state, data.words.clone(), current)
     }
 }

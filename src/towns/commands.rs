@@ -169,7 +169,7 @@ async fn create(
         if let Some(setup) = setup {
             let state = state_for(storage, shared, &record, &db, setup.settings);
             if let Some((plan, source)) = &setup.plan {
-                crate::plan::store::import(&state.db, plan, source).await?;
+                crate::plan::commands::import(&state.db, plan, source).await?;
             }
             super::seed(&state).await?;
         }

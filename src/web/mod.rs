@@ -30,6 +30,8 @@ pub struct Layout {
     pub as_of: String,
     /// Set on staff pages: who is signed in.
     pub staff: Option<StaffNav>,
+    /// On the pages of an earlier plan of the town: its title and period (shown as a notice).
+    pub earlier_plan: String,
     /// The town's address, phone, hours, website and emblem, for the public frame.
     pub identity: std::sync::Arc<crate::identity::model::Identity>,
 }
@@ -158,6 +160,7 @@ impl Layout {
             as_of: String::new(),
             staff: Some(StaffNav::of(staff)),
             identity: Default::default(),
+            earlier_plan: String::new(),
         }
     }
 

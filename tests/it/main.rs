@@ -16,6 +16,7 @@ mod kpi_record;
 mod opendata;
 mod pages;
 mod plan_file;
+mod plan_life;
 mod procedures;
 mod reporting;
 mod revisions;
