@@ -293,6 +293,37 @@ fn nice_ceiling(v: f64) -> f64 {
     base * 10.0
 }
 
+fn chart_input<'a>(
+    data: &'a super::service::PlanData,
+    kpi: &'a KpiDefinition,
+    years: &'a [crate::fiscal::FiscalYear],
+) -> ChartInput<'a> {
+    let ev = data.evaluation(&kpi.key);
+    ChartInput {
+        kpi,
+        actuals: data.actuals_of(&kpi.key),
+        years,
+        baseline: ev.and_then(|e| e.baseline),
+        target: ev.and_then(|e| e.target).or(kpi.target),
+        plan_start: data.plan.period.first_fiscal_year(),
+    }
+}
+
+/// The full chart of a KPI.
+pub fn for_kpi(data: &super::service::PlanData, kpi: &KpiDefinition) -> String {
+    let years = data.table_years();
+    kpi_svg(
+        &chart_input(data, kpi, &years),
+        &format!("chart-{}", kpi.key.replace('.', "-")),
+    )
+}
+
+/// The compact chart for the KPI list.
+pub fn sparkline_for(data: &super::service::PlanData, kpi: &KpiDefinition) -> String {
+    let years = data.table_years();
+    sparkline(&chart_input(data, kpi, &years))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

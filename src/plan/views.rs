@@ -1,8 +1,11 @@
 //! What the plan pages show, computed once from the plan data so templates only print.
 
+pub use super::chart::{for_kpi as kpi_chart, sparkline_for as sparkline};
 use super::kpi::{
     self, Actual, Evaluation, Method, PaceBasis, Rollup, Status, format_percent, format_value,
 };
+pub use super::kpi_text::source_text;
+use super::kpi_text::{baseline_text, target_text};
 use super::model::{Accumulation, Item, KpiDefinition, KpiRef, Measure};
 use super::service::PlanData;
 use crate::web::Layout;
@@ -356,80 +359,6 @@ impl KpiCard {
     /// The KPI's key as an HTML id.
     pub fn anchor(&self) -> String {
         self.key.replace('.', "-")
-    }
-}
-
-fn chart_input<'a>(
-    data: &'a PlanData,
-    kpi: &'a KpiDefinition,
-    years: &'a [crate::fiscal::FiscalYear],
-) -> super::chart::ChartInput<'a> {
-    let ev = data.evaluation(&kpi.key);
-    super::chart::ChartInput {
-        kpi,
-        actuals: data.actuals_of(&kpi.key),
-        years,
-        baseline: ev.and_then(|e| e.baseline),
-        target: ev.and_then(|e| e.target).or(kpi.target),
-        plan_start: data.plan.period.first_fiscal_year(),
-    }
-}
-
-/// The full chart of a KPI.
-pub fn kpi_chart(data: &PlanData, kpi: &KpiDefinition) -> String {
-    let years = data.table_years();
-    super::chart::kpi_svg(
-        &chart_input(data, kpi, &years),
-        &format!("chart-{}", kpi.key.replace('.', "-")),
-    )
-}
-
-/// The compact chart for the KPI list.
-pub fn sparkline(data: &PlanData, kpi: &KpiDefinition) -> String {
-    let years = data.table_years();
-    super::chart::sparkline(&chart_input(data, kpi, &years))
-}
-
-fn baseline_text(kpi: &KpiDefinition, ev: Option<&Evaluation>) -> String {
-    match (ev.and_then(|e| e.baseline), kpi.baseline.as_ref()) {
-        (Some(v), b) => {
-            let year = b
-                .and_then(|b| b.fiscal_year)
-                .map(|fy| format!("({})", kpi.years.wareki(fy)))
-                .unwrap_or_default();
-            format!("{}{year}", format_value(v, &kpi.unit))
-        }
-        (None, Some(b)) => match b.fiscal_year {
-            Some(fy) => format!("{}の実績(未入力)", kpi.years.wareki(fy)),
-            None => "未設定".to_string(),
-        },
-        (None, None) => "計画に記載なし".to_string(),
-    }
-}
-
-fn target_text(kpi: &KpiDefinition, ev: Option<&Evaluation>) -> String {
-    match (kpi.target, kpi.target_change_percent) {
-        (Some(t), _) => format_value(t, &kpi.unit),
-        (None, Some(p)) => {
-            let change = if p < 0.0 {
-                format!("基準値から{}%削減", -p)
-            } else {
-                format!("基準値から{p}%増加")
-            };
-            match ev.and_then(|e| e.target) {
-                Some(t) => format!("{}({change})", format_value(t, &kpi.unit)),
-                None => format!("{change}(基準値が決まると値が決まります)"),
-            }
-        }
-        (None, None) => "—".to_string(),
-    }
-}
-
-/// Where a KPI's figures come from, as a resident reads it.
-pub fn source_text(kpi: &KpiDefinition, words: &super::model::Words) -> String {
-    match crate::modules::kpi_source_label(&kpi.source) {
-        "" => format!("担当課が報告し、{}が確認した値", words.coordinating),
-        label => format!("自動集計: {label}。報告で確定した年度は確定した値を示します"),
     }
 }
 
