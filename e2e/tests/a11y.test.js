@@ -99,7 +99,7 @@ test('every page of the suite passes axe at WCAG 2.1 A/AA and reflows', async ()
 
     const publicPages = [
       '/', '/plan', '/plan/kpis', '/plan/kpis?status=behind', '/plan/roadmap', '/plan/measures/1-1-1',
-      '/plan/measures/2-2-3', '/plan/measures/1-1-1/action-plan', '/plan/action-plans',
+      '/plan/measures/2-2-3', '/plan/measures/1-1-1/action-plan', '/plan/action-plans', '/plan/summary',
       '/opendata', '/opendata/datasets/kami-toilets', '/procedures', '/procedures?q=ひっこし',
       '/procedures/tenshutsu', '/life-events', '/life-events/death', '/life-events/move_in?asked=1&q_kokuho=yes',
       '/login', '/no-such-page', entryUrl.replace(/^https?:\/\/[^/]+/, ''),
@@ -113,7 +113,8 @@ test('every page of the suite passes axe at WCAG 2.1 A/AA and reflows', async ()
       '/staff/life-events/death', '/staff/forms/kokuho-sousaihi', '/staff/counter',
       visitUrl.replace(base, ''), openVisitUrl.replace(base, ''), `${openVisitUrl.replace(base, '')}/forms/kokuho-kanyu`,
       `${visitUrl.replace(base, '')}/print`, '/staff/counter/stats', '/staff/password',
-      snapshotUrl.replace(base, ''),
+      snapshotUrl.replace(base, ''), '/staff/kpis', '/staff/kpis/1-1-1', '/staff/identity',
+      '/staff/identity/departments?name=企画課',
     ];
     const adminPages = ['/staff/users', '/staff/users/new', '/staff/users/2', '/staff/audit'];
     let pages = 0;

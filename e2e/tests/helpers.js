@@ -22,15 +22,20 @@ function freePort() {
   });
 }
 
-export async function startMachi(users = []) {
+// `setup`: machi commands run before the server starts (e.g. ['town', 'add', …]); `town`: the
+// 団体コード the users are added to, when not the bundled one.
+export async function startMachi(users = [], { setup = [], town } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'machi-e2e-'));
   const port = await freePort();
   const env = { ...process.env, MACHI_DATA_DIR: dataDir, MACHI_PORT: String(port) };
+  const run = (args, input) => {
+    const r = spawnSync(BIN, args, { env, input, encoding: 'utf8', cwd: root });
+    if (r.status !== 0) throw new Error(`machi ${args.join(' ')}: ${r.stderr}`);
+  };
+  for (const args of setup) run(args);
   for (const [name, role, department = ''] of users) {
-    const r = spawnSync(BIN, ['user', 'add', name, '--role', role, '--department', department], {
-      env, input: PASSWORD + '\n', encoding: 'utf8',
-    });
-    if (r.status !== 0) throw new Error(`user add ${name}: ${r.stderr}`);
+    const townArgs = town ? ['--town', town] : [];
+    run([...townArgs, 'user', 'add', name, '--role', role, '--department', department], PASSWORD + '\n');
   }
   const proc = spawn(BIN, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';

@@ -113,6 +113,8 @@ pub struct NavEntry {
     pub permission: &'static [Action],
     /// Position in the menu (lower first).
     pub order: u16,
+    /// Public entries: shown only when the plan has what the page shows (e.g. a 行程表).
+    pub shown_if: Option<fn(&crate::plan::model::Words) -> bool>,
 }
 
 impl NavEntry {
@@ -129,6 +131,15 @@ impl NavEntry {
             key,
             permission: &[],
             order,
+            shown_if: None,
+        }
+    }
+
+    /// Shows the entry only for plans for which `f` holds.
+    pub const fn shown_if(self, f: fn(&crate::plan::model::Words) -> bool) -> NavEntry {
+        NavEntry {
+            shown_if: Some(f),
+            ..self
         }
     }
     pub const fn staff(
@@ -145,6 +156,7 @@ impl NavEntry {
             key,
             permission,
             order,
+            shown_if: None,
         }
     }
 }

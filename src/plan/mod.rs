@@ -51,7 +51,7 @@ impl crate::modules::Module for PlanModule {
         vec![
             NavEntry::public("計画の体系", "/plan", "plan", 20),
             NavEntry::public("KPI一覧", "/plan/kpis", "kpis", 21),
-            NavEntry::public("行程表", "/plan/roadmap", "roadmap", 22),
+            NavEntry::public("行程表", "/plan/roadmap", "roadmap", 22).shown_if(|w| w.has_roadmap),
             NavEntry::staff(
                 "計画の改定",
                 "/staff/plan",

@@ -96,13 +96,16 @@ impl Layout {
         words: std::sync::Arc<crate::plan::model::Words>,
         current: &'static str,
     ) -> Layout {
+        let nav = menu(Menu::Public, &state.base, current, |n| {
+            n.shown_if.is_none_or(|f| f(&words))
+        });
         Layout {
             base: state.base.to_string(),
             plan: state.base.to_string(),
             town: state.town.name.clone(),
             words,
             current,
-            nav: menu(Menu::Public, &state.base, current, |_| true),
+            nav,
             ..Layout::default()
         }
     }

@@ -308,6 +308,17 @@ async fn a_citys_plan_speaks_its_own_words_on_every_page_and_download() {
         ] {
             assert!(overview.contains(w), "/plan says {w}");
         }
+        // Its labels carry the level name already (「基本目標1」): not said twice; and a plan
+        // without a 行程表 offers none in the menu.
+        let summary = public.get("/plan/summary").await.body;
+        for (path, page) in [
+            ("/", &home),
+            ("/plan", &overview),
+            ("/plan/summary", &summary),
+        ] {
+            assert!(!page.contains("基本目標基本目標"), "{path}: {page}");
+            assert!(!page.contains("/plan/roadmap\""), "{path} links a 行程表");
+        }
 
         // Every GET route and every link, for residents and for each role of staff.
         let mut starts = every_get_route();

@@ -26,6 +26,8 @@ pub struct Words {
     pub committee: String,
     /// What the plan calls the departments that report (担当課, 所管課 …).
     pub department: String,
+    /// Whether the plan has a 行程表 (pages and menus offer one only then).
+    pub has_roadmap: bool,
 }
 
 impl Default for Words {
@@ -55,6 +57,7 @@ impl Words {
                 .unwrap_or_else(|| "計画の取りまとめ担当".into()),
             committee: body_name("committee").unwrap_or_else(|| "評価の会議".into()),
             department: body_name("department").unwrap_or_else(|| "担当課".into()),
+            has_roadmap: plan.roadmap_years.is_some(),
         }
     }
 
@@ -71,6 +74,7 @@ impl Words {
             coordinating: "計画の取りまとめ担当".into(),
             committee: "評価の会議".into(),
             department: "担当課".into(),
+            has_roadmap: false,
         }
     }
 
@@ -82,6 +86,16 @@ impl Words {
     /// The top level's name (基本方針).
     pub fn top(&self) -> &str {
         self.levels.first().map_or("", String::as_str)
+    }
+
+    /// A top-level item's label with its level name: 「基本方針1」 from label 「1」; a label that
+    /// already carries it (「基本目標1」) is kept as written.
+    pub fn top_label(&self, label: &str) -> String {
+        if label.starts_with(self.top()) {
+            label.to_string()
+        } else {
+            format!("{}{label}", self.top())
+        }
     }
 
     /// The lowest level's name (施策).
