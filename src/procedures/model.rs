@@ -114,6 +114,27 @@ impl Procedure {
     pub fn online_channels(&self) -> Vec<&Channel> {
         self.channels.iter().filter(|c| c.is_online()).collect()
     }
+    /// The sources a resident may be shown: pages of the body's own site (`own_site`, its
+    /// website) or of the national government (`*.go.jp`). The rest of `source` records where
+    /// staff found the facts (another city's page, an archive) and stays on the staff pages.
+    pub fn public_sources(&self, own_site: &str) -> Vec<url::Url> {
+        let own_host = url::Url::parse(own_site.trim())
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+        self.source
+            .split(|c: char| c.is_whitespace() || matches!(c, ';' | '；' | '、' | ','))
+            .map(|s| s.trim_matches(|c: char| "()（）「」<>[]".contains(c)))
+            .filter_map(|s| url::Url::parse(s).ok())
+            .filter(|u| matches!(u.scheme(), "https" | "http"))
+            .filter(|u| {
+                let Some(url::Host::Domain(host)) = u.host() else {
+                    return false; // raw IP addresses are never an official page
+                };
+                let host = host.to_ascii_lowercase();
+                host.ends_with(".go.jp") || own_host.as_deref() == Some(host.as_str())
+            })
+            .collect()
+    }
     pub fn is_online_on(&self, day: time::Date, known_from: time::Date) -> bool {
         self.channels
             .iter()
@@ -339,5 +360,40 @@ impl Procedure {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_source(source: &str) -> Procedure {
+        let mut p: Procedure = toml::from_str("key = \"x\"\nname = \"x\"\nfield = \"x\"\ncategory = \"x\"").unwrap();
+        p.source = source.into();
+        p
+    }
+
+    #[test]
+    fn residents_see_only_the_bodys_own_and_national_sources() {
+        let p = with_source(
+            "https://www.town.example.lg.jp/a.html ; https://www.city.other.lg.jp/b.html \
+             (https://www.soumu.go.jp/c.html)、http://133.242.30.231/d https://www.homes.co.jp/e \
+             HTTPS://WWW.TOWN.EXAMPLE.LG.JP/f javascript:alert(1)",
+        );
+        let shown: Vec<String> = p
+            .public_sources("https://www.town.example.lg.jp/")
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "https://www.town.example.lg.jp/a.html",
+                "https://www.soumu.go.jp/c.html",
+                "https://www.town.example.lg.jp/f"
+            ]
+        );
+        // Without the body's website only national pages are shown.
+        assert_eq!(p.public_sources("").len(), 1);
     }
 }

@@ -85,6 +85,21 @@ async fn the_catalog_is_seeded_searchable_and_filterable() {
         assert!(out.body.contains("マイナポータル(ぴったりサービス)"));
         assert!(out.body.contains("https://myna.go.jp/"));
         assert_eq!(c.get("/procedures/nai").await.status, 404);
+        // Where staff found the facts (other towns' pages, IP addresses, shops) is not shown to
+        // residents; a national source is, as a link.
+        for key in ["tennyu", "jidou-teate-genkyou", "hoiku-moushikomi"] {
+            let page = c.get(&format!("/procedures/{key}")).await.body;
+            for w in ["takaharu", "city.izu", "homes.co.jp", "133.242", "情報の出典", "GitHub"] {
+                assert!(!page.contains(w), "/procedures/{key} shows {w}");
+            }
+        }
+        let hoiku = c.get("/procedures/hoiku-moushikomi").await.body;
+        assert!(
+            hoiku.contains(
+                "<a href=\"https://www.digital.go.jp/policies/administrative_procedures_online\">"
+            ),
+            "{hoiku}"
+        );
         // Escaped output: a query is shown as text.
         let x = c.get("/procedures?q=%3Cscript%3E").await;
         assert!(!x.body.contains("<script>"));
