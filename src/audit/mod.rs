@@ -1,6 +1,7 @@
 //! The audit log: every change (who, when, from where, what before and after) is appended in the
 //! same transaction as the change itself. The table refuses UPDATE and DELETE (triggers).
 
+pub mod labels;
 pub mod routes;
 
 use crate::app::AppState;
@@ -76,6 +77,16 @@ pub struct Entry {
     pub before: String,
     pub after: String,
     pub note: String,
+}
+
+impl Entry {
+    /// The action as a clerk reads it (the code when machi has no label for it).
+    pub fn action_label(&self) -> &str {
+        labels::action(&self.action).unwrap_or(&self.action)
+    }
+    pub fn entity_label(&self) -> &str {
+        labels::entity(&self.entity).unwrap_or(&self.entity)
+    }
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]

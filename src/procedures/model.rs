@@ -368,7 +368,8 @@ mod tests {
     use super::*;
 
     fn with_source(source: &str) -> Procedure {
-        let mut p: Procedure = toml::from_str("key = \"x\"\nname = \"x\"\nfield = \"x\"\ncategory = \"x\"").unwrap();
+        let mut p: Procedure =
+            toml::from_str("key = \"x\"\nname = \"x\"\nfield = \"x\"\ncategory = \"x\"").unwrap();
         p.source = source.into();
         p
     }

@@ -69,8 +69,17 @@ async fn sign_in_sign_out_and_audit() {
         assert!(!session.contains("Secure"), "plain HTTP in tests");
         let audit = c.get("/staff/audit").await;
         assert_eq!(audit.status, 200);
-        assert!(audit.body.contains("auth.sign_in"));
+        // The page says what happened in words; the CSV keeps the codes for tools.
+        assert!(
+            audit
+                .body
+                .contains("<th scope=\"row\" data-label=\"操作\">サインイン</th>"),
+            "{}",
+            audit.body
+        );
         assert!(audit.body.contains("192.0.2.10"));
+        let csv = c.get("/staff/audit.csv").await.body;
+        assert!(csv.contains(",auth.sign_in,session,"), "{csv}");
         let out = c.post("/logout", &[]).await;
         assert_eq!(out.status, 303);
         assert_eq!(c.get("/staff").await.status, 303);

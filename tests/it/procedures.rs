@@ -89,7 +89,14 @@ async fn the_catalog_is_seeded_searchable_and_filterable() {
         // residents; a national source is, as a link.
         for key in ["tennyu", "jidou-teate-genkyou", "hoiku-moushikomi"] {
             let page = c.get(&format!("/procedures/{key}")).await.body;
-            for w in ["takaharu", "city.izu", "homes.co.jp", "133.242", "情報の出典", "GitHub"] {
+            for w in [
+                "takaharu",
+                "city.izu",
+                "homes.co.jp",
+                "133.242",
+                "情報の出典",
+                "GitHub",
+            ] {
                 assert!(!page.contains(w), "/procedures/{key} shows {w}");
             }
         }

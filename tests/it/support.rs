@@ -167,16 +167,46 @@ where
     F: Fn(TestTown) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    f(sqlite_town().await).await;
+    let town = sqlite_town().await;
+    let app = town.app.clone();
+    f(town).await;
+    assert_audit_in_words(&app).await;
     let Some(base) = postgres_base() else {
         return;
     };
     let (name, url) = create_database(&base).await;
     let town = TestTown::start(test_config(temp_dir(), Some(url))).await;
     let shared = town.app.platform().shared.clone();
+    let app = town.app.clone();
     f(town).await;
+    assert_audit_in_words(&app).await;
     shared.close().await;
     drop_database(&base, &name).await;
+}
+
+/// Every action and entity any test wrote to a town's audit log has a label the audit page shows
+/// (a clerk never reads a raw code such as `visit.desk_done`).
+async fn assert_audit_in_words(app: &Application) {
+    use machi::audit::labels;
+    for town in app.platform().towns().all() {
+        let Ok(rt) = &town.ready else { continue };
+        let rows = sqlx::query("SELECT DISTINCT action, entity FROM audit_log")
+            .fetch_all(&mut *rt.db.conn().await.unwrap())
+            .await
+            .unwrap();
+        for r in rows {
+            let action: String = sqlx::Row::get(&r, "action");
+            let entity: String = sqlx::Row::get(&r, "entity");
+            assert!(
+                labels::action(&action).is_some(),
+                "audit action {action} has no label"
+            );
+            assert!(
+                labels::entity(&entity).is_some(),
+                "audit entity {entity} has no label"
+            );
+        }
+    }
 }
 
 async fn exec(url: &str, sql: &str) {

@@ -1,0 +1,129 @@
+//! What the audit log's codes mean, in the words a clerk reads on the page. The codes stay in the
+//! database and the CSV export (stable for tools); the page shows these labels.
+
+/// Every action code machi writes, with its label. A test fails when a code written by any
+/// integration test has no label here.
+const ACTIONS: &[(&str, &str)] = &[
+    ("auth.sign_in", "サインイン"),
+    ("auth.sign_in_failed", "サインイン失敗"),
+    ("auth.sign_in_refused", "サインイン拒否(ロック中)"),
+    ("auth.sign_out", "サインアウト"),
+    ("user.create", "アカウント作成"),
+    ("user.update", "アカウント変更"),
+    ("user.password_change", "パスワード変更"),
+    ("user.password_reset", "パスワード再設定"),
+    ("identity.update", "団体の基本情報を変更"),
+    ("identity.emblem", "団体のマーク(紋章)を登録"),
+    ("identity.emblem_remove", "団体のマークを削除"),
+    ("department.save", "課の連絡先を保存"),
+    ("department.rename", "課の名前を変更"),
+    ("department.delete", "課の連絡先を削除"),
+    ("plan.import", "計画ファイルの読み込み"),
+    ("plan.draft_create", "改定案を作成"),
+    ("plan.draft_edit", "改定案を編集"),
+    ("plan.draft_discard", "改定案を破棄"),
+    ("plan.approve", "改定を承認"),
+    ("plan.next_create", "次の計画案を作成"),
+    ("plan.next_discard", "次の計画案を破棄"),
+    ("plan.next_approve", "次の計画を承認"),
+    ("kpi.record", "KPIの実績を記録"),
+    ("period.create", "報告期間を作成"),
+    ("report.save", "報告を一時保存"),
+    ("report.submit", "報告を提出"),
+    ("report.confirm", "報告を確認済に"),
+    ("report.return", "報告を差戻し"),
+    ("report.evaluate", "委員会の評価を記録"),
+    ("report.finalize", "報告を確定"),
+    ("report.reopen", "確定を解除して再開"),
+    ("report.comment", "報告にコメント"),
+    ("report.import", "実績の取り込み"),
+    ("snapshot.issue", "報告書を発行"),
+    ("dataset.create", "データセットを作成"),
+    ("dataset.update", "データセットを変更"),
+    ("dataset.publish", "データセットを公開"),
+    ("dataset.withdraw", "データセットの公開を取り下げ"),
+    ("resource.create", "リソースを追加"),
+    (
+        "resource.override_validation",
+        "検証エラーのあるリソースを公開",
+    ),
+    ("schema.update", "データ項目定義を変更"),
+    ("schema.reset", "データ項目定義を標準に戻す"),
+    ("procedure.create", "手続きを追加"),
+    ("procedure.update", "手続きを変更"),
+    ("procedures.confirm", "手続きカタログを確認"),
+    ("procedures.import", "手続きカタログの読み込み"),
+    ("procedures.seed", "手続きカタログの初期データ"),
+    ("life_event.update", "ライフイベントの案内を変更"),
+    ("form.update", "申請書の様式を変更"),
+    ("visit.open", "窓口の受付を開始"),
+    ("visit.answers", "窓口: 質問の答えを保存"),
+    ("visit.person", "窓口: 届出人・対象者を保存"),
+    ("visit.person_by_resident", "窓口: 住民がタブレットで入力"),
+    ("visit.form_values", "窓口: 申請書の項目を保存"),
+    ("visit.entry_link", "窓口: タブレット入力を発行"),
+    ("visit.print", "窓口: 申請書を印刷"),
+    ("visit.desk_done", "窓口: 担当窓口の手続き完了"),
+    ("visit.close", "窓口の受付を完了"),
+    ("visit.purge", "窓口: 保存期間を過ぎた個人情報を消去"),
+];
+
+/// What the entries are about.
+const ENTITIES: &[(&str, &str)] = &[
+    ("session", "サインイン"),
+    ("user", "アカウント"),
+    ("identity", "団体の基本情報"),
+    ("department", "課"),
+    ("plan", "計画"),
+    ("measure", "計画の項目"),
+    ("kpi_actual", "KPIの実績"),
+    ("period", "報告期間"),
+    ("report", "報告"),
+    ("snapshot", "報告書"),
+    ("dataset", "データセット"),
+    ("resource", "リソース"),
+    ("schema", "データ項目定義"),
+    ("procedure", "手続き"),
+    ("procedures", "手続きカタログ"),
+    ("life_event", "ライフイベントの案内"),
+    ("form", "申請書の様式"),
+    ("visit", "窓口の受付"),
+];
+
+fn find(table: &[(&str, &'static str)], code: &str) -> Option<&'static str> {
+    table.iter().find(|(c, _)| *c == code).map(|(_, l)| *l)
+}
+
+/// The label of an action code, if machi knows it.
+pub fn action(code: &str) -> Option<&'static str> {
+    find(ACTIONS, code)
+}
+
+/// The label of an entity code, if machi knows it.
+pub fn entity(code: &str) -> Option<&'static str> {
+    find(ENTITIES, code)
+}
+
+/// Every action, for the page's filter: (code, label).
+pub fn actions() -> &'static [(&'static str, &'static str)] {
+    ACTIONS
+}
+
+/// Every entity, for the page's filter: (code, label).
+pub fn entities() -> &'static [(&'static str, &'static str)] {
+    ENTITIES
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn codes_are_unique() {
+        for table in [super::ACTIONS, super::ENTITIES] {
+            let mut codes: Vec<_> = table.iter().map(|(c, _)| *c).collect();
+            codes.sort_unstable();
+            let n = codes.len();
+            codes.dedup();
+            assert_eq!(codes.len(), n);
+        }
+    }
+}
