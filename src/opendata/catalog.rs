@@ -102,7 +102,7 @@ pub struct Dataset {
     pub version: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Resource {
     pub id: String,
     pub dataset_id: String,
@@ -126,6 +126,16 @@ pub struct Resource {
 }
 
 impl Resource {
+    /// 「公衆トイレ一覧(CSV)」: the name with its format, unless the name already says it.
+    pub fn heading(&self) -> String {
+        let format = self.format.trim();
+        let folded = |s: &str| crate::fiscal::fold_width(s).to_uppercase();
+        if format.is_empty() || folded(&self.name).contains(&folded(format)) {
+            self.name.clone()
+        } else {
+            format!("{}({format})", self.name)
+        }
+    }
     pub fn is_upload(&self) -> bool {
         !self.stored_path.is_empty()
     }
@@ -908,5 +918,24 @@ mod tests {
             "公衆トイレ.csv"
         );
         assert_eq!(clean_file_name("..."), "file");
+    }
+
+    #[test]
+    fn a_resource_heading_says_its_format_once() {
+        let r = |name: &str, format: &str| Resource {
+            name: name.into(),
+            format: format.into(),
+            ..Resource::default()
+        };
+        assert_eq!(r("公衆トイレ一覧", "CSV").heading(), "公衆トイレ一覧(CSV)");
+        assert_eq!(
+            r("公衆トイレ一覧(CSV)", "CSV").heading(),
+            "公衆トイレ一覧(CSV)"
+        );
+        assert_eq!(
+            r("公衆トイレ一覧（ＣＳＶ）", "csv").heading(),
+            "公衆トイレ一覧（ＣＳＶ）"
+        );
+        assert_eq!(r("一覧", "").heading(), "一覧");
     }
 }
