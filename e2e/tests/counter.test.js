@@ -116,3 +116,37 @@ test('a resident uses the guide on a phone without JavaScript', async () => {
     machi.stop();
   }
 });
+
+test('tablet entry: the QR code where the clerk looks, the town\'s own form for the resident', async () => {
+  const machi = await startMachi([['madoguchi', 'department_editor', '住民課']]);
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ locale: 'ja-JP', viewport: { width: 1366, height: 900 } });
+    const base = machi.base;
+    await signIn(page, base, 'madoguchi');
+    await page.goto(`${base}/staff/counter`);
+    await page.getByRole('button', { name: '転入の受付' }).click();
+    await page.waitForURL(/\/staff\/counter\/visits\/\d+$/);
+    await page.getByRole('button', { name: /タブレットで入力/ }).click();
+    await page.locator('.qr svg').waitFor();
+    // The message and the code are on the first screen, without scrolling.
+    const box = await page.locator('.qr svg').boundingBox();
+    assert.ok(box.y + box.height <= 900, `QR code at ${box.y}px`);
+    await page.screenshot({ path: join(OUT, 'counter-qr-1366.png') });
+    const entryUrl = await page.locator('.qr .url').textContent();
+
+    // The resident's tablet: the town's name, the form, nothing that leads away.
+    const tablet = await browser.newPage({ locale: 'ja-JP', viewport: { width: 820, height: 1180 } });
+    await tablet.goto(entryUrl);
+    assert.equal((await tablet.textContent('.site-name')).trim(), '香美町');
+    assert.equal(await tablet.locator('nav').count(), 0);
+    assert.equal(await tablet.locator('footer').count(), 0);
+    const away = await tablet.locator('a[href]').evaluateAll((as) => as.map((a) => a.getAttribute('href')).filter((h) => !h.startsWith('#')));
+    assert.deepEqual(away, []);
+    assert.match(await tablet.title(), /\| 香美町$/);
+    await tablet.screenshot({ path: join(OUT, 'counter-tablet-entry.png'), fullPage: true });
+  } finally {
+    await browser.close();
+    machi.stop();
+  }
+});

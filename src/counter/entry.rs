@@ -63,7 +63,7 @@ pub async fn form(
         .cloned()
         .ok_or(AppError::NotFound)?;
     let p = EntryPage {
-        layout: Layout::default(),
+        layout: Layout::kiosk(&state).await,
         token,
         csrf: random_token(),
         subject_label: event.subject_label.clone(),
@@ -94,7 +94,7 @@ pub async fn save(
         ip,
     };
     let mut p = EntryPage {
-        layout: Layout::default(),
+        layout: Layout::kiosk(&state).await,
         token,
         csrf: random_token(),
         subject_label: event.subject_label.clone(),

@@ -45,6 +45,8 @@ struct ImportPage {
     file_name: String,
     checked: Option<Checked>,
     done: String,
+    /// Why this person has nothing to import (no 施策 of their department), when so.
+    nothing: String,
 }
 
 fn page(staff: &Staff) -> ImportPage {
@@ -55,6 +57,7 @@ fn page(staff: &Staff) -> ImportPage {
         file_name: String::new(),
         checked: None,
         done: String::new(),
+        nothing: String::new(),
     }
 }
 
@@ -70,12 +73,31 @@ pub async fn form(
     axum::extract::Query(q): axum::extract::Query<DoneQuery>,
 ) -> Result<Response, AppError> {
     let data = state.plan_data().await?;
-    if !may_import(&staff, &data.plan) {
+    if !crate::auth::permissions::allowed_somewhere(&staff.user, crate::reporting::EDIT_REPORT) {
         return Err(AppError::Forbidden(
-            "実績を取り込めるKPIがありません。".into(),
+            "実績を取り込めるのは報告を担当する方だけです。".into(),
         ));
     }
     let mut p = page(&staff);
+    if !may_import(&staff, &data.plan) {
+        // The menu offers the page to everyone who reports; say why there is nothing here.
+        let w = &data.words;
+        p.nothing = if staff.user.department.is_empty() {
+            format!(
+                "取り込める実績はありません。実績を取り込めるのは、{}が担当する{}の報告だけです。",
+                w.department,
+                w.measure()
+            )
+        } else {
+            format!(
+                "{}が担当する{}が計画にないため、取り込める実績はありません。担当課の設定は{}が行います。",
+                staff.user.department,
+                w.measure(),
+                w.coordinating
+            )
+        };
+        return Ok(p.into_response());
+    }
     if let Ok(n) = q.done.parse::<usize>() {
         p.done = format!(
             "{n}件の実績を反映しました。各報告は「入力中」になっています。内容を確かめて提出してください。"

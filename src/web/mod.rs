@@ -34,6 +34,9 @@ pub struct Layout {
     pub earlier_plan: String,
     /// The town's address, phone, hours, website and emblem, for the public frame.
     pub identity: std::sync::Arc<crate::identity::model::Identity>,
+    /// A form handed to a resident on the counter's tablet: the town's name only, no menu, no
+    /// links that lead away from the form.
+    pub kiosk: bool,
 }
 
 /// A menu link as the frame prints it.
@@ -87,6 +90,15 @@ impl Layout {
         Layout {
             identity,
             ..Layout::public_with(state, words, current)
+        }
+    }
+
+    /// The frame of the form a resident fills in on the counter's tablet.
+    pub async fn kiosk(state: &AppState) -> Layout {
+        Layout {
+            kiosk: true,
+            nav: Vec::new(),
+            ..Layout::public(state, "").await
         }
     }
 
@@ -164,6 +176,7 @@ impl Layout {
             staff: Some(StaffNav::of(staff)),
             identity: Default::default(),
             earlier_plan: String::new(),
+            kiosk: false,
         }
     }
 

@@ -491,3 +491,42 @@ async fn the_audit_log_is_append_only_filterable_and_exportable() {
     })
     .await;
 }
+
+/// The staff menu offers each role only what it can open: every entry answers 200 for the person
+/// it is shown to.
+#[tokio::test]
+async fn every_menu_entry_opens_for_the_role_it_is_shown_to() {
+    each_backend(|db| async move {
+        let roles = [
+            (Role::SystemAdmin, ""),
+            (Role::DxOffice, "企画課"),
+            (Role::DepartmentEditor, "住民課"),
+            (Role::Committee, ""),
+            (Role::Advisor, ""),
+            (Role::Viewer, ""),
+        ];
+        for (i, (role, dept)) in roles.into_iter().enumerate() {
+            let name = format!("user{i}");
+            user(&db, &name, role, dept).await;
+            let mut c = Client::new(&db);
+            assert_eq!(c.sign_in(&name, PASSWORD).await.status, 303);
+            let home = c.get("/staff").await.body;
+            let menu = home
+                .split("<nav aria-label=\"職員メニュー\">")
+                .nth(1)
+                .and_then(|m| m.split("</nav>").next())
+                .expect("staff menu");
+            let links: Vec<&str> = menu
+                .split("href=\"")
+                .skip(1)
+                .filter_map(|s| s.split('"').next())
+                .collect();
+            assert!(links.len() >= 2, "{role:?}: {links:?}");
+            for href in links {
+                let status = c.get(href).await.status;
+                assert_eq!(status, 200, "{role:?} is offered {href} and gets {status}");
+            }
+        }
+    })
+    .await;
+}

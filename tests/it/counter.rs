@@ -302,6 +302,12 @@ async fn the_resident_types_the_common_items_on_a_tablet() {
             .unwrap()
             .to_string();
         assert!(url.starts_with("http://machi.test/counter/entry/"), "{url}");
+        // The QR code is shown right below the message that asks to scan it.
+        let after_notice = r.body.split("role=\"status\"").nth(1).unwrap();
+        assert!(
+            after_notice.find("class=\"qr\"").unwrap() < after_notice.find("id=\"q-h\"").unwrap(),
+            "QR code below the questions"
+        );
         let entry = url.trim_start_matches("http://machi.test");
         // The resident's tablet: no session.
         let mut tablet = Client::new(&db);
@@ -309,6 +315,15 @@ async fn the_resident_types_the_common_items_on_a_tablet() {
         assert_eq!(form.status, 200);
         assert!(form.body.contains("転入する方 氏名"));
         assert!(form.body.contains("前の住所"));
+        // The town's form, nothing else: its name, no menu, no links away, no product name.
+        assert!(
+            form.body.contains("<p class=\"site-name\">香美町</p>"),
+            "{}",
+            form.body
+        );
+        for w in ["<nav", "<footer", ">machi", "machi —", "<a href"] {
+            assert!(!form.body.contains(w), "the tablet form has {w}");
+        }
         // Without the form's token: refused.
         let r = tablet.post_raw(entry, "applicant.name=x".into()).await;
         assert_eq!(r.status, 403);

@@ -139,6 +139,17 @@ async fn departments_import_only_their_own_measures() {
         );
         let mut viewer = signed_in(&db, "etsuran", Role::Viewer, "").await;
         assert_eq!(viewer.get("/staff/import").await.status, 403);
+        // A department with no 施策 in the plan is told why there is nothing to import.
+        let mut other = signed_in(&db, "juumin", Role::DepartmentEditor, "住民課").await;
+        let page = other.get("/staff/import").await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.body
+                .contains("住民課が担当する施策が計画にないため、取り込める実績はありません。担当課の設定は企画課(デジタル推進室)が行います。"),
+            "{}",
+            page.body
+        );
+        assert!(!page.body.contains("type=\"file\""));
     })
     .await;
 }
