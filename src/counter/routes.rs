@@ -181,7 +181,10 @@ pub fn common_fields(event: &LifeEvent, values: &Values) -> Vec<CommonField> {
                 key,
                 id: key.replace('.', "-"),
                 label,
-                value: values.get(*key).cloned().unwrap_or_default(),
+                value: values
+                    .get(*key)
+                    .map(|v| crate::procedures::form::input_value(*kind, v))
+                    .unwrap_or_default(),
                 hint,
                 autocomplete,
             }
@@ -638,7 +641,10 @@ fn form_inputs(def: &FormDef, values: &Values) -> Vec<FormInput> {
             },
             kind: f.kind,
             options: f.options.clone(),
-            value: values.get(&f.key).cloned().unwrap_or_default(),
+            value: values
+                .get(&f.key)
+                .map(|v| crate::procedures::form::input_value(f.kind, v))
+                .unwrap_or_default(),
             hint: f.hint.clone(),
             required: f.required,
         })

@@ -500,7 +500,8 @@ pub fn kpi_card(data: &PlanData, kpi: &KpiDefinition) -> KpiCard {
             .filter(|(_, _, c)| c.measure_code == k.key)
             .map(|(label, at, c)| ChangeView {
                 revision: label.clone(),
-                date: at.get(..10).unwrap_or(at).to_string(),
+                date: crate::fiscal::jst_day(at)
+                    .map_or_else(|| at.clone(), crate::fiscal::wareki_date),
                 field: c.field.clone(),
                 before: c.before.clone(),
                 after: c.after.clone(),

@@ -389,6 +389,17 @@ pub struct PrintedField {
     pub required: bool,
 }
 
+/// A stored value as a clerk reads it back in an input: dates in 和暦 (昭和60年4月1日), which
+/// the field reads again as the same day.
+pub fn input_value(kind: FieldType, v: &str) -> String {
+    match kind {
+        FieldType::Date => {
+            super::model::parse_day(v).map_or_else(|| v.to_string(), crate::fiscal::wareki_date)
+        }
+        _ => v.to_string(),
+    }
+}
+
 /// A value as it appears on paper.
 pub fn display_value(kind: FieldType, v: &str) -> String {
     match kind {

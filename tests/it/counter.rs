@@ -159,6 +159,11 @@ async fn an_okuyami_visit_from_reception_to_printed_forms() {
         assert_eq!(v.person["applicant.kana"], "カミ　ハナコ");
         assert_eq!(v.person["applicant.postal"], "669-6592");
         assert_eq!(v.person["subject.event_date"], "2024-10-28");
+        // Dates are kept as days and shown back as people write them (S28.3.3 → 昭和28年3月3日).
+        assert_eq!(v.person["subject.birth"], "1953-03-03");
+        let page = c.get(&path).await.body;
+        assert!(page.contains("value=\"昭和28年3月3日\""), "{page}");
+        assert!(page.contains("value=\"令和6年10月28日\""), "{page}");
 
         // A form's own fields: checked too; 個人番号 is never kept.
         c.get(&format!("{path}/forms/kokuho-sousaihi")).await;

@@ -97,6 +97,9 @@ async fn a_yearly_report_goes_from_department_to_public_page() {
         let tasks = dept.get("/staff").await;
         assert!(tasks.body.contains("1-①-1) 行政手続きのオンライン化"));
         assert!(!tasks.body.contains("1-①-2)"));
+        // Deadlines read as people write them.
+        assert!(tasks.body.contains("令和7年5月31日(土)"), "{}", tasks.body);
+        assert!(!tasks.body.contains("2025-05-31"));
         let id = report_id(&db, 2024, "1-1-1").await;
         let other = report_id(&db, 2024, "1-1-2").await;
         let r = act(&mut dept, &db, other, &[("op", "save"), ("progress", "x")]).await;
