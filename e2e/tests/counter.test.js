@@ -103,11 +103,28 @@ test('a resident uses the guide on a phone without JavaScript', async () => {
     await page.getByRole('group', { name: /公務員/ }).getByLabel('いいえ').check();
     await page.getByRole('group', { name: /保育所/ }).getByLabel('はい').check();
     await page.getByRole('button', { name: '必要な手続きを表示する' }).click();
+    await page.waitForURL(/asked=1.*#list-h$/);
     const main = await page.textContent('main');
     assert.match(main, /必要な手続き\(\d+件\)/);
     assert.match(main, /保育施設等の利用申込/);
     assert.match(main, /児童手当等の受給資格/);
-    await page.screenshot({ path: join(OUT, 'guide-birth-375.png'), fullPage: true });
+    // The answer comes first: the results heading is on the screen the page opens at, above
+    // the questions; without scripts there is no print button that would do nothing.
+    const results = await page.locator('#list-h').boundingBox();
+    const questions = await page.locator('#q-h').boundingBox();
+    assert.ok(results.y < questions.y, 'results above the questions');
+    assert.ok(await page.locator('#list-h').isVisible());
+    assert.equal(await page.getByRole('button', { name: /印刷する/ }).count(), 0);
+    await page.screenshot({ path: join(OUT, 'guide-birth-375.png') });
+    await page.screenshot({ path: join(OUT, 'guide-birth-375-full.png'), fullPage: true });
+    // With scripts: a print button; the printout is headed with the town's name, not the site's.
+    const js = await browser.newPage({ locale: 'ja-JP', viewport: { width: 1366, height: 900 } });
+    await js.goto(page.url());
+    await js.getByRole('button', { name: 'このチェックリストを印刷する' }).waitFor();
+    await js.emulateMedia({ media: 'print' });
+    assert.equal(await js.locator('header.site').isVisible(), false);
+    assert.match(await js.locator('.print-head').textContent(), /^香美町/);
+    await js.pdf({ path: join(OUT, 'guide-birth.pdf'), format: 'A4' });
     await page.goto(`${machi.base}/procedures?q=ひっこし`);
     assert.match(await page.textContent('main'), /転入届/);
     await page.screenshot({ path: join(OUT, 'procedures-375.png'), fullPage: true });

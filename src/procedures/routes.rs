@@ -204,6 +204,8 @@ struct LifeEventPage {
     questions: Vec<QuestionView>,
     asked: bool,
     groups: Vec<(String, Vec<GuideItem>)>,
+    /// Every procedure has its 担当課: the groups are desks (else some are 分野).
+    by_department: bool,
     count: usize,
     today: time::Date,
 }
@@ -222,6 +224,7 @@ pub async fn life_event_page(
         questions: question_views(&event, &answers),
         count: items.len(),
         groups: by_desk(&items),
+        by_department: items.iter().all(|i| !i.procedure.department.is_empty()),
         asked,
         event,
         today: state.today(),

@@ -26,6 +26,9 @@ async fn dispatch(State(platform): State<Arc<Platform>>, req: Request) -> Respon
     if path == "/static/machi.css" {
         return crate::web::stylesheet().await;
     }
+    if path == "/static/print.js" {
+        return crate::web::print_script().await;
+    }
     let towns = platform.towns();
     let host = req
         .headers()

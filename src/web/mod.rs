@@ -191,6 +191,19 @@ impl Layout {
 }
 
 const CSS: &str = include_str!("static/machi.css");
+const PRINT_JS: &str = include_str!("static/print.js");
+
+/// The one script: print buttons (pages work without it).
+pub async fn print_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        PRINT_JS,
+    )
+        .into_response()
+}
 
 pub async fn stylesheet() -> Response {
     (

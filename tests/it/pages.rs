@@ -147,7 +147,11 @@ async fn unknown_measures_are_404_in_japanese() {
             assert_eq!(r.status, 404, "{path}");
             assert!(r.body.contains("ページが見つかりません"), "{path}");
             // In the town's frame: its name and menu, so a resident can go on from there.
-            assert!(r.body.contains("香美町 DX推進計画</a>"), "{path}: {}", r.body);
+            assert!(
+                r.body.contains("香美町 DX推進計画</a>"),
+                "{path}: {}",
+                r.body
+            );
             assert!(r.body.contains("<nav aria-label=\"サイト内\">"), "{path}");
         }
     })

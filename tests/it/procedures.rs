@@ -227,6 +227,15 @@ async fn the_guide_page_lists_by_desk_and_works_without_javascript() {
         assert!(!r.body.contains("該当する場合</span>"));
         // Grouped under the desk (分野 while the 担当課 is not set).
         assert!(r.body.contains("<h3 id=\"desk-2\">国民健康保険</h3>") || r.body.contains(">国民健康保険</h3>"));
+        assert!(r.body.contains("分野ごとにまとめています"));
+        // The answer first: the results come before the questions, and the form comes back to
+        // them; the print button is there only for scripts to show.
+        let results = r.body.find("id=\"list-h\"").unwrap();
+        assert!(results < r.body.find("id=\"q-h\"").unwrap());
+        assert!(r.body.contains("action=\"/life-events/death#list-h\""));
+        assert!(r.body.contains("data-print hidden"));
+        assert!(r.body.contains("<p class=\"print-only print-head\">香美町"));
+        assert_eq!(c.get("/static/print.js").await.status, 200);
         // The answers are kept in the form.
         assert!(r.body.contains("name=\"q_kokuho\" value=\"yes\" checked"));
         assert_eq!(c.get("/life-events/nai").await.status, 404);
