@@ -71,7 +71,8 @@ pub trait Module: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct StaffNotice {
     pub text: String,
-    /// A path of the town's site ("/staff/kpis").
+    /// A path of the town's site ("/staff/kpis"); empty when there is nothing this person can
+    /// open about it.
     pub link: String,
     pub link_text: String,
 }

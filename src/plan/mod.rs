@@ -1,6 +1,7 @@
 //! The plan loop: the plan file, the KPI logic, storage and the public plan pages.
 
 pub mod api;
+pub mod assign;
 pub mod browse;
 pub mod chart;
 pub mod commands;
@@ -109,15 +110,15 @@ impl crate::modules::Module for PlanModule {
     ) -> BoxFuture<'a, anyhow::Result<Vec<crate::modules::StaffNotice>>> {
         Box::pin(async move {
             use crate::auth::permissions::Subject;
-            if !staff.can(RECORD_ACTUAL, Subject::None) {
-                return Ok(Vec::new());
-            }
             let data = match town.plan_data().await {
                 Ok(d) => d,
                 Err(crate::error::AppError::NoPlan) => return Ok(Vec::new()),
                 Err(e) => return Err(anyhow::anyhow!(e.to_string())),
             };
-            let mut out = Vec::new();
+            let mut out = assign::notices(&data, staff);
+            if !staff.can(RECORD_ACTUAL, Subject::None) {
+                return Ok(out);
+            }
             for text in record_routes::discrepancy_sentences(&data) {
                 out.push(crate::modules::StaffNotice {
                     text,
@@ -167,6 +168,10 @@ impl crate::modules::Module for PlanModule {
         Router::new()
             .route("/staff/plan", get(staff_routes::overview))
             .route("/staff/kpis", get(record_routes::list))
+            .route(
+                "/staff/plan/departments",
+                get(assign::page).post(assign::post),
+            )
             .route(
                 "/staff/kpis/{key}",
                 get(record_routes::view).post(record_routes::record),

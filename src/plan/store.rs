@@ -64,8 +64,23 @@ pub async fn current(db: &Db) -> anyhow::Result<Option<StoredPlan>> {
     stored(db, &plan_id).await
 }
 
-/// A plan of the town (current or earlier), at its latest approved revision.
+/// A plan of the town (current or earlier), at its latest approved revision, with the 担当課
+/// the coordinating department assigned (`assign`).
 pub async fn stored(db: &Db, plan_id: &str) -> anyhow::Result<Option<StoredPlan>> {
+    let Some(mut s) = revision(db, plan_id).await? else {
+        return Ok(None);
+    };
+    let assigned = super::assign::assignments(db, plan_id).await?;
+    super::assign::apply(&mut s.plan, &assigned);
+    Ok(Some(s))
+}
+
+/// A plan exactly as its latest approved revision says (without assignments).
+pub async fn revision_plan(db: &Db, plan_id: &str) -> anyhow::Result<Option<Plan>> {
+    Ok(revision(db, plan_id).await?.map(|s| s.plan))
+}
+
+async fn revision(db: &Db, plan_id: &str) -> anyhow::Result<Option<StoredPlan>> {
     let row = sqlx::query(
         "SELECT id, number, label, status, source, created_at, document FROM plan_revisions
          WHERE plan_id = $1 AND status = 'approved' ORDER BY number DESC LIMIT 1",

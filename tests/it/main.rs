@@ -8,6 +8,7 @@ mod catalog;
 mod cli;
 mod counter;
 mod crash;
+mod departments;
 mod exports;
 mod identity;
 mod imports;

@@ -465,9 +465,10 @@ async fn the_online_kpi_comes_from_the_catalog_and_confirmed_figures_stand() {
         assert!(kpis.contains("集計と不一致"));
         let one = kikaku.get("/staff/kpis/1-1-1").await.body;
         assert!(one.contains("集計では 1手続"), "{one}");
-        // Nobody else is asked.
+        // Nobody else is asked (住民課 only hears that it has no 施策).
         let tasks = dept.get("/staff").await.body;
-        assert!(!tasks.contains("確かめてほしいこと"));
+        assert!(!tasks.contains("集計では"));
+        assert!(!tasks.contains("記録する"));
         // The KPI page says where the figure comes from.
         let mut c = Client::new(&db);
         let page = c.get("/plan/measures/1-1-1").await;
