@@ -175,7 +175,7 @@ pub struct SnapshotCache(crate::modules::Kept<String, Snapshot>);
 const VERSION_KEY: &str = "catalog_version";
 
 /// Marks the catalog changed, inside the writing transaction.
-async fn bump_version(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+pub(crate) async fn bump_version(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO settings (key, value) VALUES ($1, $2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -689,6 +689,67 @@ pub struct NewResource<'a> {
     pub file: Option<(&'a str, &'a [u8])>,
 }
 
+/// An uploaded file as stored: where, its digest and type, and (a CSV of a dataset that follows
+/// a standard) what validation found.
+pub(crate) struct StoredFile {
+    pub file_name: String,
+    pub ext: String,
+    pub stored: String,
+    pub size: i64,
+    pub sha256: String,
+    pub mime: String,
+    pub validation: String,
+    pub report: String,
+}
+
+/// Writes an upload under a name machi makes (`file_id`), and validates it.
+pub(crate) async fn store_file(
+    db: &Db,
+    data_dir: &Path,
+    ds: &Dataset,
+    file_id: &str,
+    name: &str,
+    bytes: &[u8],
+) -> Result<StoredFile, CatalogError> {
+    let file_name = clean_file_name(name);
+    let ext = safe_extension(&file_name);
+    let path = stored_path(data_dir, &ds.id, file_id, &ext);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(anyhow::Error::from)?;
+    }
+    std::fs::write(&path, bytes).map_err(anyhow::Error::from)?;
+    let mime = match ext.as_str() {
+        "csv" => "text/csv",
+        "xlsx" => crate::plan::exports::XLSX,
+        "json" => "application/json",
+        "geojson" => "application/geo+json",
+        "pdf" => "application/pdf",
+        _ => "application/octet-stream",
+    };
+    let (mut validation, mut report) = ("not_checked".to_string(), String::new());
+    if ext == "csv"
+        && let Some(schema) = super::standard::schema_for(db, &ds.standard).await?
+    {
+        let r =
+            super::validate::validate(bytes, &schema, 1000).map_err(|e| anyhow::anyhow!("{e}"))?;
+        validation = if r.valid { "valid" } else { "invalid" }.into();
+        report = serde_json::to_string(&r).map_err(anyhow::Error::from)?;
+    }
+    Ok(StoredFile {
+        file_name,
+        stored: path.display().to_string(),
+        size: bytes.len() as i64,
+        sha256: Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+        mime: mime.to_string(),
+        ext,
+        validation,
+        report,
+    })
+}
+
 /// Adds a resource; an uploaded CSV of a dataset that follows a standard is validated now.
 pub async fn add_resource(
     db: &Db,
@@ -709,39 +770,12 @@ pub async fn add_resource(
     let mut format = new.format.trim().to_uppercase();
     let (mut validation, mut report) = ("not_checked".to_string(), String::new());
     if let Some((name, bytes)) = new.file {
-        file_name = clean_file_name(name);
-        let ext = safe_extension(&file_name);
+        let f = store_file(db, data_dir, ds, &id, name, bytes).await?;
         if format.is_empty() {
-            format = ext.to_uppercase();
+            format = f.ext.to_uppercase();
         }
-        let path = stored_path(data_dir, &ds.id, &id, &ext);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(anyhow::Error::from)?;
-        }
-        std::fs::write(&path, bytes).map_err(anyhow::Error::from)?;
-        stored = path.display().to_string();
-        size = bytes.len() as i64;
-        sha = Sha256::digest(bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        mime = match ext.as_str() {
-            "csv" => "text/csv",
-            "xlsx" => crate::plan::exports::XLSX,
-            "json" => "application/json",
-            "geojson" => "application/geo+json",
-            "pdf" => "application/pdf",
-            _ => "application/octet-stream",
-        }
-        .to_string();
-        if ext == "csv"
-            && let Some(schema) = super::standard::schema_for(db, &ds.standard).await?
-        {
-            let r = super::validate::validate(bytes, &schema, 1000)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            validation = if r.valid { "valid" } else { "invalid" }.into();
-            report = serde_json::to_string(&r).map_err(anyhow::Error::from)?;
-        }
+        (file_name, stored, size, sha, mime) = (f.file_name, f.stored, f.size, f.sha256, f.mime);
+        (validation, report) = (f.validation, f.report);
     } else {
         let url = new.url.trim();
         let ok = (url.starts_with("https://") || url.starts_with("http://"))

@@ -4,9 +4,11 @@
 pub mod catalog;
 pub mod ckan;
 pub mod dcat;
+pub mod edit;
 pub mod routes;
 pub mod schema;
 pub mod standard;
+pub mod upload;
 pub mod validate;
 
 use crate::app::AppState;
@@ -114,6 +116,18 @@ impl crate::modules::Module for OpendataModule {
             .route(
                 "/staff/opendata/resources/{rid}/override",
                 post(routes::override_validation),
+            )
+            .route(
+                "/staff/opendata/resources/{rid}/replace",
+                post(edit::replace).layer(DefaultBodyLimit::max(routes::MAX_RESOURCE + 64 * 1024)),
+            )
+            .route(
+                "/staff/opendata/resources/{rid}/delete",
+                post(edit::delete_resource_route),
+            )
+            .route(
+                "/staff/opendata/{id}/delete",
+                post(edit::delete_dataset_route),
             )
     }
 }

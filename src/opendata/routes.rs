@@ -8,7 +8,6 @@ use super::standard::STANDARDS;
 use crate::app::AppState;
 use crate::auth::permissions::Subject;
 use crate::auth::routes::FieldErrors;
-use crate::auth::secret::constant_time_eq;
 use crate::auth::session::{csrf_refused, origin_matches};
 use crate::auth::{Staff, StaffForm};
 use crate::error::AppError;
@@ -370,13 +369,23 @@ fn require(staff: &Staff) -> Result<(), AppError> {
 #[template(path = "opendata/templates/staff_list.html")]
 struct StaffListPage {
     layout: Layout,
+    notice: String,
     datasets: Vec<Dataset>,
     standards: Vec<(String, String, String, bool)>,
 }
 
-pub async fn staff_list(State(state): State<AppState>, staff: Staff) -> Result<Response, AppError> {
+pub async fn staff_list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
     require(&staff)?;
     Ok(StaffListPage {
+        notice: if q.done == "deleted" {
+            "データセットを削除しました。".into()
+        } else {
+            String::new()
+        },
         layout: Layout::staff(&staff, "opendata"),
         datasets: catalog::datasets(&state.db, false).await?,
         standards: STANDARDS
@@ -517,6 +526,10 @@ struct StaffDatasetPage {
     d: Option<Dataset>,
     f: DatasetInput,
     resources: Vec<Resource>,
+    /// Earlier files of each resource (same order as `resources`).
+    versions: Vec<Vec<super::edit::Version>>,
+    /// Never published: it and its resources may be deleted (else withdrawn).
+    deletable: bool,
     errors: FieldErrors,
     licenses: Vec<(&'static str, &'static str)>,
     frequencies: Vec<&'static str>,
@@ -558,7 +571,17 @@ async fn dataset_form(
         Some(d) => catalog::resources(&state.db, &d.id).await?,
         None => vec![],
     };
+    let mut versions = Vec::new();
+    for r in &resources {
+        versions.push(super::edit::versions(&state.db, &r.id).await?);
+    }
+    let deletable = match &d {
+        Some(d) => !super::edit::ever_published(&state.db, &d.id).await?,
+        None => false,
+    };
     Ok(StaffDatasetPage {
+        versions,
+        deletable,
         layout: Layout::staff(staff, "opendata"),
         d,
         f,
@@ -593,6 +616,22 @@ pub async fn new_form(State(state): State<AppState>, staff: Staff) -> Result<Res
     )
     .await?
     .into_response())
+}
+
+/// The dataset's staff page showing why a change was refused.
+pub async fn dataset_page_with_errors(
+    state: &AppState,
+    staff: &Staff,
+    d: Dataset,
+    e: CatalogError,
+) -> Result<Response, AppError> {
+    let errors = catalog_error(e)?;
+    let f = input_of(&d);
+    Ok(
+        dataset_form(state, staff, Some(d), f, errors, String::new())
+            .await?
+            .into_response(),
+    )
 }
 
 fn catalog_error(e: CatalogError) -> Result<FieldErrors, AppError> {
@@ -652,6 +691,8 @@ pub async fn edit_form(
         "withdrawn" => "公開を停止しました。",
         "resource" => "リソースを追加しました。",
         "override" => "理由を付けて公開を許可しました。",
+        "replaced" => "ファイルを差し替えました(前のファイルは版として残しています)。",
+        "resource_deleted" => "リソースを削除しました。",
         _ => "",
     };
     let f = input_of(&d);
@@ -743,77 +784,20 @@ pub async fn add_resource(
     headers: HeaderMap,
     staff: Staff,
     Path(id): Path<String>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, AppError> {
     if !origin_matches(&headers) {
         return Err(csrf_refused());
     }
     require(&staff)?;
     let d = staff_dataset(&state, &id).await?;
-    let (mut csrf, mut name, mut description, mut format, mut url) = (
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-    );
-    let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(AppError::PayloadTooLarge(format!(
-                    "ファイルが大きすぎます。上限は{}MBです。大きなデータは外部のURLとして登録してください。",
-                    MAX_RESOURCE / 1024 / 1024
-                )));
-            }
-            Err(e) => {
-                return Err(AppError::BadRequest(format!(
-                    "送信内容を読み取れません: {e}"
-                )));
-            }
-        };
-        match field.name().unwrap_or("") {
-            "csrf" => csrf = field.text().await.unwrap_or_default(),
-            "name" => name = field.text().await.unwrap_or_default(),
-            "description" => description = field.text().await.unwrap_or_default(),
-            "format" => format = field.text().await.unwrap_or_default(),
-            "url" => url = field.text().await.unwrap_or_default(),
-            "file" => {
-                let fname = field.file_name().unwrap_or("").to_string();
-                let bytes = field.bytes().await.map_err(|e| {
-                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        AppError::PayloadTooLarge(format!(
-                            "ファイルが大きすぎます。上限は{}MBです。",
-                            MAX_RESOURCE / 1024 / 1024
-                        ))
-                    } else {
-                        AppError::BadRequest(format!("ファイルを読み取れません: {e}"))
-                    }
-                })?;
-                if bytes.len() > MAX_RESOURCE {
-                    return Err(AppError::PayloadTooLarge(format!(
-                        "ファイルが大きすぎます。上限は{}MBです。大きなデータは外部のURLとして登録してください。",
-                        MAX_RESOURCE / 1024 / 1024
-                    )));
-                }
-                if !bytes.is_empty() {
-                    file = Some((fname, bytes.to_vec()));
-                }
-            }
-            _ => {}
-        }
-    }
-    if !constant_time_eq(&csrf, &staff.session.csrf_token) {
-        return Err(csrf_refused());
-    }
+    let form = super::upload::read(&staff, multipart, MAX_RESOURCE).await?;
     let new = NewResource {
-        name,
-        description,
-        format,
-        url,
-        file: file.as_ref().map(|(n, b)| (n.as_str(), b.as_slice())),
+        name: form.text("name"),
+        description: form.text("description"),
+        format: form.text("format"),
+        url: form.text("url"),
+        file: form.file.as_ref().map(|(n, b)| (n.as_str(), b.as_slice())),
     };
     match catalog::add_resource(&state.db, &state.data_dir, &d, new, &staff.actor()).await {
         Ok(_) => Ok(

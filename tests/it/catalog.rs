@@ -717,3 +717,68 @@ async fn the_dx_office_corrects_a_provisional_schema() {
     })
     .await;
 }
+
+/// A failed file is replaced by a corrected one (the first kept as a version), a draft's resource
+/// or the draft itself can be deleted, and a dataset once published can only be withdrawn.
+#[tokio::test]
+async fn a_failed_file_is_replaced_and_drafts_are_deleted_but_published_data_is_withdrawn() {
+    each_backend(|db| async move {
+        let mut c = kikaku(&db, today()).await;
+        let id = create(&mut c, "toilets", "公衆トイレ一覧", "public_toilet").await;
+        let bad = format!("{TOILET_HEADER}\n{}\n", toilet_row("LL0001", "135.6"));
+        c.get(&format!("/staff/opendata/{id}")).await;
+        let r = c.post_file(&format!("/staff/opendata/{id}/resources"), "toilets.csv", bad.as_bytes()).await;
+        assert_eq!(r.status, 303);
+        let rid: String = sqlx::query_scalar("SELECT id FROM od_resources").fetch_one(&mut *db.conn().await.unwrap()).await.unwrap();
+        let first_path: String = sqlx::query_scalar("SELECT stored_path FROM od_resources").fetch_one(&mut *db.conn().await.unwrap()).await.unwrap();
+        let page = c.get(&format!("/staff/opendata/{id}")).await.body;
+        assert!(page.contains("直したファイルに差し替える"), "{page}");
+        assert!(page.contains("このリソースを削除する"));
+
+        // The corrected file replaces it: validated again, publishable, the first file kept.
+        let good = format!("{TOILET_HEADER}\n{}\n", toilet_row("LL0001", "35.633"));
+        let r = c.post_file(&format!("/staff/opendata/resources/{rid}/replace"), "toilets-fixed.csv", good.as_bytes()).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let page = c.get(&format!("/staff/opendata/{id}?done=replaced")).await.body;
+        assert!(page.contains("ファイルを差し替えました"));
+        assert!(page.contains("以前のファイル(1件)"));
+        assert!(!page.contains("検証エラーあり"), "{page}");
+        assert!(std::path::Path::new(&first_path).exists(), "the first file is kept");
+        let now: String = sqlx::query_scalar("SELECT stored_path FROM od_resources").fetch_one(&mut *db.conn().await.unwrap()).await.unwrap();
+        assert_ne!(now, first_path);
+        assert_eq!(std::fs::read(&now).unwrap(), good.as_bytes());
+        // Nothing chosen: refused, nothing changed.
+        let r = c.post(&format!("/staff/opendata/resources/{rid}/replace"), &[]).await;
+        assert!(r.status == 400 || r.status == 422, "{}", r.status);
+
+        // A second draft dataset is deleted with its resource and files.
+        let other = create(&mut c, "draft-one", "下書きのデータ", "").await;
+        c.get(&format!("/staff/opendata/{other}")).await;
+        c.post_file(&format!("/staff/opendata/{other}/resources"), "a.csv", b"a,b\n1,2\n").await;
+        let other_path: String = sqlx::query_scalar("SELECT stored_path FROM od_resources WHERE dataset_id = $1").bind(&other).fetch_one(&mut *db.conn().await.unwrap()).await.unwrap();
+        let r = c.post(&format!("/staff/opendata/{other}/delete"), &[]).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        assert_eq!(r.headers["location"], "/staff/opendata?done=deleted");
+        assert_eq!(c.get(&format!("/staff/opendata/{other}")).await.status, 404);
+        assert!(!std::path::Path::new(&other_path).exists());
+
+        // Once published: no delete, only withdraw.
+        assert_eq!(c.post(&format!("/staff/opendata/{id}/publish"), &[]).await.status, 303);
+        let page = c.get(&format!("/staff/opendata/{id}")).await.body;
+        assert!(!page.contains("このリソースを削除する"));
+        assert!(page.contains("一度公開したデータセットは削除できません"));
+        let r = c.post(&format!("/staff/opendata/resources/{rid}/delete"), &[]).await;
+        assert_eq!(r.status, 422);
+        assert!(r.body.contains("公開を停止してください"), "{}", r.body);
+        let r = c.post(&format!("/staff/opendata/{id}/delete"), &[]).await;
+        assert_eq!(r.status, 422);
+        assert_eq!(c.post(&format!("/staff/opendata/{id}/withdraw"), &[]).await.status, 303);
+        let r = c.post(&format!("/staff/opendata/{id}/delete"), &[]).await;
+        assert_eq!(r.status, 422, "withdrawn, still not deleted");
+
+        let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log WHERE action IN ('resource.replace', 'dataset.delete') ORDER BY id")
+            .fetch_all(&mut *db.conn().await.unwrap()).await.unwrap();
+        assert_eq!(actions, ["resource.replace", "dataset.delete"]);
+    })
+    .await;
+}
