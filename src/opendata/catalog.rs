@@ -175,6 +175,20 @@ pub struct SnapshotCache(crate::modules::Kept<String, Snapshot>);
 const VERSION_KEY: &str = "catalog_version";
 
 /// Marks the catalog changed, inside the writing transaction.
+/// A dataset's files changed: its modified time, and the catalog's version (caches, CKAN).
+pub(crate) async fn resources_changed(
+    conn: &mut sqlx::AnyConnection,
+    dataset_id: &str,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE od_datasets SET modified_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(dataset_id)
+        .execute(&mut *conn)
+        .await?;
+    bump_version(conn).await
+}
+
 pub(crate) async fn bump_version(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO settings (key, value) VALUES ($1, $2)
@@ -826,12 +840,7 @@ pub async fn add_resource(
     .bind(&now)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE od_datasets SET modified_at = $1 WHERE id = $2")
-        .bind(&now)
-        .bind(&ds.id)
-        .execute(&mut *tx)
-        .await?;
-    bump_version(&mut tx).await?;
+    resources_changed(&mut tx, &ds.id, &now).await?;
     audit::record(
         &mut tx,
         actor,

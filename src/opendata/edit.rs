@@ -110,12 +110,7 @@ pub async fn replace_file(
     .bind(&res.id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE od_datasets SET modified_at = $1 WHERE id = $2")
-        .bind(&now)
-        .bind(&ds.id)
-        .execute(&mut *tx)
-        .await?;
-    bump_version(&mut tx).await?;
+    catalog::resources_changed(&mut tx, &ds.id, &now).await?;
     audit::record(
         &mut tx,
         actor,
