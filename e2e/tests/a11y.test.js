@@ -114,7 +114,7 @@ test('every page of the suite passes axe at WCAG 2.1 A/AA and reflows', async ()
       visitUrl.replace(base, ''), openVisitUrl.replace(base, ''), `${openVisitUrl.replace(base, '')}/forms/kokuho-kanyu`,
       `${visitUrl.replace(base, '')}/print`, '/staff/counter/stats', '/staff/password',
       snapshotUrl.replace(base, ''), '/staff/kpis', '/staff/kpis/1-1-1', '/staff/identity',
-      '/staff/identity/departments?name=企画課', '/staff/plan/departments',
+      '/staff/identity/departments?name=企画課', '/staff/plan/departments', '/staff/plan/roadmap-progress?year=R5',
     ];
     const adminPages = ['/staff/users', '/staff/users/new', '/staff/users/2', '/staff/audit'];
     let pages = 0;

@@ -36,6 +36,18 @@ test('a resident reads the plan and a KPI', async () => {
     await page.waitForURL(/action-plan$/);
     await page.goto(`${machi.base}/plan/roadmap`);
     assert.match(await page.textContent('main'), /行程表/);
+    // On a phone the table comes first, and the chart keeps labels a person can read (12 px at
+    // its natural 1000 px width), scrolling sideways in its own box instead of shrinking.
+    const tableAt = await page.locator('#table-h').boundingBox();
+    const chartAt = await page.locator('#chart-h').boundingBox();
+    assert.ok(tableAt.y < chartAt.y, 'the table before the chart on a phone');
+    const svg = await page.locator('svg.gantt').boundingBox();
+    assert.ok(svg.width >= 1000, `chart drawn ${svg.width}px wide`);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'the page itself does not scroll sideways');
+    await page.screenshot({ path: join(OUT, 'roadmap-375.png'), fullPage: true });
+    await page.setViewportSize({ width: 1366, height: 900 });
+    assert.ok((await page.locator('#chart-h').boundingBox()).y < (await page.locator('#table-h').boundingBox()).y, 'the chart first on a desktop');
+    await page.screenshot({ path: join(OUT, 'roadmap-1366.png') });
   } finally {
     await browser.close();
     machi.stop();

@@ -27,6 +27,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("plan.next_discard", "次の計画案を破棄"),
     ("plan.next_approve", "次の計画を承認"),
     ("measure.assign_department", "担当課を設定"),
+    ("roadmap.progress", "行程の進み具合を記録"),
     ("kpi.record", "KPIの実績を記録"),
     ("period.create", "報告期間を作成"),
     ("report.save", "報告を一時保存"),

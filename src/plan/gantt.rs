@@ -2,6 +2,7 @@
 //! the page puts the same content in a table beside it.
 
 use super::model::Plan;
+use super::progress::{Progress, find};
 use crate::fiscal::FiscalYear;
 use std::fmt::Write;
 
@@ -40,14 +41,16 @@ enum Line {
     Group(String),
     Sub(String),
     Bar {
+        measure: String,
         text: String,
         from: FiscalYear,
         to: FiscalYear,
     },
 }
 
-/// Draws the plan's roadmap. `today` marks the current 年度 when it is inside the chart.
-pub fn roadmap_svg(plan: &Plan, today: FiscalYear) -> String {
+/// Draws the plan's roadmap. `today` marks the current 年度 when it is inside the chart; each
+/// 年度 a 行程 was marked in shows the mark's symbol in its cell.
+pub fn roadmap_svg(plan: &Plan, today: FiscalYear, progress: &[Progress]) -> String {
     let Some(range) = plan.roadmap_years else {
         return String::new();
     };
@@ -71,6 +74,7 @@ pub fn roadmap_svg(plan: &Plan, today: FiscalYear) -> String {
         }
         for item in &row.items {
             lines.push(Line::Bar {
+                measure: row.measure.clone(),
                 text: item.text.clone(),
                 from: item.from,
                 to: item.to,
@@ -108,7 +112,13 @@ pub fn roadmap_svg(plan: &Plan, today: FiscalYear) -> String {
             );
         }
         body.push_str("</text>");
-        if let Line::Bar { text, from, to } = line {
+        if let Line::Bar {
+            measure,
+            text,
+            from,
+            to,
+        } = line
+        {
             let start = years.iter().position(|fy| fy == from).unwrap_or(0) as f64;
             let end = years
                 .iter()
@@ -125,6 +135,30 @@ pub fn roadmap_svg(plan: &Plan, today: FiscalYear) -> String {
                 escape(text),
                 escape(&super::views::span_text(*from, *to)),
             );
+            for (i, fy) in years
+                .iter()
+                .enumerate()
+                .filter(|(_, fy)| from <= *fy && *fy <= to)
+            {
+                if let Some(p) = find(progress, measure, text, *fy) {
+                    let note = if p.note.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", p.note)
+                    };
+                    let _ = write!(
+                        body,
+                        r#"<text class="mark step-{}" x="{:.1}" y="{:.1}" text-anchor="middle">{}<title>{} {}{}</title></text>"#,
+                        p.step.key(),
+                        LABEL_W + (i as f64 + 0.5) * col_w,
+                        y + h / 2.0 + 5.0,
+                        p.step.mark(),
+                        fy.wareki(),
+                        p.step.label(),
+                        escape(&note),
+                    );
+                }
+            }
         }
         y += h;
     }

@@ -14,6 +14,7 @@ pub mod kpi_text;
 pub mod measure_form;
 pub mod model;
 pub mod next_plan;
+pub mod progress;
 pub mod record_routes;
 pub mod revision;
 pub mod roadmap_form;
@@ -171,6 +172,10 @@ impl crate::modules::Module for PlanModule {
             .route(
                 "/staff/plan/departments",
                 get(assign::page).post(assign::post),
+            )
+            .route(
+                "/staff/plan/roadmap-progress",
+                get(progress::page).post(progress::save),
             )
             .route(
                 "/staff/kpis/{key}",

@@ -174,7 +174,7 @@ pub async fn roadmap(
             layout: views::layout(&state, data, "roadmap"),
             svg: plan
                 .roadmap_years
-                .map(|_| super::gantt::roadmap_svg(plan, data.as_of))
+                .map(|_| super::gantt::roadmap_svg(plan, data.as_of, &data.progress))
                 .unwrap_or_default(),
             rows: views::roadmap_rows(data, plan.roadmap.iter()),
             notes: plan.roadmap_notes.clone(),

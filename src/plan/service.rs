@@ -131,6 +131,8 @@ pub struct PlanData {
     pub history: Vec<(String, String)>,
     /// Shown as an earlier plan of the town (read-only, under `/plans/{id}`), not the current one.
     pub browsed: bool,
+    /// How each 行程 went, per 年度 (`progress`).
+    pub progress: Vec<super::progress::Progress>,
 }
 
 /// A module counted something else than the figure that stands for the same year.
@@ -167,8 +169,10 @@ impl PlanData {
             .into_iter()
             .filter(|(id, _)| *id != plan.id)
             .collect();
+        let progress = super::progress::load(db, &plan.id).await?;
         let mut data = PlanData::new(plan, revision, actuals, today);
         data.history = history;
+        data.progress = progress;
         data.kpi_changes = super::revision::approved(db, &data.plan.id)
             .await?
             .into_iter()
@@ -198,6 +202,7 @@ impl PlanData {
             as_of: FiscalYear::of_date(today),
             today,
             evaluations: HashMap::new(),
+            progress: Vec::new(),
             kpi_changes: Vec::new(),
             discrepancies: Vec::new(),
             identity: Arc::default(),

@@ -10,6 +10,8 @@ use crate::reporting::model::Report;
 pub struct GridCell {
     pub on: bool,
     pub text: String,
+    /// How the 行程 of that 年度 went, where marked (「△ 遅れ」).
+    pub steps: Vec<String>,
 }
 
 pub struct GridRow {
@@ -85,9 +87,18 @@ pub fn sheet(data: &PlanData, m: &Measure, finalized: &[(FiscalYear, Report)]) -
                         .filter(|i| i.from == *fy)
                         .map(|i| i.text.as_str())
                         .collect();
+                    let steps = items
+                        .iter()
+                        .filter(|i| i.from <= *fy && *fy <= i.to)
+                        .filter_map(|i| {
+                            crate::plan::progress::find(&data.progress, &m.code, &i.text, *fy)
+                        })
+                        .map(|p| format!("{} {}", p.step.mark(), p.step.label()))
+                        .collect();
                     GridCell {
                         on: !here.is_empty(),
                         text: starts.join(" / "),
+                        steps,
                     }
                 })
                 .collect(),

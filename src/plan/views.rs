@@ -525,6 +525,18 @@ pub struct RoadmapItemView {
     pub text: String,
     pub span: String,
     pub reading: String,
+    /// How it went, per 年度 marked.
+    pub progress: Vec<ProgressView>,
+}
+
+/// One 年度's mark of a 行程, as pages show it.
+#[derive(Debug, Clone)]
+pub struct ProgressView {
+    pub year: String,
+    pub key: &'static str,
+    pub label: &'static str,
+    pub mark: &'static str,
+    pub note: String,
 }
 
 #[derive(Debug, Clone)]
@@ -564,6 +576,18 @@ pub fn roadmap_rows<'a>(
                 text: i.text.clone(),
                 span: span_text(i.from, i.to),
                 reading: i.reading.clone(),
+                progress: data
+                    .progress
+                    .iter()
+                    .filter(|p| p.measure == r.measure && p.item == i.text)
+                    .map(|p| ProgressView {
+                        year: p.fiscal_year.wareki(),
+                        key: p.step.key(),
+                        label: p.step.label(),
+                        mark: p.step.mark(),
+                        note: p.note.clone(),
+                    })
+                    .collect(),
             })
             .collect(),
         target_time: r.target_time.clone(),

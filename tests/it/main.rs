@@ -19,6 +19,7 @@ mod pages;
 mod plan_file;
 mod plan_life;
 mod procedures;
+mod progress;
 mod reporting;
 mod revisions;
 mod security;
