@@ -2,16 +2,10 @@
 //! a version), and deleting a resource or a dataset that was never published. A dataset that
 //! was published is withdrawn (公開停止), never deleted: people and harvesters may have its URL.
 
-use super::catalog::{self, CatalogError, Dataset, Resource, bump_version, new_id, store_file};
-use crate::app::AppState;
+use super::catalog::{self, CatalogError, Dataset, Resource, bump_version, new_id};
+use super::files::store_file;
 use crate::audit::{self, Actor, Change};
-use crate::auth::Staff;
-use crate::auth::permissions::Subject;
 use crate::db::{Db, now_text};
-use crate::error::AppError;
-use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
 use sqlx::Row;
 use std::path::Path as FsPath;
 
@@ -241,102 +235,5 @@ fn remove_files(files: &[String]) {
         if let Err(e) = std::fs::remove_file(f) {
             tracing::warn!("削除したリソースのファイル {f} を消せませんでした: {e}");
         }
-    }
-}
-
-fn require(staff: &Staff) -> Result<(), AppError> {
-    staff.require(super::MANAGE_OPEN_DATA, Subject::None)
-}
-
-async fn resource_and_dataset(
-    state: &AppState,
-    rid: &str,
-) -> Result<(Resource, Dataset), AppError> {
-    let r = catalog::resource(&state.db, rid)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let d = catalog::dataset(&state.db, &r.dataset_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok((r, d))
-}
-
-/// Back to the dataset's staff page: done, or the reason it was refused.
-async fn outcome(
-    state: &AppState,
-    staff: &Staff,
-    d: Dataset,
-    result: Result<(), CatalogError>,
-    done: &str,
-) -> Result<Response, AppError> {
-    match result {
-        Ok(()) => Ok(
-            Redirect::to(&staff.path(&format!("/staff/opendata/{}?done={done}", d.id)))
-                .into_response(),
-        ),
-        Err(e) => {
-            let page = super::routes::dataset_page_with_errors(state, staff, d, e).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-        }
-    }
-}
-
-pub async fn replace(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    staff: Staff,
-    Path(rid): Path<String>,
-    multipart: Multipart,
-) -> Result<Response, AppError> {
-    if !crate::auth::session::origin_matches(&headers) {
-        return Err(crate::auth::session::csrf_refused());
-    }
-    require(&staff)?;
-    // The form's token is checked before anything is looked up.
-    let form = super::upload::read(&staff, multipart, super::routes::MAX_RESOURCE).await?;
-    let (r, d) = resource_and_dataset(&state, &rid).await?;
-    let result = match &form.file {
-        Some((name, bytes)) => {
-            replace_file(
-                &state.db,
-                &state.data_dir,
-                &d,
-                &r,
-                (name, bytes),
-                &staff.actor(),
-            )
-            .await
-        }
-        None => Err(CatalogError::Invalid(
-            "file",
-            "差し替えるファイルを選んでください".into(),
-        )),
-    };
-    outcome(&state, &staff, d, result, "replaced").await
-}
-
-pub async fn delete_resource_route(
-    State(state): State<AppState>,
-    Path(rid): Path<String>,
-    crate::auth::StaffForm(staff, _): crate::auth::StaffForm<serde::de::IgnoredAny>,
-) -> Result<Response, AppError> {
-    require(&staff)?;
-    let (r, d) = resource_and_dataset(&state, &rid).await?;
-    let result = delete_resource(&state.db, &d, &r, &staff.actor()).await;
-    outcome(&state, &staff, d, result, "resource_deleted").await
-}
-
-pub async fn delete_dataset_route(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    crate::auth::StaffForm(staff, _): crate::auth::StaffForm<serde::de::IgnoredAny>,
-) -> Result<Response, AppError> {
-    require(&staff)?;
-    let d = catalog::dataset(&state.db, &id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    match delete_dataset(&state.db, &d, &staff.actor()).await {
-        Ok(()) => Ok(Redirect::to(&staff.path("/staff/opendata?done=deleted")).into_response()),
-        Err(e) => outcome(&state, &staff, d, Err(e), "").await,
     }
 }

@@ -5,6 +5,8 @@ pub mod catalog;
 pub mod ckan;
 pub mod dcat;
 pub mod edit;
+pub mod files;
+pub mod resource_routes;
 pub mod routes;
 pub mod schema;
 pub mod standard;
@@ -110,24 +112,25 @@ impl crate::modules::Module for OpendataModule {
             .route("/staff/opendata/{id}/withdraw", post(routes::withdraw))
             .route(
                 "/staff/opendata/{id}/resources",
-                post(routes::add_resource)
+                post(resource_routes::add_resource)
                     .layer(DefaultBodyLimit::max(routes::MAX_RESOURCE + 64 * 1024)),
             )
             .route(
                 "/staff/opendata/resources/{rid}/override",
-                post(routes::override_validation),
+                post(resource_routes::override_validation),
             )
             .route(
                 "/staff/opendata/resources/{rid}/replace",
-                post(edit::replace).layer(DefaultBodyLimit::max(routes::MAX_RESOURCE + 64 * 1024)),
+                post(resource_routes::replace)
+                    .layer(DefaultBodyLimit::max(routes::MAX_RESOURCE + 64 * 1024)),
             )
             .route(
                 "/staff/opendata/resources/{rid}/delete",
-                post(edit::delete_resource_route),
+                post(resource_routes::delete_resource_route),
             )
             .route(
                 "/staff/opendata/{id}/delete",
-                post(edit::delete_dataset_route),
+                post(resource_routes::delete_dataset_route),
             )
     }
 }

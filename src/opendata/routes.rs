@@ -1,22 +1,19 @@
 //! Catalog pages: public search, dataset and resource pages with preview and download; staff
 //! editing, uploads with validation, publishing.
 
-use super::catalog::{
-    self, CatalogError, Dataset, DatasetInput, NewResource, Resource, State as DsState,
-};
+use super::catalog::{self, CatalogError, Dataset, DatasetInput, Resource, State as DsState};
 use super::standard::STANDARDS;
 use crate::app::AppState;
 use crate::auth::permissions::Subject;
 use crate::auth::routes::FieldErrors;
-use crate::auth::session::{csrf_refused, origin_matches};
 use crate::auth::{Staff, StaffForm};
 use crate::error::AppError;
 use crate::imports::read::{Cell, read};
 use crate::web::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -350,7 +347,7 @@ pub async fn download(
         return Ok(Redirect::to(&r.url).into_response());
     }
     let bytes = std::fs::read(&r.stored_path).map_err(|_| AppError::NotFound)?;
-    let ascii: String = format!("{}.{}", r.id, catalog::safe_extension(&r.file_name));
+    let ascii: String = format!("{}.{}", r.id, super::files::safe_extension(&r.file_name));
     Ok(crate::plan::exports::download(
         bytes,
         &r.mimetype,
@@ -361,7 +358,7 @@ pub async fn download(
 
 // ───────────── staff ─────────────
 
-fn require(staff: &Staff) -> Result<(), AppError> {
+pub(crate) fn require(staff: &Staff) -> Result<(), AppError> {
     staff.require(crate::opendata::MANAGE_OPEN_DATA, Subject::None)
 }
 
@@ -668,7 +665,7 @@ pub struct DoneQuery {
     done: String,
 }
 
-async fn staff_dataset(state: &AppState, id: &str) -> Result<Dataset, AppError> {
+pub(crate) async fn staff_dataset(state: &AppState, id: &str) -> Result<Dataset, AppError> {
     catalog::dataset(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)
@@ -777,100 +774,4 @@ pub async fn withdraw(
     StaffForm(staff, _): StaffForm<crate::auth::routes::Empty>,
 ) -> Result<Response, AppError> {
     change_state(&state, &staff, &id, DsState::Withdrawn).await
-}
-
-pub async fn add_resource(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    staff: Staff,
-    Path(id): Path<String>,
-    multipart: Multipart,
-) -> Result<Response, AppError> {
-    if !origin_matches(&headers) {
-        return Err(csrf_refused());
-    }
-    require(&staff)?;
-    let d = staff_dataset(&state, &id).await?;
-    let form = super::upload::read(&staff, multipart, MAX_RESOURCE).await?;
-    let new = NewResource {
-        name: form.text("name"),
-        description: form.text("description"),
-        format: form.text("format"),
-        url: form.text("url"),
-        file: form.file.as_ref().map(|(n, b)| (n.as_str(), b.as_slice())),
-    };
-    match catalog::add_resource(&state.db, &state.data_dir, &d, new, &staff.actor()).await {
-        Ok(_) => Ok(
-            Redirect::to(&staff.path(&format!("/staff/opendata/{id}?done=resource")))
-                .into_response(),
-        ),
-        Err(e) => {
-            let errors = catalog_error(e)?;
-            let f = input_of(&d);
-            let page = dataset_form(&state, &staff, Some(d), f, errors, String::new()).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-        }
-    }
-}
-
-#[derive(Deserialize)]
-pub struct OverrideForm {
-    #[serde(default)]
-    reason: String,
-}
-
-pub async fn override_validation(
-    State(state): State<AppState>,
-    Path(rid): Path<String>,
-    StaffForm(staff, form): StaffForm<OverrideForm>,
-) -> Result<Response, AppError> {
-    require(&staff)?;
-    let r = catalog::resource(&state.db, &rid)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let d = staff_dataset(&state, &r.dataset_id).await?;
-    match catalog::override_validation(&state.db, &r, &form.reason, &staff.actor()).await {
-        Ok(()) => Ok(
-            Redirect::to(&staff.path(&format!("/staff/opendata/{}?done=override", d.id)))
-                .into_response(),
-        ),
-        Err(e) => {
-            let errors = catalog_error(e)?;
-            let f = input_of(&d);
-            let page = dataset_form(&state, &staff, Some(d), f, errors, String::new()).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-        }
-    }
-}
-
-/// The validation findings of a resource as lines for staff: "3行目 2列目 [type-error] …".
-pub fn report_lines(r: &Resource) -> Vec<String> {
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(&r.validation_report) else {
-        return vec![];
-    };
-    let mut lines: Vec<String> = v["errors"]
-        .as_array()
-        .map(|errs| {
-            errs.iter()
-                .take(50)
-                .map(|e| {
-                    let at = match (e["rowNumber"].as_u64(), e["fieldNumber"].as_u64()) {
-                        (Some(r), Some(c)) => format!("{r}行目 {c}列目"),
-                        (Some(r), None) => format!("{r}行目"),
-                        _ => "ファイル".into(),
-                    };
-                    format!(
-                        "{at} [{}] {}",
-                        e["type"].as_str().unwrap_or(""),
-                        e["message"].as_str().unwrap_or("")
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let total = v["error_count"].as_u64().unwrap_or(0) as usize;
-    if total > lines.len() {
-        lines.push(format!("…ほか{}件", total - lines.len()));
-    }
-    lines
 }

@@ -56,11 +56,11 @@ async fn a_backup_of_a_running_instance_restores_to_the_same_data() {
     let d = machi::opendata::catalog::create(&db, &input, &actor)
         .await
         .unwrap();
-    machi::opendata::catalog::add_resource(
+    machi::opendata::files::add_resource(
         &db,
         &town_files,
         &d,
-        machi::opendata::catalog::NewResource {
+        machi::opendata::files::NewResource {
             name: "一覧".into(),
             description: String::new(),
             format: String::new(),

@@ -121,11 +121,11 @@ async fn two_towns_are_served_apart() {
         )
         .await
         .unwrap();
-        machi::opendata::catalog::add_resource(
+        machi::opendata::files::add_resource(
             &b.db,
             &b.data_dir,
             &d,
-            machi::opendata::catalog::NewResource {
+            machi::opendata::files::NewResource {
                 name: "一覧".into(),
                 description: String::new(),
                 format: String::new(),
