@@ -144,6 +144,12 @@ test('tablet entry: the QR code where the clerk looks, the town\'s own form for 
     await page.goto(`${base}/staff/counter`);
     await page.getByRole('button', { name: '転入の受付' }).click();
     await page.waitForURL(/\/staff\/counter\/visits\/\d+$/);
+    // A name typed, then the question's button: the name stays (one form for the page).
+    await page.getByLabel('届出人 氏名').fill('但馬 一郎');
+    await page.getByRole('button', { name: '答えを保存して手続きを絞り込む' }).click();
+    await page.waitForURL(/#list-h$/);
+    assert.equal(await page.getByLabel('届出人 氏名').inputValue(), '但馬 一郎');
+    await page.getByLabel('届出人 電話番号').fill('0796-36-1111');
     await page.getByRole('button', { name: /タブレットで入力/ }).click();
     await page.locator('.qr svg').waitFor();
     // The message and the code are on the first screen, without scrolling.
@@ -161,6 +167,9 @@ test('tablet entry: the QR code where the clerk looks, the town\'s own form for 
     const away = await tablet.locator('a[href]').evaluateAll((as) => as.map((a) => a.getAttribute('href')).filter((h) => !h.startsWith('#')));
     assert.deepEqual(away, []);
     assert.match(await tablet.title(), /\| 香美町$/);
+    // What the clerk typed before handing over the tablet is there.
+    assert.equal(await tablet.getByLabel('届出人 氏名').inputValue(), '但馬 一郎');
+    assert.equal(await tablet.getByLabel('届出人 電話番号').inputValue(), '0796-36-1111');
     await tablet.screenshot({ path: join(OUT, 'counter-tablet-entry.png'), fullPage: true });
   } finally {
     await browser.close();

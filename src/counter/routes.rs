@@ -364,13 +364,27 @@ async fn after(
     }
 }
 
-pub async fn save_answers(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    StaffForm(staff, f): StaffForm<BTreeMap<String, String>>,
-) -> Result<Response, AppError> {
-    require(&staff)?;
-    let l = load(&state, id).await?.ok_or(AppError::NotFound)?;
+/// Which button sent the visit's form: the questions' or the resident's details'.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pressed {
+    Answers,
+    Person,
+    Tablet,
+}
+
+/// The visit page is one form: whichever button is pressed, the answers and the resident's
+/// details typed so far are kept. Each part is written when its button was pressed or when
+/// it differs from what is stored (answers unchanged are not saved again, so the time guidance
+/// started stays the first time they were).
+async fn save_visit_form(
+    state: &AppState,
+    staff: &Staff,
+    l: &Loaded,
+    f: &BTreeMap<String, String>,
+    pressed: Pressed,
+) -> Result<(), VisitError> {
+    let id = l.visit.id;
+    let mut version = version_of(f);
     let mut answers = Answers::new();
     for q in &l.event.questions {
         match f.get(&format!("q_{}", q.key)).map(String::as_str) {
@@ -383,16 +397,36 @@ pub async fn save_answers(
             _ => {}
         }
     }
-    let r = store::save_answers(
-        &state.db,
-        id,
-        &answers,
-        version_of(&f),
-        &staff.actor(),
-        OffsetDateTime::now_utc(),
-    )
-    .await;
-    after(&state, &staff, id, r, None, "list-h").await
+    let answers_sent = f.keys().any(|k| k.starts_with("q_"));
+    if pressed == Pressed::Answers || (answers_sent && answers != l.visit.answers) {
+        store::save_answers(
+            &state.db,
+            id,
+            &answers,
+            version,
+            &staff.actor(),
+            OffsetDateTime::now_utc(),
+        )
+        .await?;
+        version += 1;
+    }
+    let person_sent = COMMON_ITEMS.iter().any(|(k, ..)| f.contains_key(*k));
+    let changed = || crate::procedures::form::check_common(f).map_or(true, |p| p != l.visit.person);
+    if pressed == Pressed::Person || (person_sent && changed()) {
+        store::save_person(&state.db, id, f, Some(version), &staff.actor()).await?;
+    }
+    Ok(())
+}
+
+pub async fn save_answers(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    StaffForm(staff, f): StaffForm<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    require(&staff)?;
+    let l = load(&state, id).await?.ok_or(AppError::NotFound)?;
+    let r = save_visit_form(&state, &staff, &l, &f, Pressed::Answers).await;
+    after(&state, &staff, id, r, Some(f), "list-h").await
 }
 
 pub async fn save_person(
@@ -401,7 +435,8 @@ pub async fn save_person(
     StaffForm(staff, f): StaffForm<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
     require(&staff)?;
-    let r = store::save_person(&state.db, id, &f, Some(version_of(&f)), &staff.actor()).await;
+    let l = load(&state, id).await?.ok_or(AppError::NotFound)?;
+    let r = save_visit_form(&state, &staff, &l, &f, Pressed::Person).await;
     after(&state, &staff, id, r, Some(f), "forms-h").await
 }
 
@@ -446,9 +481,14 @@ pub async fn entry_link(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<i64>,
-    StaffForm(staff, _f): StaffForm<BTreeMap<String, String>>,
+    StaffForm(staff, f): StaffForm<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
     require(&staff)?;
+    // What the clerk typed before handing over the tablet is kept (and shown on the tablet).
+    let l = load(&state, id).await?.ok_or(AppError::NotFound)?;
+    if let Err(e) = save_visit_form(&state, &staff, &l, &f, Pressed::Tablet).await {
+        return after(&state, &staff, id, Err(e), Some(f), "person-h").await;
+    }
     let token =
         match store::issue_entry(&state.db, id, &staff.actor(), OffsetDateTime::now_utc()).await {
             Ok(t) => t,

@@ -623,3 +623,83 @@ async fn concurrent_writes_neither_fail_nor_overwrite_each_other() {
     })
     .await;
 }
+
+/// The visit page is one form: what the clerk typed is kept whichever button is pressed, and
+/// answers that did not change are not saved again (the time guidance started stays).
+#[tokio::test]
+async fn nothing_typed_is_lost_by_pressing_another_button() {
+    each_backend(|db| async move {
+        let mut c = signed_in(&db, "madoguchi", Role::DepartmentEditor, "住民課").await;
+        c.get("/staff/counter").await;
+        let r = c
+            .post("/staff/counter/visits", &[("life_event", "move_in")])
+            .await;
+        let path = location(&r);
+        let id: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
+        c.get(&path).await;
+
+        // The name typed, then the questions' button: both are kept.
+        let v = store::visit(&db, id).await.unwrap().unwrap();
+        let version = v.version.to_string();
+        let r = c
+            .post(
+                &format!("{path}/answers"),
+                &[
+                    ("version", version.as_str()),
+                    ("q_kokuho", "yes"),
+                    ("applicant.name", "但馬 一郎"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let v = store::visit(&db, id).await.unwrap().unwrap();
+        assert_eq!(v.person["applicant.name"], "但馬 一郎");
+        assert_eq!(v.answers.get("kokuho"), Some(&true));
+        let guidance = v.guidance_at.clone();
+        assert!(guidance.is_some());
+
+        // Then the details' button with the same answers: the answers are not saved again.
+        let version = v.version.to_string();
+        let r = c
+            .post(
+                &format!("{path}/person"),
+                &[
+                    ("version", version.as_str()),
+                    ("q_kokuho", "yes"),
+                    ("applicant.name", "但馬 一郎"),
+                    ("applicant.kana", "たじま いちろう"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let v = store::visit(&db, id).await.unwrap().unwrap();
+        assert_eq!(v.person["applicant.kana"], "タジマ　イチロウ");
+        assert_eq!(v.guidance_at, guidance);
+        let answers_saved: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'visit.answers'")
+                .fetch_one(&mut *db.conn().await.unwrap())
+                .await
+                .unwrap();
+        assert_eq!(answers_saved, 1);
+
+        // The tablet button keeps what was typed too, and the tablet shows it.
+        let version = v.version.to_string();
+        let r = c
+            .post(
+                &format!("{path}/entry"),
+                &[
+                    ("version", version.as_str()),
+                    ("q_kokuho", "yes"),
+                    ("applicant.name", "但馬 一郎"),
+                    ("applicant.kana", "タジマ イチロウ"),
+                    ("applicant.phone", "0796-36-1111"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let v = store::visit(&db, id).await.unwrap().unwrap();
+        assert_eq!(v.person["applicant.phone"], "0796-36-1111");
+        assert!(r.body.contains("value=\"0796-36-1111\""));
+    })
+    .await;
+}
