@@ -418,15 +418,27 @@ async fn save_visit_form(
     Ok(())
 }
 
+/// Saves the visit's form and goes back to the part of the page the pressed button is about.
+async fn save_and_return(
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+    f: BTreeMap<String, String>,
+    pressed: Pressed,
+    anchor: &str,
+) -> Result<Response, AppError> {
+    require(staff)?;
+    let l = load(state, id).await?.ok_or(AppError::NotFound)?;
+    let r = save_visit_form(state, staff, &l, &f, pressed).await;
+    after(state, staff, id, r, Some(f), anchor).await
+}
+
 pub async fn save_answers(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     StaffForm(staff, f): StaffForm<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
-    require(&staff)?;
-    let l = load(&state, id).await?.ok_or(AppError::NotFound)?;
-    let r = save_visit_form(&state, &staff, &l, &f, Pressed::Answers).await;
-    after(&state, &staff, id, r, Some(f), "list-h").await
+    save_and_return(&state, &staff, id, f, Pressed::Answers, "list-h").await
 }
 
 pub async fn save_person(
@@ -434,10 +446,7 @@ pub async fn save_person(
     Path(id): Path<i64>,
     StaffForm(staff, f): StaffForm<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
-    require(&staff)?;
-    let l = load(&state, id).await?.ok_or(AppError::NotFound)?;
-    let r = save_visit_form(&state, &staff, &l, &f, Pressed::Person).await;
-    after(&state, &staff, id, r, Some(f), "forms-h").await
+    save_and_return(&state, &staff, id, f, Pressed::Person, "forms-h").await
 }
 
 pub async fn desk_done(

@@ -44,11 +44,18 @@ pub async fn versions(db: &Db, resource_id: &str) -> anyhow::Result<Vec<Version>
 
 /// Whether the dataset was ever published (then it is withdrawn, not deleted).
 pub async fn ever_published(db: &Db, dataset_id: &str) -> anyhow::Result<bool> {
+    Ok(published_in(&mut *db.conn().await?, dataset_id).await?)
+}
+
+async fn published_in(
+    conn: &mut sqlx::AnyConnection,
+    dataset_id: &str,
+) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM od_publications WHERE dataset_id = $1 AND event = 'published'",
     )
     .bind(dataset_id)
-    .fetch_one(&mut *db.conn().await?)
+    .fetch_one(conn)
     .await?;
     Ok(n > 0)
 }
@@ -162,11 +169,12 @@ pub async fn delete_resource(
     res: &Resource,
     actor: &Actor,
 ) -> Result<(), CatalogError> {
-    if ever_published(db, &ds.id).await? {
-        return Err(published_refusal("リソース"));
-    }
     let files = files_of(db, res).await?;
     let mut tx = db.begin().await?;
+    // Checked in the transaction: a publication at the same moment cannot slip between.
+    if published_in(&mut tx, &ds.id).await? {
+        return Err(published_refusal("リソース"));
+    }
     delete_rows(&mut tx, res).await?;
     bump_version(&mut tx).await?;
     audit::record(
@@ -189,15 +197,15 @@ pub async fn delete_resource(
 
 /// Deletes a dataset that was never published, with its resources.
 pub async fn delete_dataset(db: &Db, ds: &Dataset, actor: &Actor) -> Result<(), CatalogError> {
-    if ever_published(db, &ds.id).await? {
-        return Err(published_refusal("データセット"));
-    }
     let resources = catalog::resources(db, &ds.id).await?;
     let mut files = Vec::new();
     for r in &resources {
         files.extend(files_of(db, r).await?);
     }
     let mut tx = db.begin().await?;
+    if published_in(&mut tx, &ds.id).await? {
+        return Err(published_refusal("データセット"));
+    }
     for r in &resources {
         delete_rows(&mut tx, r).await?;
     }

@@ -1,5 +1,5 @@
 //! 担当課 per item of the lowest level, assigned by the coordinating department in the browser.
-//! Plans often name no 担当課 (香美町's names one for 1 of 18 施策), and a department whose
+//! Plans often name no 担当課 (the bundled plan names one for 1 of its 18), and a department whose
 //! 施策 are not assigned has nothing to report. An assignment applies on top of the approved
 //! revision when the plan is read (`store::stored`), so reporting, permissions, imports and the
 //! pages all see it; every change is audited.

@@ -12,7 +12,7 @@ pub fn is_bundled_town(town: &crate::app::AppState) -> bool {
     town.town.code.map(|c| c.to_string()) == Some(bundled().municipality.code.clone())
 }
 
-/// The plan bundled with machi: 香美町's DX推進計画 (令和5年4月策定).
+/// The plan bundled with machi (`plans/kami-2023.toml`); its body's words live in that file.
 pub const BUNDLED_KAMI: &str = include_str!("../../plans/kami-2023.toml");
 pub const BUNDLED_KAMI_NAME: &str = "plans/kami-2023.toml";
 
