@@ -112,7 +112,8 @@ test('every page of the suite passes axe at WCAG 2.1 A/AA and reflows', async ()
       '/staff/procedures', '/staff/procedures/new', '/staff/procedures/kokuho-kanyu',
       '/staff/life-events/death', '/staff/forms/kokuho-sousaihi', '/staff/counter',
       visitUrl.replace(base, ''), openVisitUrl.replace(base, ''), `${openVisitUrl.replace(base, '')}/forms/kokuho-kanyu`,
-      `${visitUrl.replace(base, '')}/print`, '/staff/counter/stats', '/staff/password',
+      `${visitUrl.replace(base, '')}/print`, `${openVisitUrl.replace(base, '')}/print`, '/staff/forms/juumin-idou',
+      '/staff/counter/stats', '/staff/password',
       snapshotUrl.replace(base, ''), '/staff/kpis', '/staff/kpis/1-1-1', '/staff/identity',
       '/staff/identity/departments?name=企画課', '/staff/plan/departments', '/staff/plan/roadmap-progress?year=R5',
     ];

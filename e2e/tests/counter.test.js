@@ -29,15 +29,22 @@ test('okuyami visit: questions, common items once, forms printed, desks, 完了'
     assert.doesNotMatch(main, /後期高齢者医療 葬祭費の支給申請/);
 
     // The common items, once; a wrong date is refused with the reason, then corrected.
-    await page.getByLabel('届出人 氏名').fill('香美 花子');
-    await page.getByLabel('届出人 フリガナ').fill('かみ はなこ');
+    // Each person once: the wife who reports, the husband who died.
+    const wife = page.getByRole('group', { name: '1人目' });
+    await wife.getByLabel('氏名').fill('香美 花子');
+    await wife.getByLabel('フリガナ').fill('かみ はなこ');
+    await wife.getByLabel('世帯主との続柄').fill('妻');
+    await wife.getByLabel('届出人(窓口に来た方)').check();
+    const husband = page.getByRole('group', { name: '2人目' });
+    await husband.getByLabel('氏名').fill('香美 太郎');
+    await husband.getByLabel('フリガナ').fill('カミ タロウ');
+    await husband.getByLabel('生年月日').fill('昭和28年3月3日');
+    await husband.getByLabel('世帯主との続柄').fill('世帯主');
+    await husband.getByLabel('亡くなられた方').check();
     await page.getByLabel('届出人 郵便番号').fill('669-6592');
     await page.getByLabel('届出人 住所').fill('兵庫県美方郡香美町香住区香住870番地1');
     await page.getByLabel('届出人 電話番号').fill('0796-36-1111');
-    await page.getByLabel('続柄').fill('妻');
-    await page.getByLabel('亡くなられた方 氏名').fill('香美 太郎');
-    await page.getByLabel('亡くなられた方 フリガナ').fill('カミ タロウ');
-    await page.getByLabel('亡くなられた方 生年月日').fill('昭和28年3月3日');
+    await page.getByLabel('届出人と亡くなられた方の続柄').fill('妻');
     await page.getByLabel(/死亡日/).fill('令和6年2月30日');
     await page.getByRole('button', { name: '保存する' }).click();
     assert.match(await page.textContent('[role=alert]'), /「令和6年2月30日」は存在しない日付です/);
@@ -65,6 +72,7 @@ test('okuyami visit: questions, common items once, forms printed, desks, 完了'
     assert.match(printed, /香美町長 様/);
     assert.match(printed, /令和6年10月28日\(2024年\)/);
     assert.match(printed, /但馬銀行 香住支店/);
+    assert.match(printed, /昭和28年3月3日\(1953年\)/);
     await page.emulateMedia({ media: 'print' });
     const pdf = await page.pdf({ format: 'A4', printBackground: true });
     writeFileSync(join(OUT, 'counter-forms.pdf'), pdf);
@@ -145,10 +153,11 @@ test('tablet entry: the QR code where the clerk looks, the town\'s own form for 
     await page.getByRole('button', { name: '転入の受付' }).click();
     await page.waitForURL(/\/staff\/counter\/visits\/\d+$/);
     // A name typed, then the question's button: the name stays (one form for the page).
-    await page.getByLabel('届出人 氏名').fill('但馬 一郎');
+    const father = page.getByRole('group', { name: '1人目' });
+    await father.getByLabel('氏名').fill('但馬 一郎');
     await page.getByRole('button', { name: '答えを保存して手続きを絞り込む' }).click();
     await page.waitForURL(/#list-h$/);
-    assert.equal(await page.getByLabel('届出人 氏名').inputValue(), '但馬 一郎');
+    assert.equal(await father.getByLabel('氏名').inputValue(), '但馬 一郎');
     await page.getByLabel('届出人 電話番号').fill('0796-36-1111');
     await page.getByRole('button', { name: /タブレットで入力/ }).click();
     await page.locator('.qr svg').waitFor();
@@ -168,9 +177,44 @@ test('tablet entry: the QR code where the clerk looks, the town\'s own form for 
     assert.deepEqual(away, []);
     assert.match(await tablet.title(), /\| 香美町$/);
     // What the clerk typed before handing over the tablet is there.
-    assert.equal(await tablet.getByLabel('届出人 氏名').inputValue(), '但馬 一郎');
+    assert.equal(await tablet.getByRole('group', { name: '1人目' }).getByLabel('氏名').inputValue(), '但馬 一郎');
     assert.equal(await tablet.getByLabel('届出人 電話番号').inputValue(), '0796-36-1111');
     await tablet.screenshot({ path: join(OUT, 'counter-tablet-entry.png'), fullPage: true });
+
+    // The resident adds the family, each once, and sends.
+    const rows = [
+      ['1人目', '但馬 一郎', '昭和60年4月1日', '世帯主'],
+      ['2人目', '但馬 花', '昭和63年6月1日', '妻'],
+      ['3人目', '但馬 陽太', '平成30年8月8日', '子'],
+    ];
+    for (const [who, name, birth, relation] of rows) {
+      const g = tablet.getByRole('group', { name: who });
+      await g.getByLabel('氏名').fill(name);
+      await g.getByLabel('生年月日').fill(birth);
+      await g.getByLabel('世帯主との続柄').fill(relation);
+      await g.getByLabel('転入する方').check();
+    }
+    await tablet.getByRole('group', { name: '1人目' }).getByLabel('届出人(窓口に来た方)').check();
+    await tablet.getByRole('button', { name: '送信する' }).click();
+    await tablet.getByText('送信しました').waitFor();
+    await tablet.setViewportSize({ width: 390, height: 844 });
+
+    // The clerk answers 子どもがいる and prints: the 児童手当 form has the child as the child.
+    await page.goto(page.url().replace(/#.*$/, '').replace(/\/entry$/, ''));
+    await page.getByRole('group', { name: '高校生年代までのお子さんを養育していますか' }).getByLabel('はい').check();
+    await page.getByRole('button', { name: '答えを保存して手続きを絞り込む' }).click();
+    await page.waitForURL(/#list-h$/);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(OUT, 'counter-people-390.png'), fullPage: true });
+    await page.setViewportSize({ width: 1366, height: 900 });
+    await page.locator('a[href$="/print/jidou-teate-nintei"]').click();
+    const child = page.locator('table', { has: page.locator('caption', { hasText: '対象のお子さん' }) });
+    assert.match(await child.textContent(), /但馬 陽太/);
+    assert.doesNotMatch(await child.textContent(), /但馬 一郎|昭和60年/);
+    await page.emulateMedia({ media: 'print' });
+    await page.pdf({ path: join(OUT, 'counter-jidou-teate.pdf'), format: 'A4', printBackground: true });
+    await page.emulateMedia({ media: 'screen' });
+    await page.screenshot({ path: join(OUT, 'counter-jidou-teate.png'), fullPage: true });
   } finally {
     await browser.close();
     machi.stop();

@@ -59,6 +59,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("procedures.confirm", "手続きカタログを確認"),
     ("procedures.import", "手続きカタログの読み込み"),
     ("procedures.seed", "手続きカタログの初期データ"),
+    ("procedures.forms_upgrade", "同梱の申請書様式の更新"),
     ("life_event.update", "ライフイベントの案内を変更"),
     ("form.update", "申請書の様式を変更"),
     ("visit.open", "窓口の受付を開始"),

@@ -3,8 +3,8 @@
 //! No sign-in: the link's random token is the key, valid for a short time and only while the
 //! visit is open; the form has its own CSRF token.
 
-use super::routes::{CommonField, common_fields};
 use super::store::{self, Values, VisitError};
+use super::visit::{CommonField, PersonRow, common_fields, people_rows, posted_rows};
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::routes::FieldErrors;
@@ -27,6 +27,7 @@ struct EntryPage {
     csrf: String,
     subject_label: String,
     common: Vec<CommonField>,
+    people: Vec<PersonRow>,
     errors: FieldErrors,
     done: bool,
 }
@@ -68,6 +69,7 @@ pub async fn form(
         csrf: random_token(),
         subject_label: event.subject_label.clone(),
         common: common_fields(&event, &v.person),
+        people: people_rows(&v.people),
         errors: FieldErrors::default(),
         done: false,
     };
@@ -99,10 +101,11 @@ pub async fn save(
         csrf: random_token(),
         subject_label: event.subject_label.clone(),
         common: common_fields(&event, &form),
+        people: posted_rows(&form),
         errors: FieldErrors::default(),
         done: false,
     };
-    match store::save_person(&state.db, v.id, &form, None, &actor).await {
+    match store::save_details(&state.db, v.id, &form, None, &actor).await {
         Ok(()) => {
             p.done = true;
             Ok(page(&state, &headers, p, StatusCode::OK))

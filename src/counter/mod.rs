@@ -3,9 +3,11 @@
 //! printed pre-filled, timestamps per step, and the stay-time statistics that feed the KPI.
 
 pub mod entry;
+pub mod forms;
 pub mod routes;
 pub mod stats;
 pub mod store;
+pub mod visit;
 
 use crate::app::AppState;
 use crate::auth::model::Role;
@@ -77,26 +79,26 @@ impl crate::modules::Module for CounterModule {
             .route("/staff/counter", get(routes::board))
             .route("/staff/counter/visits", post(routes::open))
             .route("/staff/counter/stats", get(routes::stats))
-            .route("/staff/counter/visits/{id}", get(routes::visit))
+            .route("/staff/counter/visits/{id}", get(visit::visit))
             .route(
                 "/staff/counter/visits/{id}/answers",
-                post(routes::save_answers),
+                post(visit::save_answers),
             )
             .route(
                 "/staff/counter/visits/{id}/person",
-                post(routes::save_person),
+                post(visit::save_person),
             )
             .route("/staff/counter/visits/{id}/desks", post(routes::desk_done))
             .route("/staff/counter/visits/{id}/close", post(routes::close))
-            .route("/staff/counter/visits/{id}/entry", post(routes::entry_link))
-            .route("/staff/counter/visits/{id}/print", get(routes::print_all))
+            .route("/staff/counter/visits/{id}/entry", post(visit::entry_link))
+            .route("/staff/counter/visits/{id}/print", get(forms::print_all))
             .route(
                 "/staff/counter/visits/{id}/print/{form}",
-                get(routes::print_one),
+                get(forms::print_one),
             )
             .route(
                 "/staff/counter/visits/{id}/forms/{form}",
-                get(routes::form_edit).post(routes::form_save),
+                get(forms::form_edit).post(forms::form_save),
             )
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::audit::{self, Actor, Change};
 use crate::db::Db;
+use crate::procedures::people::{self, Person};
 use crate::procedures::rule::Answers;
 use sqlx::Row;
 use std::collections::BTreeMap;
@@ -27,7 +28,10 @@ pub struct Visit {
     pub closed_at: Option<String>,
     pub stay_seconds: Option<i64>,
     pub answers: Answers,
+    /// The common items typed once (addresses, phone, the event's date …).
     pub person: Values,
+    /// The people the visit concerns, each entered once.
+    pub people: Vec<Person>,
     /// Values typed per form: form key → field key → value.
     pub form_values: BTreeMap<String, Values>,
     pub entry_expires_at: Option<String>,
@@ -97,9 +101,14 @@ fn json<T: serde::de::DeserializeOwned + Default>(v: Option<String>) -> T {
         .unwrap_or_default()
 }
 
-const COLUMNS: &str = "id, opened_on, receipt_no, life_event, opened_at, guidance_at, closed_at, stay_seconds, answers, person, form_values, entry_expires_at, purged_at, version";
+const COLUMNS: &str = "id, opened_on, receipt_no, life_event, opened_at, guidance_at, closed_at, stay_seconds, answers, person, people, form_values, entry_expires_at, purged_at, version";
 
 fn visit_of(r: &sqlx::any::AnyRow) -> Result<Visit, sqlx::Error> {
+    let person: Values = json(r.try_get("person")?);
+    let mut people: Vec<Person> = json(r.try_get("people")?);
+    if people.is_empty() {
+        people = people::from_legacy(&person);
+    }
     Ok(Visit {
         id: r.try_get("id")?,
         opened_on: r.try_get("opened_on")?,
@@ -110,7 +119,8 @@ fn visit_of(r: &sqlx::any::AnyRow) -> Result<Visit, sqlx::Error> {
         closed_at: r.try_get("closed_at")?,
         stay_seconds: r.try_get("stay_seconds")?,
         answers: json(r.try_get("answers")?),
-        person: json(r.try_get("person")?),
+        person,
+        people,
         form_values: json(r.try_get("form_values")?),
         entry_expires_at: r.try_get("entry_expires_at")?,
         purged_at: r.try_get("purged_at")?,
@@ -240,6 +250,7 @@ async fn try_open(
         stay_seconds: None,
         answers: Answers::new(),
         person: Values::new(),
+        people: Vec::new(),
         form_values: BTreeMap::new(),
         entry_expires_at: None,
         purged_at: None,
@@ -324,9 +335,26 @@ pub async fn save_answers(
     .await
 }
 
-/// Saves the common items, checked. `version` None = from the resident's tablet (no version on
-/// that form; the last save wins there).
-pub async fn save_person(
+/// The resident's details as posted: the common items and the people rows, checked together so
+/// every mistake is listed at once.
+pub fn check_details(input: &Values) -> Result<(Values, Vec<Person>), VisitError> {
+    let common = crate::procedures::form_check::check_common(input);
+    let people = people::check_people(input);
+    match (common, people) {
+        (Ok(c), Ok(p)) => Ok((c, p)),
+        (c, p) => Err(VisitError::Invalid(
+            c.err()
+                .unwrap_or_default()
+                .into_iter()
+                .chain(p.err().unwrap_or_default())
+                .collect(),
+        )),
+    }
+}
+
+/// Saves the resident's details (common items and people), checked. `version` None = from the
+/// resident's tablet (no version on that form; the last save wins there).
+pub async fn save_details(
     db: &Db,
     id: i64,
     input: &Values,
@@ -334,15 +362,16 @@ pub async fn save_person(
     actor: &Actor,
 ) -> Result<(), VisitError> {
     let v = load_writable(db, id).await?;
-    let person = crate::procedures::form::check_common(input).map_err(VisitError::Invalid)?;
+    let (person, people) = check_details(input)?;
     update(
         db,
         &v,
         version.unwrap_or(v.version),
-        "person = $1",
-        vec![Some(
-            serde_json::to_string(&person).map_err(anyhow::Error::from)?,
-        )],
+        "person = $1, people = $2",
+        vec![
+            Some(serde_json::to_string(&person).map_err(anyhow::Error::from)?),
+            Some(serde_json::to_string(&people).map_err(anyhow::Error::from)?),
+        ],
         actor,
         if version.is_some() {
             "visit.person"
@@ -363,8 +392,8 @@ pub async fn save_form_values(
     actor: &Actor,
 ) -> Result<(), VisitError> {
     let v = load_writable(db, id).await?;
-    let checked =
-        crate::procedures::form::check_form_values(def, input).map_err(VisitError::Invalid)?;
+    let checked = crate::procedures::form_check::check_form_values(def, input)
+        .map_err(VisitError::Invalid)?;
     let mut all = v.form_values.clone();
     all.insert(def.key.clone(), checked);
     update(
@@ -488,7 +517,7 @@ pub async fn purge(db: &Db, days: i64, now: OffsetDateTime) -> anyhow::Result<u6
     let cutoff = stamp(now - time::Duration::days(days));
     let mut tx = db.begin().await?;
     let done = sqlx::query(
-        "UPDATE counter_visits SET answers = NULL, person = NULL, form_values = NULL, entry_token_hash = NULL, entry_expires_at = NULL, purged_at = $1
+        "UPDATE counter_visits SET answers = NULL, person = NULL, people = NULL, form_values = NULL, entry_token_hash = NULL, entry_expires_at = NULL, purged_at = $1
          WHERE purged_at IS NULL AND opened_at < $2",
     )
     .bind(stamp(now))

@@ -10,13 +10,28 @@ pub const FORMAT: &str = "machi-procedures/1";
 pub const BUNDLED_KAMI: &str = include_str!("seed/kami.toml");
 
 /// The bundled forms, one file each.
-pub const BUNDLED_FORMS: [&str; 6] = [
+pub const BUNDLED_FORMS: [&str; 12] = [
+    include_str!("seed/forms/juumin-idou.toml"),
+    include_str!("seed/forms/inkan-touroku.toml"),
+    include_str!("seed/forms/kokuho-kanyu.toml"),
     include_str!("seed/forms/kokuho-soushitsu.toml"),
     include_str!("seed/forms/kokuho-sousaihi.toml"),
+    include_str!("seed/forms/kokumin-nenkin.toml"),
+    include_str!("seed/forms/kouki-idou.toml"),
     include_str!("seed/forms/kouki-sousaihi.toml"),
+    include_str!("seed/forms/kaigo-idou.toml"),
     include_str!("seed/forms/kaigo-soushitsu.toml"),
     include_str!("seed/forms/jidou-teate-nintei.toml"),
-    include_str!("seed/forms/kokuho-kanyu.toml"),
+    include_str!("seed/forms/jidou-teate-shoumetsu.toml"),
+];
+
+/// Bundled forms as earlier releases shipped them. A town still holding one unchanged gets the
+/// current version (its staff never edited it); an edited form is left as the town made it.
+pub const PREVIOUS_BUNDLED_FORMS: [&str; 4] = [
+    include_str!("seed/forms/previous/jidou-teate-nintei.toml"),
+    include_str!("seed/forms/previous/kokuho-kanyu.toml"),
+    include_str!("seed/forms/previous/kokuho-soushitsu.toml"),
+    include_str!("seed/forms/previous/kaigo-soushitsu.toml"),
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

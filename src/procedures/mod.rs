@@ -4,8 +4,11 @@
 pub mod cache;
 pub mod catalog_file;
 pub mod form;
+pub mod form_check;
+pub mod form_fill;
 pub mod kpi;
 pub mod model;
+pub mod people;
 pub mod routes;
 pub mod rule;
 pub mod search;
@@ -74,9 +77,18 @@ impl crate::modules::Module for ProceduresModule {
             if !crate::plan::file::is_bundled_town(town) {
                 return Ok(None);
             }
-            Ok(store::ensure_catalog(&town.db).await?.then(|| {
-                "手続きカタログ: 同梱の初期データを読み込みました(内容は職員が確認してください)"
-                    .to_string()
+            if store::ensure_catalog(&town.db).await? {
+                return Ok(Some(
+                    "手続きカタログ: 同梱の初期データを読み込みました(内容は職員が確認してください)"
+                        .to_string(),
+                ));
+            }
+            let forms = store::upgrade_bundled_forms(&town.db).await?;
+            Ok((!forms.is_empty()).then(|| {
+                format!(
+                    "申請書様式: 同梱の様式を追加・更新しました({})",
+                    forms.join("、")
+                )
             }))
         })
     }

@@ -21,17 +21,22 @@ async fn clerk(db: &crate::support::TestTown) -> Client {
     c
 }
 
-const PERSON: [(&str, &str); 11] = [
-    ("applicant.name", "香美 花子"),
-    ("applicant.kana", "かみ はなこ"),
-    ("applicant.birth", "昭和30年5月1日"),
+/// The wife reports her husband's death: two people, each entered once, and the visit's items.
+const PERSON: [(&str, &str); 15] = [
+    ("p1.name", "香美 花子"),
+    ("p1.kana", "かみ はなこ"),
+    ("p1.birth", "昭和30年5月1日"),
+    ("p1.head_relation", "妻"),
+    ("applicant", "1"),
+    ("p2.name", "香美 太郎"),
+    ("p2.kana", "カミ タロウ"),
+    ("p2.birth", "S28.3.3"),
+    ("p2.head_relation", "世帯主"),
+    ("p2.subject", "on"),
     ("applicant.postal", "６６９－６５９２"),
     ("applicant.address", "兵庫県美方郡香美町香住区香住870番地1"),
     ("applicant.phone", "0796-36-1111"),
     ("applicant.relation", "妻"),
-    ("subject.name", "香美 太郎"),
-    ("subject.kana", "カミ タロウ"),
-    ("subject.birth", "S28.3.3"),
     ("subject.event_date", "令和6年10月28日"),
 ];
 
@@ -121,8 +126,8 @@ async fn an_okuyami_visit_from_reception_to_printed_forms() {
         let long = "長".repeat(41);
         let bad = [
             ("version", version.as_str()),
-            ("applicant.name", long.as_str()),
-            ("applicant.kana", "香美 花子"),
+            ("p1.name", long.as_str()),
+            ("p1.kana", "香美 花子"),
             ("applicant.postal", "669-659"),
             ("subject.event_date", "令和7年2月30日"),
             ("applicant.phone", "36-1111"),
@@ -156,11 +161,12 @@ async fn an_okuyami_visit_from_reception_to_printed_forms() {
         let r = c.post(&format!("{path}/person"), &good).await;
         assert_eq!(r.status, 303, "{}", r.body);
         let v = store::visit(&db, id).await.unwrap().unwrap();
-        assert_eq!(v.person["applicant.kana"], "カミ　ハナコ");
+        assert_eq!(v.people[0].kana, "カミ　ハナコ");
+        assert!(v.people[0].applicant && v.people[1].subject);
         assert_eq!(v.person["applicant.postal"], "669-6592");
         assert_eq!(v.person["subject.event_date"], "2024-10-28");
         // Dates are kept as days and shown back as people write them (S28.3.3 → 昭和28年3月3日).
-        assert_eq!(v.person["subject.birth"], "1953-03-03");
+        assert_eq!(v.people[1].birth, "1953-03-03");
         let page = c.get(&path).await.body;
         assert!(page.contains("value=\"昭和28年3月3日\""), "{page}");
         assert!(page.contains("value=\"令和6年10月28日\""), "{page}");
@@ -318,7 +324,7 @@ async fn the_resident_types_the_common_items_on_a_tablet() {
         let mut tablet = Client::new(&db);
         let form = tablet.get(entry).await;
         assert_eq!(form.status, 200);
-        assert!(form.body.contains("転入する方 氏名"));
+        assert!(form.body.contains("> 転入する方</label>"), "{}", form.body);
         assert!(form.body.contains("前の住所"));
         // The town's form, nothing else: its name, no menu, no links away, no product name.
         assert!(
@@ -330,12 +336,12 @@ async fn the_resident_types_the_common_items_on_a_tablet() {
             assert!(!form.body.contains(w), "the tablet form has {w}");
         }
         // Without the form's token: refused.
-        let r = tablet.post_raw(entry, "applicant.name=x".into()).await;
+        let r = tablet.post_raw(entry, "p1.name=x".into()).await;
         assert_eq!(r.status, 403);
         let r = tablet
             .post(
                 entry,
-                &[("applicant.name", "但馬 一郎"), ("applicant.postal", "12")],
+                &[("p1.name", "但馬 一郎"), ("applicant.postal", "12")],
             )
             .await;
         assert_eq!(r.status, 422);
@@ -344,8 +350,10 @@ async fn the_resident_types_the_common_items_on_a_tablet() {
             .post(
                 entry,
                 &[
-                    ("applicant.name", "但馬 一郎"),
-                    ("applicant.kana", "タジマ イチロウ"),
+                    ("p1.name", "但馬 一郎"),
+                    ("p1.kana", "タジマ イチロウ"),
+                    ("applicant", "1"),
+                    ("p1.subject", "on"),
                     ("subject.previous_address", "豊岡市"),
                 ],
             )
@@ -353,7 +361,8 @@ async fn the_resident_types_the_common_items_on_a_tablet() {
         assert_eq!(r.status, 200);
         assert!(r.body.contains("送信しました"));
         let v = store::visit(&db, id).await.unwrap().unwrap();
-        assert_eq!(v.person["applicant.name"], "但馬 一郎");
+        assert_eq!(v.people[0].name, "但馬 一郎");
+        assert!(v.people[0].applicant && v.people[0].subject);
         let by: Vec<String> = sqlx::query_scalar(
             "SELECT username FROM audit_log WHERE action = 'visit.person_by_resident'",
         )
@@ -383,7 +392,7 @@ async fn personal_data_is_purged_after_the_retention_and_timings_stay() {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        store::save_person(&db, old.id, &person, Some(1), &actor)
+        store::save_details(&db, old.id, &person, Some(1), &actor)
             .await
             .unwrap();
         store::close(
@@ -397,7 +406,7 @@ async fn personal_data_is_purged_after_the_retention_and_timings_stay() {
         let recent = store::open(&db, "death", &actor, now - time::Duration::days(29))
             .await
             .unwrap();
-        store::save_person(&db, recent.id, &person, Some(1), &actor)
+        store::save_details(&db, recent.id, &person, Some(1), &actor)
             .await
             .unwrap();
         assert_eq!(store::purge(&db, 30, now).await.unwrap(), 1);
@@ -576,9 +585,8 @@ async fn concurrent_writes_neither_fail_nor_overwrite_each_other() {
                 let actor = Actor::cli();
                 let now = OffsetDateTime::now_utc();
                 let v = store::open(&db, "birth", &actor, now).await.unwrap();
-                let person =
-                    store::Values::from([("applicant.name".to_string(), format!("住民{i}"))]);
-                store::save_person(&db, v.id, &person, Some(v.version), &actor)
+                let person = store::Values::from([("p1.name".to_string(), format!("住民{i}"))]);
+                store::save_details(&db, v.id, &person, Some(v.version), &actor)
                     .await
                     .unwrap();
                 store::desk_done(&db, v.id, "戸籍", &actor, now)
@@ -647,13 +655,13 @@ async fn nothing_typed_is_lost_by_pressing_another_button() {
                 &[
                     ("version", version.as_str()),
                     ("q_kokuho", "yes"),
-                    ("applicant.name", "但馬 一郎"),
+                    ("p1.name", "但馬 一郎"),
                 ],
             )
             .await;
         assert_eq!(r.status, 303, "{}", r.body);
         let v = store::visit(&db, id).await.unwrap().unwrap();
-        assert_eq!(v.person["applicant.name"], "但馬 一郎");
+        assert_eq!(v.people[0].name, "但馬 一郎");
         assert_eq!(v.answers.get("kokuho"), Some(&true));
         let guidance = v.guidance_at.clone();
         assert!(guidance.is_some());
@@ -666,14 +674,14 @@ async fn nothing_typed_is_lost_by_pressing_another_button() {
                 &[
                     ("version", version.as_str()),
                     ("q_kokuho", "yes"),
-                    ("applicant.name", "但馬 一郎"),
-                    ("applicant.kana", "たじま いちろう"),
+                    ("p1.name", "但馬 一郎"),
+                    ("p1.kana", "たじま いちろう"),
                 ],
             )
             .await;
         assert_eq!(r.status, 303, "{}", r.body);
         let v = store::visit(&db, id).await.unwrap().unwrap();
-        assert_eq!(v.person["applicant.kana"], "タジマ　イチロウ");
+        assert_eq!(v.people[0].kana, "タジマ　イチロウ");
         assert_eq!(v.guidance_at, guidance);
         let answers_saved: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'visit.answers'")
@@ -690,8 +698,8 @@ async fn nothing_typed_is_lost_by_pressing_another_button() {
                 &[
                     ("version", version.as_str()),
                     ("q_kokuho", "yes"),
-                    ("applicant.name", "但馬 一郎"),
-                    ("applicant.kana", "タジマ イチロウ"),
+                    ("p1.name", "但馬 一郎"),
+                    ("p1.kana", "タジマ イチロウ"),
                     ("applicant.phone", "0796-36-1111"),
                 ],
             )

@@ -7,6 +7,7 @@ mod backup;
 mod catalog;
 mod cli;
 mod counter;
+mod counter_people;
 mod crash;
 mod departments;
 mod exports;

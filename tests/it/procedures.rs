@@ -388,7 +388,7 @@ async fn the_guide_and_forms_are_edited_as_checked_documents() {
         // Forms: a fill naming an unknown common item is refused with its line.
         let form = store::form_docs(&db).await.unwrap().into_iter().find(|d| d.key == "kokuho-kanyu").unwrap();
         let v = form.version.to_string();
-        let bad = form.body.replacen("fill = \"subject.name\"", "fill = \"subject.nam\"", 1);
+        let bad = form.body.replacen("fill = \"applicant.name\"", "fill = \"subject.nam\"", 1);
         let r = dx.post("/staff/forms/kokuho-kanyu", &[("body", &bad), ("version", &v)]).await;
         assert_eq!(r.status, 422);
         assert!(r.body.contains("fill「subject.nam」は共通項目にありません"));

@@ -381,10 +381,10 @@ async fn stored_and_reflected_markup_is_escaped() {
         .await
         .unwrap();
         let person = std::collections::BTreeMap::from([
-            ("applicant.name".to_string(), "<b>名前</b>".to_string()),
+            ("p1.name".to_string(), "<b>名前</b>".to_string()),
             ("applicant.address".to_string(), XSS.to_string()),
         ]);
-        machi::counter::store::save_person(
+        machi::counter::store::save_details(
             &db,
             v.id,
             &person,
