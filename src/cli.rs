@@ -110,12 +110,18 @@ pub enum OpendataCommand {
         /// A standard dataset key (public_toilet, evacuation_space, aed, tourism) or a Table Schema JSON file
         #[arg(long)]
         schema: String,
-        /// Print the report as JSON
+        /// Print the report as JSON (Frictionless's error types, then machi's own checks)
         #[arg(long)]
         json: bool,
-        /// List at most this many errors (all are counted)
+        /// Print every finding as CSV (UTF-8 with BOM, for Excel)
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+        /// List at most this many errors (all are counted and grouped)
         #[arg(long, default_value_t = 1000)]
         limit_errors: usize,
+        /// How many findings to print one by one after the summary
+        #[arg(long, default_value_t = 20)]
+        details: usize,
     },
 }
 
@@ -374,7 +380,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             file,
             schema,
             json,
+            csv,
             limit_errors,
+            details,
         }) => {
             let schema = crate::opendata::load_schema(&schema)?;
             let input = std::fs::File::open(&file)
@@ -386,16 +394,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             )?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
+            } else if csv {
+                use std::io::Write;
+                std::io::stdout().write_all(&crate::opendata::validate::report::csv(&report))?;
             } else {
                 print!(
                     "{}",
-                    crate::opendata::report_text(&file.display().to_string(), &report)
+                    crate::opendata::validate::report::text(
+                        &file.display().to_string(),
+                        &report,
+                        details
+                    )
                 );
             }
             if report.valid {
                 Ok(())
             } else {
-                Err(anyhow::anyhow!("検証エラー {}件", report.error_count))
+                Err(anyhow::anyhow!(
+                    "検証エラー {}件(machiの追加チェックのエラー {}件)",
+                    report.error_count,
+                    report.check_errors()
+                ))
             }
         }
         Command::User(UserCommand::Add {

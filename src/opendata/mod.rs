@@ -1,6 +1,7 @@
 //! The open data catalog: standard dataset schemas and the CSV validator (this part), then the
 //! catalog, its CKAN-compatible API and DCAT.
 
+pub mod cast;
 pub mod catalog;
 pub mod ckan;
 pub mod dcat;
@@ -125,6 +126,10 @@ impl crate::modules::Module for OpendataModule {
                     .layer(DefaultBodyLimit::max(routes::MAX_RESOURCE + 64 * 1024)),
             )
             .route(
+                "/staff/opendata/resources/{rid}/report.csv",
+                get(resource_routes::report_csv),
+            )
+            .route(
                 "/staff/opendata/resources/{rid}/delete",
                 post(resource_routes::delete_resource_route),
             )
@@ -150,31 +155,4 @@ pub fn load_schema(arg: &str) -> anyhow::Result<TableSchema> {
         )
     })?;
     TableSchema::from_json(&text).map_err(|e| anyhow::anyhow!("{arg}: {e}"))
-}
-
-/// The report as a person reads it on a terminal.
-pub fn report_text(file: &str, r: &validate::Report) -> String {
-    let mut out = format!(
-        "{file}: {}({}、{}行、エラー{}件)\n",
-        if r.valid {
-            "問題ありません"
-        } else {
-            "エラーがあります"
-        },
-        r.encoding,
-        r.rows,
-        r.error_count
-    );
-    for e in &r.errors {
-        let at = match (e.row_number, e.field_number) {
-            (Some(row), Some(col)) => format!("{row}行目 {col}列目"),
-            (Some(row), None) => format!("{row}行目"),
-            _ => "ファイル".into(),
-        };
-        out.push_str(&format!("  {at} [{}] {}\n", e.kind, e.message));
-    }
-    if r.error_count > r.errors.len() {
-        out.push_str(&format!("  …ほか{}件\n", r.error_count - r.errors.len()));
-    }
-    out
 }

@@ -148,34 +148,125 @@ pub async fn override_validation(
     outcome(&state, &staff, d, result, "override").await
 }
 
-/// The validation findings of a resource as lines for staff: "3行目 2列目 [type-error] …".
-pub fn report_lines(r: &Resource) -> Vec<String> {
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(&r.validation_report) else {
-        return vec![];
+/// A resource's validation report as staff read it: the verdict, the groups (column and kind,
+/// with counts, first rows, an example and the fix), machi's own checks apart, the first
+/// findings one by one.
+pub struct ReportView {
+    pub summary: String,
+    pub groups: Vec<GroupView>,
+    pub checks: Vec<GroupView>,
+    pub details: Vec<String>,
+    pub listed: usize,
+}
+
+pub struct GroupView {
+    pub place: String,
+    pub kind: &'static str,
+    pub severity: &'static str,
+    pub count: usize,
+    pub rows: String,
+    pub message: String,
+    pub hint: String,
+}
+
+pub fn report_view(r: &Resource) -> Option<ReportView> {
+    use super::validate::{Report, kind_hint, kind_label};
+    let report: Report = serde_json::from_str(&r.validation_report).ok()?;
+    let view = |g: &super::validate::report::Group| GroupView {
+        place: match (&g.field_name, g.field_number) {
+            (Some(n), Some(c)) if !n.is_empty() => format!("「{n}」({c}列目)"),
+            (_, Some(c)) => format!("{c}列目"),
+            _ if g.kind == "primary-key" => "主キー".into(),
+            _ if g.rows.is_empty() => "ファイル全体".into(),
+            _ => "行".into(),
+        },
+        kind: kind_label(&g.kind),
+        severity: g.severity.map_or("", |s| s.label()),
+        count: g.count,
+        rows: g
+            .rows
+            .iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+            .join("・")
+            + if g.count > g.rows.len() {
+                " ほか"
+            } else {
+                ""
+            },
+        message: g.message.clone(),
+        hint: if g.hint.is_empty() {
+            kind_hint(&g.kind).to_string()
+        } else {
+            g.hint.clone()
+        },
     };
-    let mut lines: Vec<String> = v["errors"]
-        .as_array()
-        .map(|errs| {
-            errs.iter()
-                .take(50)
-                .map(|e| {
-                    let at = match (e["rowNumber"].as_u64(), e["fieldNumber"].as_u64()) {
-                        (Some(r), Some(c)) => format!("{r}行目 {c}列目"),
-                        (Some(r), None) => format!("{r}行目"),
-                        _ => "ファイル".into(),
-                    };
-                    format!(
-                        "{at} [{}] {}",
-                        e["type"].as_str().unwrap_or(""),
-                        e["message"].as_str().unwrap_or("")
-                    )
-                })
-                .collect()
+    let details = report
+        .errors
+        .iter()
+        .take(20)
+        .map(|e| {
+            let at = match (e.row_number, e.field_number) {
+                (Some(r), Some(c)) => format!("{r}行目 {c}列目"),
+                (Some(r), None) => format!("{r}行目"),
+                (None, Some(c)) => format!("見出し {c}列目"),
+                _ => "ファイル".into(),
+            };
+            format!("{at} {}: {}", kind_label(&e.kind), e.message)
         })
-        .unwrap_or_default();
-    let total = v["error_count"].as_u64().unwrap_or(0) as usize;
-    if total > lines.len() {
-        lines.push(format!("…ほか{}件", total - lines.len()));
-    }
-    lines
+        .collect();
+    Some(ReportView {
+        summary: format!(
+            "{}({}、{}行、エラー{}件{})",
+            if report.valid {
+                "問題ありません"
+            } else {
+                "直すところがあります"
+            },
+            report.encoding,
+            report.rows,
+            report.error_count,
+            if report.check_count > 0 {
+                format!("、machiの追加チェック{}件", report.check_count)
+            } else {
+                String::new()
+            }
+        ),
+        groups: report
+            .groups
+            .iter()
+            .filter(|g| !g.machi)
+            .map(view)
+            .collect(),
+        checks: report.groups.iter().filter(|g| g.machi).map(view).collect(),
+        details,
+        listed: report.errors.len() + report.checks.len(),
+    })
+}
+
+/// Every finding of a resource's validation as CSV, for Excel.
+pub async fn report_csv(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(rid): Path<String>,
+) -> Result<Response, AppError> {
+    require(&staff)?;
+    let (r, _) = resource_and_dataset(&state, &rid).await?;
+    let report: super::validate::Report =
+        serde_json::from_str(&r.validation_report).map_err(|_| AppError::NotFound)?;
+    let name = format!("validation-{}.csv", r.id);
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        super::validate::report::csv(&report),
+    )
+        .into_response())
 }

@@ -1,6 +1,7 @@
 //! The 自治体標準オープンデータセット schemas bundled with machi. Only 13 公衆トイレ一覧 has every
 //! column verified against the definition book; the others are provisional (the columns confirmed
-//! so far, matched as a superset) until staff check them.
+//! so far; `fieldsMatch: subset` lets a file carry the columns not yet confirmed) until staff
+//! check them.
 
 use super::schema::TableSchema;
 

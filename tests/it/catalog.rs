@@ -76,13 +76,21 @@ async fn upload_validate_override_publish_and_find() {
         assert_eq!(r.status, 303, "{}", r.body);
         let page = c.get(&format!("/staff/opendata/{id}")).await;
         assert!(page.body.contains("検証エラーあり"));
-        assert!(page.body.contains("3行目 16列目 [constraint-error]"), "{}", page.body);
+        // Grouped by column and kind, with the fix; every finding downloadable as CSV.
+        assert!(page.body.contains("<th scope=\"row\">「緯度」(16列目)</th><td>制約違反</td><td class=\"num\">1</td><td>3</td>"), "{}", page.body);
+        assert!(page.body.contains("大きすぎます(46以下)"));
+        assert!(page.body.contains("直し方:"));
+        assert!(page.body.contains("3行目 16列目 制約違反"));
         let r = c.post(&format!("/staff/opendata/{id}/publish"), &[]).await;
         assert_eq!(r.status, 409);
         assert!(r.body.contains("検証エラーがあります"));
         let rid: String = sqlx::query_scalar("SELECT id FROM od_resources").fetch_one(&mut *db.conn().await.unwrap()).await.unwrap();
         let stored: String = sqlx::query_scalar("SELECT stored_path FROM od_resources").fetch_one(&mut *db.conn().await.unwrap()).await.unwrap();
         assert!(stored.ends_with(&format!("{rid}.csv")), "stored under machi's own name: {stored}");
+        let report = c.get(&format!("/staff/opendata/resources/{rid}/report.csv")).await;
+        assert_eq!(report.status, 200);
+        assert!(report.body.contains("constraint-error,制約違反,エラー,3,16,緯度,135.6"), "{}", report.body);
+        assert_ne!(Client::new(&db).get(&format!("/staff/opendata/resources/{rid}/report.csv")).await.status, 200);
         c.get(&format!("/staff/opendata/{id}")).await;
         let r = c.post(&format!("/staff/opendata/resources/{rid}/override"), &[("reason", "")]).await;
         assert_eq!(r.status, 422);
@@ -698,7 +706,7 @@ async fn the_dx_office_corrects_a_provisional_schema() {
         let csv = "全国地方公共団体コード,ID,設置場所\n285854,A1,\n";
         c.post_file(&format!("/staff/opendata/{id}/resources"), "aed.csv", csv.as_bytes()).await;
         let page = c.get(&format!("/staff/opendata/{id}")).await;
-        assert!(page.body.contains("2行目 3列目 [constraint-error] 「設置場所」は必須です"), "{}", page.body);
+        assert!(page.body.contains("2行目 3列目 制約違反: 「設置場所」は必須です"), "{}", page.body);
         let (_, _, template) = c.get_bytes("/staff/opendata/templates/aed").await;
         assert!(String::from_utf8(template).unwrap().contains("全国地方公共団体コード,ID,設置場所"));
         // Back to the bundled version.

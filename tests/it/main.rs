@@ -26,4 +26,5 @@ mod revisions;
 mod security;
 mod storage;
 mod towns;
+mod validate_cases;
 mod words;
