@@ -40,6 +40,12 @@ fn python_digits(s: &str) -> Option<String> {
 
 /// Python's `int(cell.strip())`.
 pub fn python_int(cell: &str) -> Option<f64> {
+    // Plain ASCII digits (nearly every cell) need no copy.
+    let b = cell.as_bytes();
+    let digits = b.strip_prefix(b"-").unwrap_or(b);
+    if !digits.is_empty() && digits.len() < 16 && digits.iter().all(u8::is_ascii_digit) {
+        return cell.parse::<i64>().ok().map(|v| v as f64);
+    }
     let t = cell.trim();
     let (neg, t) = match t.strip_prefix('-') {
         Some(r) => (true, r),
@@ -53,6 +59,14 @@ pub fn python_int(cell: &str) -> Option<f64> {
 /// Python's `Decimal(cell.strip())`: digits with an optional point and exponent, or Infinity,
 /// Inf, NaN (any case).
 pub fn python_decimal(cell: &str) -> Option<f64> {
+    // Plain ASCII numbers (nearly every cell): Rust's grammar for these is Decimal's.
+    if !cell.is_empty()
+        && cell
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+    {
+        return cell.parse::<f64>().ok();
+    }
     let t = cell.trim();
     let (neg, t) = match t.strip_prefix('-') {
         Some(r) => (true, r),
@@ -109,119 +123,102 @@ pub fn python_decimal(cell: &str) -> Option<f64> {
     text.parse().ok()
 }
 
-/// One piece of a strptime format.
-enum Part {
-    Year4,
-    Year2,
-    Month,
-    Day,
-    Hour,
-    Minute,
-    Second,
-    Space,
-    Literal(char),
-}
-
 /// Python's `datetime.strptime(cell, format)` for the directives open data uses (%Y %y %m %d
 /// %H %M %S %%): the same one- or two-digit leniency, no text left over, the day must exist.
-/// Returns (year, month, day, hour, minute, second).
+/// Returns (year, month, day, hour, minute, second). Allocates nothing (it runs on every cell of
+/// a date or time column).
 pub fn strptime(cell: &str, format: &str) -> Option<(i32, u32, u32, u32, u32, u32)> {
-    let mut parts = Vec::new();
-    let mut chars = format.chars();
-    while let Some(c) = chars.next() {
-        parts.push(match c {
-            '%' => match chars.next()? {
-                'Y' => Part::Year4,
-                'y' => Part::Year2,
-                'm' => Part::Month,
-                'd' => Part::Day,
-                'H' => Part::Hour,
-                'M' => Part::Minute,
-                'S' => Part::Second,
-                '%' => Part::Literal('%'),
-                _ => return None,
-            },
-            c if c.is_whitespace() => Part::Space,
-            c => Part::Literal(c),
-        });
-    }
-    let s: Vec<char> = cell.chars().collect();
-    let mut i = 0;
-    let (mut y, mut mo, mut d, mut h, mut mi, mut se) = (1900, 1, 1, 0, 0, 0);
-    // Up to `max` digits, preferring two where the value allows (Python's regex alternatives
-    // like `1[0-2]|0[1-9]|[1-9]` try the two-digit forms first).
-    let take = |i: &mut usize, max_two: u32, space_pad: bool| -> Option<u32> {
-        if space_pad && s.get(*i) == Some(&' ') {
-            let v = digit(*s.get(*i + 1)?)?;
-            if v == 0 {
-                return None;
-            }
-            *i += 2;
-            return Some(v);
-        }
-        let a = digit(*s.get(*i)?)?;
-        if let Some(b) = s.get(*i + 1).and_then(|c| digit(*c)) {
+    let at = |i: usize| cell.get(i..).and_then(|r| r.chars().next());
+    let digit_at = |i: usize| at(i).and_then(|c| digit(c).map(|d| (d, c.len_utf8())));
+    // One or two digits, preferring two where the value allows (Python's alternatives like
+    // `1[0-2]|0[1-9]|[1-9]` try the two-digit forms first).
+    let take = |i: &mut usize, max_two: u32| -> Option<u32> {
+        let (a, la) = digit_at(*i)?;
+        if let Some((b, lb)) = digit_at(*i + la) {
             let two = a * 10 + b;
             if two <= max_two {
-                *i += 2;
+                *i += la + lb;
                 return Some(two);
             }
         }
-        *i += 1;
+        *i += la;
         Some(a)
     };
-    for p in &parts {
-        match p {
-            Part::Year4 => {
-                let mut v = 0;
-                for _ in 0..4 {
-                    v = v * 10 + digit(*s.get(i)?)?;
+    let mut i = 0;
+    let (mut y, mut mo, mut d, mut h, mut mi, mut se) = (1900, 1, 1, 0, 0, 0);
+    let mut f = format.chars();
+    while let Some(c) = f.next() {
+        match c {
+            '%' => match f.next()? {
+                'Y' => {
+                    let mut v = 0;
+                    for _ in 0..4 {
+                        let (x, l) = digit_at(i)?;
+                        v = v * 10 + x;
+                        i += l;
+                    }
+                    y = v as i32;
+                }
+                'y' => {
+                    let (a, la) = digit_at(i)?;
+                    let (b, lb) = digit_at(i + la)?;
+                    i += la + lb;
+                    let v = a * 10 + b;
+                    y = if v < 69 {
+                        2000 + v as i32
+                    } else {
+                        1900 + v as i32
+                    };
+                }
+                'm' => {
+                    mo = take(&mut i, 12)?;
+                    if mo == 0 {
+                        return None;
+                    }
+                }
+                'd' => {
+                    // Also " 7" (a space for the tens), as Python's %d allows.
+                    if at(i) == Some(' ') {
+                        let (v, l) = digit_at(i + 1)?;
+                        i += 1 + l;
+                        d = v;
+                    } else {
+                        d = take(&mut i, 31)?;
+                    }
+                    if d == 0 {
+                        return None;
+                    }
+                }
+                'H' => h = take(&mut i, 23)?,
+                'M' => mi = take(&mut i, 59)?,
+                'S' => se = take(&mut i, 61)?,
+                '%' => {
+                    if at(i)? != '%' {
+                        return None;
+                    }
                     i += 1;
                 }
-                y = v as i32;
-            }
-            Part::Year2 => {
-                let v = digit(*s.get(i)?)? * 10 + digit(*s.get(i + 1)?)?;
-                i += 2;
-                y = if v < 69 {
-                    2000 + v as i32
-                } else {
-                    1900 + v as i32
-                };
-            }
-            Part::Month => {
-                mo = take(&mut i, 12, false)?;
-                if mo == 0 {
-                    return None;
-                }
-            }
-            Part::Day => {
-                d = take(&mut i, 31, true)?;
-                if d == 0 {
-                    return None;
-                }
-            }
-            Part::Hour => h = take(&mut i, 23, false)?,
-            Part::Minute => mi = take(&mut i, 59, false)?,
-            Part::Second => se = take(&mut i, 61, false)?,
-            Part::Space => {
+                _ => return None,
+            },
+            c if c.is_whitespace() => {
                 let start = i;
-                while s.get(i).is_some_and(|c| c.is_whitespace()) {
-                    i += 1;
+                while let Some(w) = at(i).filter(|w| w.is_whitespace()) {
+                    i += w.len_utf8();
                 }
                 if i == start {
                     return None;
                 }
             }
-            Part::Literal(c) => {
-                if !s.get(i)?.to_lowercase().eq(c.to_lowercase()) {
+            c => {
+                let got = at(i)?;
+                if !got.to_lowercase().eq(c.to_lowercase()) {
                     return None;
                 }
-                i += 1;
+                i += got.len_utf8();
             }
         }
     }
-    if i != s.len() || se > 59 || y < 1 {
+    if i != cell.len() || se > 59 || y < 1 {
         return None;
     }
     let month = time::Month::try_from(mo as u8).ok()?;

@@ -137,6 +137,8 @@ pub struct CompiledField {
     enumeration: Option<Vec<Value>>,
     pub required: bool,
     pub unique: bool,
+    /// The pattern is `\\d{n}` or `[0-9]{n}` (codes, postal codes): checked without the regex.
+    digits_only: Option<(usize, bool)>,
     /// Whether checks compare values (bounds, enum): otherwise strings need no copy.
     needs_value: bool,
     /// A string without format or value constraints: nothing to cast.
@@ -192,6 +194,11 @@ impl CompiledField {
             minimum: None,
             maximum: None,
             enumeration: None,
+            digits_only: field
+                .constraints
+                .pattern
+                .as_deref()
+                .and_then(digits_pattern),
             required: field.constraints.required == Some(true),
             unique: field.constraints.unique == Some(true),
             needs_value: field.constraints.minimum.is_some()
@@ -241,8 +248,13 @@ impl CompiledField {
                 note: format!("{}として読めません", super::cast::expected(&self.field)),
             })?
         };
-        let len = text.chars().count();
         let c = &self.field.constraints;
+        // Counting characters costs a pass over the cell: only when a length is constrained.
+        let len = if c.min_length.is_some() || c.max_length.is_some() {
+            text.chars().count()
+        } else {
+            0
+        };
         let constraint = |note: String| CellProblem {
             kind: "constraint-error",
             note,
@@ -262,7 +274,9 @@ impl CompiledField {
             )));
         }
         if let Some(p) = &self.pattern
-            && !p.is_match(text)
+            && !self
+                .digits_only
+                .map_or_else(|| p.is_match(text), |n| digits(text, n))
         {
             return Err(constraint(format!(
                 "形が違います({})",
@@ -296,6 +310,29 @@ impl CompiledField {
         }
         Ok(value)
     }
+}
+
+/// `\\d{n}` → (n, true: any decimal digit as Python's `\\d`), `[0-9]{n}` → (n, false).
+fn digits_pattern(p: &str) -> Option<(usize, bool)> {
+    let (unicode, rest) = if let Some(r) = p.strip_prefix("\\d{") {
+        (true, r)
+    } else {
+        (false, p.strip_prefix("[0-9]{")?)
+    };
+    let n: usize = rest.strip_suffix('}')?.parse().ok()?;
+    Some((n, unicode))
+}
+
+/// Whether `text` is exactly n digits (ASCII, or also full-width when `unicode`).
+fn digits(text: &str, (n, unicode): (usize, bool)) -> bool {
+    if text.len() == n && text.bytes().all(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    unicode
+        && text.chars().count() == n
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
 }
 
 /// A pattern as a clerk reads it: the common ones in words, others as they are.

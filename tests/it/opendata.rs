@@ -104,9 +104,9 @@ fn header_errors() {
     assert_eq!(
         kinds(&r),
         vec![
-            ("extra-label", None, Some(8)),
             ("incorrect-label", None, Some(1)),
             ("incorrect-label", None, Some(2)),
+            ("extra-label", None, Some(8)),
         ]
     );
     let r = run("全国地方公共団体コード,ID,名称,名称,,開始\n".as_bytes());

@@ -334,6 +334,43 @@ impl Collector {
         }
     }
 
+    /// Joins what two threads found: the lists in file order (rows, then columns) and capped
+    /// again, the counts added, the groups joined.
+    pub fn merge(mut self, other: Collector) -> Collector {
+        let key = |row: Option<usize>, field: Option<usize>| (row.unwrap_or(0), field.unwrap_or(0));
+        self.errors.extend(other.errors);
+        self.errors
+            .sort_by_key(|e| key(e.row_number, e.field_number));
+        self.errors.truncate(self.limit);
+        self.checks.extend(other.checks);
+        self.checks
+            .sort_by_key(|c| key(c.row_number, c.field_number));
+        self.checks.truncate(self.limit);
+        self.count += other.count;
+        self.check_count += other.check_count;
+        for g in other.groups {
+            let k = (g.machi, g.kind.clone(), g.field_number);
+            match self.index.get(&k) {
+                Some(&i) => {
+                    let mine = &mut self.groups[i];
+                    mine.count += g.count;
+                    if g.rows.first() < mine.rows.first() {
+                        mine.message = g.message;
+                        mine.cell = g.cell;
+                    }
+                    mine.rows.extend(g.rows);
+                    mine.rows.sort_unstable();
+                    mine.rows.truncate(5);
+                }
+                None => {
+                    self.index.insert(k, self.groups.len());
+                    self.groups.push(g);
+                }
+            }
+        }
+        self
+    }
+
     pub fn finish(mut self, encoding: String, rows: usize) -> Report {
         // Frictionless's kinds first, then machi's errors, then its warnings; the largest first.
         self.groups.sort_by_key(|g| {
