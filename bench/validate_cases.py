@@ -94,6 +94,28 @@ def cases():
                    {"name": "名称", "type": "string"}])
     out["codes-full-width-and-check-digit"] = (
         "全国地方公共団体コード,名称\n285854,香美町\n２８５８５４,全角\n285855,検査数字\n28585,5桁\n", code)
+    # The bundled 公衆トイレ schema on a current-layout file with typical faults, and on a file
+    # in the layout published before 2021 (column names from the 推奨データセット).
+    toilet = json.load(open(os.path.join(ROOT, "src", "opendata", "schemas", "public_toilet.json"), encoding="utf-8"))
+    names = [f["name"] for f in toilet["fields"]]
+    good = {"全国地方公共団体コード": "285854", "ID": "LL0001", "地方公共団体名": "兵庫県香美町", "名称": "香住駅",
+            "所在地_連結表記": "兵庫県美方郡香美町香住区若松", "緯度": "35.633", "経度": "134.629",
+            "男性トイレ総数": "3", "女性トイレ総数": "2", "車椅子使用者用トイレ有無": "有",
+            "利用開始時間": "06:00", "利用終了時間": "22:00"}
+    def toilet_row(**over):
+        r = dict(good, **over)
+        return ",".join(r.get(n, "") for n in names)
+    out["layout-current-public-toilet"] = (
+        ",".join(names) + "\n" + toilet_row() + "\n" + toilet_row(ID="LL0002", 緯度="135.6", 経度="35.6") + "\n"
+        + toilet_row(ID="LL0001", 車椅子使用者用トイレ有無="あり", 利用開始時間="6時") + "\n"
+        + toilet_row(ID="LL0004", 全国地方公共団体コード="２８５８５４", 名称="") + "\n", toilet)
+    legacy = json.load(open(os.path.join(ROOT, "src", "opendata", "schemas", "legacy.json"), encoding="utf-8"))
+    old = legacy["layouts"]["public_toilet"]["columns"]
+    old_row = {"都道府県コード又は市区町村コード": "285854", "NO": "1", "都道府県名": "兵庫県", "市区町村名": "香美町",
+               "名称": "香住駅", "住所": "兵庫県美方郡香美町香住区若松", "緯度": "35.633", "経度": "134.629",
+               "利用開始時間": "06:00", "利用終了時間": "22:00"}
+    out["layout-old-public-toilet"] = (
+        ",".join(old) + "\n" + ",".join(old_row.get(n, "") for n in old) + "\n", toilet)
     return out
 
 

@@ -123,6 +123,18 @@ pub enum OpendataCommand {
         #[arg(long, default_value_t = 20)]
         details: usize,
     },
+    /// Write a file in an earlier layout of a standard (推奨データセット, before 2021) in the
+    /// current layout, as a new file; the original is kept:
+    /// machi opendata convert old.csv --schema public_toilet --output new.csv
+    Convert {
+        file: PathBuf,
+        /// The standard's key (public_toilet, evacuation_space, aed, tourism)
+        #[arg(long)]
+        schema: String,
+        /// The new file (must not exist yet)
+        #[arg(long)]
+        output: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -415,6 +427,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     report.error_count,
                     report.check_errors()
                 ))
+            }
+        }
+        Command::Opendata(OpendataCommand::Convert {
+            file,
+            schema,
+            output,
+        }) => {
+            let schema = crate::opendata::load_schema(&schema)?;
+            let input = std::fs::File::open(&file)
+                .map_err(|e| anyhow::anyhow!("{} を開けません: {e}", file.display()))?;
+            // A new file only: the original and anything already there stay as they are.
+            let out = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&output)
+                .map_err(|e| anyhow::anyhow!("{} を作れません: {e}", output.display()))?;
+            match crate::opendata::legacy::convert(std::io::BufReader::new(input), &schema, out) {
+                Ok((note, rows)) => {
+                    println!("{}", crate::opendata::legacy::explain(&note));
+                    println!(
+                        "{}行を今の形式で {} に書きました。machi opendata validate で確かめてください。",
+                        rows,
+                        output.display()
+                    );
+                    Ok(())
+                }
+                Err(m) => {
+                    let _ = std::fs::remove_file(&output);
+                    Err(anyhow::anyhow!("{}: {m}", file.display()))
+                }
             }
         }
         Command::User(UserCommand::Add {

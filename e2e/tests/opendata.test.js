@@ -67,3 +67,44 @@ test('a 38-column CSV reads well in the preview on a phone and a desktop', async
     machi.stop();
   }
 });
+
+test('a clerk reads the validation report of an old-layout file and gets every finding as CSV', async () => {
+  const machi = await startMachi([['kikaku', 'dx_office', '企画課']]);
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ locale: 'ja-JP', viewport: { width: 1366, height: 900 } });
+    const base = machi.base;
+    await signIn(page, base, 'kikaku');
+    await page.goto(`${base}/staff/opendata/new`);
+    await page.getByLabel('タイトル').fill('公衆トイレ一覧');
+    await page.getByLabel('URL名').fill('public-toilets');
+    await page.getByLabel('準拠する自治体標準オープンデータセット').selectOption('public_toilet');
+    await page.getByRole('button', { name: '保存する' }).click();
+    await page.waitForURL(/\/staff\/opendata\/[0-9a-f-]+\?done=created/);
+    // The 推奨データセット layout of before 2021, as many towns still publish it.
+    const header = '都道府県コード又は市区町村コード,NO,都道府県名,市区町村名,名称,名称_カナ,名称_英語,住所,方書,設置位置,緯度,経度,男性トイレ総数,男性トイレ数（小便器）,男性トイレ数（和式）,男性トイレ数（洋式）,女性トイレ総数,女性トイレ数（和式）,女性トイレ数（洋式）,男女共用トイレ総数,男女共用トイレ数（和式）,男女共用トイレ数（洋式）,多機能トイレ数,車椅子使用者用トイレ有無,乳幼児用設備設置トイレ有無,オストメイト設置トイレ有無,利用開始時間,利用終了時間,利用可能時間特記事項,画像,画像_ライセンス,備考';
+    const rows = Array.from({ length: 30 }, (_, i) => `285854,${i + 1},兵庫県,香美町,トイレ${i + 1},,,兵庫県美方郡香美町香住区,,駅舎内,35.6,134.6,1,0,0,1,1,0,1,0,0,0,0,有,無,無,6:00,22:00,,,,`);
+    await page.getByLabel('名前').fill('公衆トイレ一覧');
+    await page.getByLabel(/^ファイル/).setInputFiles({ name: 'toilets.csv', mimeType: 'text/csv', buffer: Buffer.from([header, ...rows].join('\r\n') + '\r\n') });
+    await page.getByRole('button', { name: '追加する' }).click();
+    const report = page.locator('details.report');
+    await report.waitFor();
+    const text = await report.textContent();
+    assert.match(text, /以前の形式/);
+    assert.match(text, /NO → ID/);
+    assert.match(text, /見出しの不足/);
+    assert.doesNotMatch(text, /\[[a-z-]+\]/, 'no raw error codes');
+    for (const [w, h, name] of [[1366, 900, 'desktop'], [390, 844, 'phone']]) {
+      await page.setViewportSize({ width: w, height: h });
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), `${name}: page scrolls sideways`);
+      await report.screenshot({ path: join(OUT, `opendata-report-${name}.png`) });
+    }
+    const csvLink = page.getByRole('link', { name: /すべての結果をCSVでダウンロード/ });
+    const res = await page.request.get(new URL(await csvLink.getAttribute('href'), base).href);
+    assert.equal(res.status(), 200);
+    assert.match(await res.text(), /missing-label,見出しの不足/);
+  } finally {
+    await browser.close();
+    machi.stop();
+  }
+});

@@ -7,6 +7,7 @@ pub mod ckan;
 pub mod dcat;
 pub mod edit;
 pub mod files;
+pub mod legacy;
 pub mod resource_routes;
 pub mod routes;
 pub mod schema;

@@ -153,6 +153,10 @@ pub async fn override_validation(
 /// findings one by one.
 pub struct ReportView {
     pub summary: String,
+    /// The file is an earlier layout of the standard: what maps where.
+    pub legacy: Option<String>,
+    /// The header is wrong: fix it first.
+    pub header_first: bool,
     pub groups: Vec<GroupView>,
     pub checks: Vec<GroupView>,
     pub details: Vec<String>,
@@ -177,23 +181,31 @@ pub fn report_view(r: &Resource) -> Option<ReportView> {
             (Some(n), Some(c)) if !n.is_empty() => format!("「{n}」({c}列目)"),
             (_, Some(c)) => format!("{c}列目"),
             _ if g.kind == "primary-key" => "主キー".into(),
+            _ if super::validate::report::is_header_kind(&g.kind) => "見出し(1行目)".into(),
             _ if g.rows.is_empty() => "ファイル全体".into(),
             _ => "行".into(),
         },
         kind: kind_label(&g.kind),
         severity: g.severity.map_or("", |s| s.label()),
         count: g.count,
-        rows: g
-            .rows
-            .iter()
-            .map(|r| r.to_string())
-            .collect::<Vec<_>>()
-            .join("・")
-            + if g.count > g.rows.len() {
-                " ほか"
+        rows: if g.rows.is_empty() {
+            if super::validate::report::is_header_kind(&g.kind) {
+                "1行目".into()
             } else {
-                ""
-            },
+                "—".into()
+            }
+        } else {
+            g.rows
+                .iter()
+                .map(|r| r.to_string())
+                .collect::<Vec<_>>()
+                .join("・")
+                + if g.count > g.rows.len() {
+                    " ほか"
+                } else {
+                    ""
+                }
+        },
         message: g.message.clone(),
         hint: if g.hint.is_empty() {
             kind_hint(&g.kind).to_string()
@@ -232,6 +244,11 @@ pub fn report_view(r: &Resource) -> Option<ReportView> {
                 String::new()
             }
         ),
+        legacy: report.legacy.as_ref().map(super::legacy::explain),
+        header_first: report
+            .groups
+            .iter()
+            .any(|g| super::validate::report::is_header_kind(&g.kind)),
         groups: report
             .groups
             .iter()

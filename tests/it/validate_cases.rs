@@ -176,3 +176,65 @@ fn a_shift_jis_file_ascii_for_its_first_100_kb_is_read_as_shift_jis() {
         r.errors
     );
 }
+
+/// A 公衆トイレ file in the layout published before 2021 (the column list of the 推奨データセット,
+/// ../shared/reference/standard-datasets.json), saved by Excel as Shift_JIS.
+fn old_toilet_file() -> Vec<u8> {
+    let header = "都道府県コード又は市区町村コード,NO,都道府県名,市区町村名,名称,名称_カナ,名称_英語,住所,方書,設置位置,緯度,経度,男性トイレ総数,男性トイレ数（小便器）,男性トイレ数（和式）,男性トイレ数（洋式）,女性トイレ総数,女性トイレ数（和式）,女性トイレ数（洋式）,男女共用トイレ総数,男女共用トイレ数（和式）,男女共用トイレ数（洋式）,多機能トイレ数,車椅子使用者用トイレ有無,乳幼児用設備設置トイレ有無,オストメイト設置トイレ有無,利用開始時間,利用終了時間,利用可能時間特記事項,画像,画像_ライセンス,備考";
+    let row = "285854,1,兵庫県,香美町,香住駅トイレ,カスミエキトイレ,,兵庫県美方郡香美町香住区若松,,駅舎内,35.633,134.629,3,1,0,2,2,0,2,0,0,0,1,有,無,無,06:00,22:00,,,,";
+    encoding_rs::SHIFT_JIS
+        .encode(&format!("{header}\r\n{row}\r\n"))
+        .0
+        .into_owned()
+}
+
+#[tokio::test]
+async fn an_old_layout_is_recognised_mapped_and_converted_to_a_new_file() {
+    let schema = machi::opendata::standard::by_key("public_toilet")
+        .unwrap()
+        .schema();
+    let r = validate(old_toilet_file().as_slice(), &schema, 1000).unwrap();
+    let note = r.legacy.as_ref().expect("recognised as the old layout");
+    assert_eq!(note.dataset, "公衆トイレ一覧");
+    assert!(note.mapping.contains(&("NO".into(), Some("ID".into()))));
+    assert!(
+        note.mapping
+            .contains(&("住所".into(), Some("所在地_連結表記".into())))
+    );
+    let text = report::text("old.csv", &r, 0);
+    assert!(
+        text.contains("以前の形式") && text.contains("NO → ID"),
+        "{text}"
+    );
+    assert!(text.contains("machi opendata convert"));
+    // Converted to a new file; the original stays; converting onto an existing file is refused.
+    let dir = crate::support::temp_dir();
+    let old = dir.join("old.csv");
+    std::fs::write(&old, old_toilet_file()).unwrap();
+    let new = dir.join("new.csv");
+    let run = |out: &Path| {
+        use clap::Parser;
+        machi::cli::run(machi::cli::Cli::parse_from([
+            "machi",
+            "opendata",
+            "convert",
+            old.to_str().unwrap(),
+            "--schema",
+            "public_toilet",
+            "--output",
+            out.to_str().unwrap(),
+        ]))
+    };
+    run(&new).await.unwrap();
+    assert_eq!(std::fs::read(&old).unwrap(), old_toilet_file());
+    assert!(run(&new).await.is_err(), "never overwrites");
+    let converted = std::fs::read(&new).unwrap();
+    let r = validate(converted.as_slice(), &schema, 1000).unwrap();
+    assert!(r.valid, "{:?}", r.errors);
+    let text = String::from_utf8(converted).unwrap();
+    assert!(
+        text.contains(",兵庫県香美町,"),
+        "地方公共団体名 joins 都道府県名 and 市区町村名: {text}"
+    );
+    assert!(text.contains("兵庫県美方郡香美町香住区若松"));
+}

@@ -114,7 +114,11 @@ pub fn read(
         }
     }
     let labels: Vec<String> = header.iter().map(|s| s.to_string()).collect();
+    let before = out.count;
     let columns = super::labels::match_labels(&labels, schema, fields, &mut out);
+    if out.count > before {
+        out.legacy = crate::opendata::legacy::recognise(&labels, schema);
+    }
     let mine = (0..fields.len()).filter(|&i| share[i]).collect();
     let mut cells = Cells::new(schema, fields, mine, columns.clone());
     let mut items = Vec::with_capacity(BATCH);

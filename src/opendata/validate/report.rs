@@ -103,6 +103,9 @@ pub struct Report {
     /// Counts per kind and column over everything found, errors first.
     #[serde(default)]
     pub groups: Vec<Group>,
+    /// The header is an earlier layout of the standard: how its columns map to the current one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy: Option<crate::opendata::legacy::LegacyNote>,
 }
 
 impl Report {
@@ -155,6 +158,23 @@ pub fn kind_label(kind: &str) -> &'static str {
         _ => "その他",
     }
 }
+
+/// The error types about the header row.
+pub fn is_header_kind(kind: &str) -> bool {
+    matches!(
+        kind,
+        "missing-label"
+            | "extra-label"
+            | "incorrect-label"
+            | "duplicate-label"
+            | "blank-label"
+            | "blank-header"
+            | "unmatched-header"
+    )
+}
+
+/// Said before the findings when the header is wrong: the cells' errors may follow from it.
+pub const HEADER_FIRST: &str = "見出し(1行目)が項目定義と合っていません。列がずれていると、値の誤りの多くはそのせいで出ます。先に見出しを直してから、もう一度確かめてください。";
 
 /// How to fix each kind in Excel, in one line.
 pub fn kind_hint(kind: &str) -> &'static str {
@@ -235,6 +255,7 @@ pub struct Collector {
     pub checks: Vec<CheckFinding>,
     groups: Vec<Group>,
     index: HashMap<(bool, String, Option<usize>), usize>,
+    pub legacy: Option<crate::opendata::legacy::LegacyNote>,
 }
 
 impl Collector {
@@ -247,6 +268,7 @@ impl Collector {
             checks: Vec::new(),
             groups: Vec::new(),
             index: HashMap::new(),
+            legacy: None,
         }
     }
 
@@ -263,6 +285,13 @@ impl Collector {
         cell: &Option<String>,
         hint: &str,
     ) {
+        // The header's errors group by kind alone: one old header is one finding, not forty.
+        let header = row.is_none() && field_number.is_some() && !machi;
+        let (field_number, field_name) = if header {
+            (None, &None)
+        } else {
+            (field_number, field_name)
+        };
         let key = (machi, kind.to_string(), field_number);
         match self.index.get(&key) {
             Some(&i) => {
@@ -348,6 +377,7 @@ impl Collector {
         self.checks.truncate(self.limit);
         self.count += other.count;
         self.check_count += other.check_count;
+        self.legacy = self.legacy.or(other.legacy);
         for g in other.groups {
             let k = (g.machi, g.kind.clone(), g.field_number);
             match self.index.get(&k) {
@@ -373,10 +403,12 @@ impl Collector {
 
     pub fn finish(mut self, encoding: String, rows: usize) -> Report {
         // Frictionless's kinds first, then machi's errors, then its warnings; the largest first.
+        // The header first (the rest may follow from it).
         self.groups.sort_by_key(|g| {
             (
                 g.machi,
                 g.severity == Some(Severity::Warning),
+                !is_header_kind(&g.kind),
                 std::cmp::Reverse(g.count),
             )
         });
@@ -393,6 +425,7 @@ impl Collector {
             check_count: self.check_count,
             checks: self.checks,
             groups: self.groups,
+            legacy: self.legacy,
         }
     }
 }
@@ -416,12 +449,19 @@ pub fn text(file: &str, r: &Report, details: usize) -> String {
             String::new()
         }
     );
+    if let Some(n) = &r.legacy {
+        out.push_str(&format!(
+            "\n■ 以前の形式\n  {}\n",
+            crate::opendata::legacy::explain(n)
+        ));
+    }
     let place = |g: &Group| match (&g.field_name, g.field_number) {
         (Some(n), Some(c)) if !n.is_empty() => format!("「{n}」({c}列目)"),
         (_, Some(c)) => format!("{c}列目"),
         _ => match g.kind.as_str() {
             "blank-row" | "encoding-error" | "source-error" => "行".into(),
             "primary-key" => "主キー".into(),
+            k if is_header_kind(k) => "見出し(1行目)".into(),
             _ => "ファイル全体".into(),
         },
     };
@@ -434,6 +474,9 @@ pub fn text(file: &str, r: &Report, details: usize) -> String {
             continue;
         }
         out.push_str(&format!("\n■ {title}\n"));
+        if !machi && groups.iter().any(|g| is_header_kind(&g.kind)) {
+            out.push_str(&format!("  {HEADER_FIRST}\n"));
+        }
         for g in groups {
             let rows = if g.rows.is_empty() {
                 String::new()
