@@ -114,6 +114,43 @@ def cases():
     old_row = {"都道府県コード又は市区町村コード": "285854", "NO": "1", "都道府県名": "兵庫県", "市区町村名": "香美町",
                "名称": "香住駅", "住所": "兵庫県美方郡香美町香住区若松", "緯度": "35.633", "経度": "134.629",
                "利用開始時間": "06:00", "利用終了時間": "22:00"}
+    # Every bundled standard: a valid file, and one with typical faults (a duplicate ID, a
+    # five-digit code, text in a number column, a blank line, a column left out).
+    for key in ["public_toilet", "evacuation_space", "aed", "tourism"]:
+        sch = json.load(open(os.path.join(ROOT, "src", "opendata", "schemas", f"{key}.json"), encoding="utf-8"))
+        cols = [f["name"] for f in sch["fields"]]
+
+        def value(f, i):
+            name, kind = f["name"], f.get("type", "string")
+            if "コード" in name and "pattern" in f.get("constraints", {}):
+                return "285854"
+            if name == "ID":
+                return f"A{i:03d}"
+            if name == "緯度":
+                return "35.633"
+            if name == "経度":
+                return "134.629"
+            if f.get("format") == "uri":
+                return f"https://www.town.mikata-kami.lg.jp/{i}.html"
+            if f.get("format") == "email":
+                return "info@town.mikata-kami.lg.jp"
+            enum = f.get("constraints", {}).get("enum")
+            if enum:
+                return enum[0]
+            return {"integer": "1", "number": "1.5", "time": "09:00:00" if f.get("format") is None else "09:00",
+                    "date": "2024-04-01", "boolean": "true"}.get(kind, f"{name}{i}")
+
+        rows = [[value(f, i) for f in sch["fields"]] for i in range(1, 4)]
+        out[f"standard-{key}-valid"] = ("\n".join(",".join(r) for r in [cols] + rows) + "\n", sch)
+        bad = [list(r) for r in rows]
+        bad[1][cols.index("ID")] = bad[0][cols.index("ID")]
+        bad[2][cols.index("全国地方公共団体コード")] = "28585"
+        numeric = [i for i, f in enumerate(sch["fields"]) if f.get("type") in ("integer", "number")]
+        if numeric:
+            bad[0][numeric[0]] = "約3"
+        drop = cols.index("名称")
+        lines = [",".join(c for j, c in enumerate(r) if j != drop) for r in [cols] + bad]
+        out[f"standard-{key}-faults"] = ("\n".join(lines[:2] + [""] + lines[2:]) + "\n", sch)
     out["layout-old-public-toilet"] = (
         ",".join(old) + "\n" + ",".join(old_row.get(n, "") for n in old) + "\n", toilet)
     return out
