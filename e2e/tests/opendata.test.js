@@ -103,6 +103,15 @@ test('a clerk reads the validation report of an old-layout file and gets every f
     const res = await page.request.get(new URL(await csvLink.getAttribute('href'), base).href);
     assert.equal(res.status(), 200);
     assert.match(await res.text(), /missing-label,見出しの不足/);
+    // Converted in place: the report reads again, the original stays as a version.
+    await page.setViewportSize({ width: 1366, height: 900 });
+    await page.getByRole('button', { name: '今の形式に変換したファイルに差し替える' }).click();
+    await page.waitForURL(/done=converted/);
+    const after = await page.locator('details.report').textContent();
+    assert.doesNotMatch(after, /以前の形式/);
+    assert.doesNotMatch(after, /見出しの不足/);
+    assert.match(await page.textContent('main'), /以前のファイル\(1件\)/);
+    await page.screenshot({ path: join(OUT, 'opendata-report-converted.png'), fullPage: true });
   } finally {
     await browser.close();
     machi.stop();

@@ -127,6 +127,10 @@ impl crate::modules::Module for OpendataModule {
                     .layer(DefaultBodyLimit::max(routes::MAX_RESOURCE + 64 * 1024)),
             )
             .route(
+                "/staff/opendata/resources/{rid}/convert",
+                post(resource_routes::convert),
+            )
+            .route(
                 "/staff/opendata/resources/{rid}/report.csv",
                 get(resource_routes::report_csv),
             )

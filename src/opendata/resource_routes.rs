@@ -78,6 +78,51 @@ pub async fn replace(
     outcome(&state, &staff, d, result, "replaced").await
 }
 
+/// Rewrites a resource's file in the current layout of its standard (when the validation found
+/// an earlier layout) and puts the result in its place; the original stays as a version.
+pub async fn convert(
+    State(state): State<AppState>,
+    Path(rid): Path<String>,
+    crate::auth::StaffForm(staff, _): crate::auth::StaffForm<serde::de::IgnoredAny>,
+) -> Result<Response, AppError> {
+    require(&staff)?;
+    let (r, d) = resource_and_dataset(&state, &rid).await?;
+    let result = convert_file(&state, &d, &r, &staff).await;
+    outcome(&state, &staff, d, result, "converted").await
+}
+
+async fn convert_file(
+    state: &AppState,
+    d: &Dataset,
+    r: &Resource,
+    staff: &Staff,
+) -> Result<(), CatalogError> {
+    let refuse = |m: &str| CatalogError::Invalid("file", m.to_string());
+    let schema = super::standard::schema_for(&state.db, &d.standard)
+        .await?
+        .ok_or_else(|| refuse("このデータセットは標準データセットに準拠していません"))?;
+    if !r.is_upload() {
+        return Err(refuse("外部のURLのリソースは変換できません"));
+    }
+    let bytes = std::fs::read(&r.stored_path).map_err(|e| CatalogError::Other(e.into()))?;
+    let mut out = Vec::new();
+    super::legacy::convert(bytes.as_slice(), &schema, &mut out).map_err(|m| refuse(&m))?;
+    let stem = r
+        .file_name
+        .trim_end_matches(".csv")
+        .trim_end_matches(".CSV");
+    let name = format!("{stem}_今の形式.csv");
+    edit::replace_file(
+        &state.db,
+        &state.data_dir,
+        d,
+        r,
+        (&name, &out),
+        &staff.actor(),
+    )
+    .await
+}
+
 pub async fn delete_resource_route(
     State(state): State<AppState>,
     Path(rid): Path<String>,

@@ -40,7 +40,10 @@ fn every_case_gives_frictionless_findings() {
         got.sort();
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         if name.starts_with("standard-") && name.ends_with("-valid") && !r.valid {
-            differ.push(format!("{name}: a valid file of a bundled standard: {:?}", r.checks));
+            differ.push(format!(
+                "{name}: a valid file of a bundled standard: {:?}",
+                r.checks
+            ));
         }
         if got != expected {
             differ.push(format!(
