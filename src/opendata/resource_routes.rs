@@ -219,44 +219,16 @@ pub struct GroupView {
 }
 
 pub fn report_view(r: &Resource) -> Option<ReportView> {
-    use super::validate::{Report, kind_hint, kind_label};
+    use super::validate::{Report, kind_label};
     let report: Report = serde_json::from_str(&r.validation_report).ok()?;
     let view = |g: &super::validate::report::Group| GroupView {
-        place: match (&g.field_name, g.field_number) {
-            (Some(n), Some(c)) if !n.is_empty() => format!("「{n}」({c}列目)"),
-            (_, Some(c)) => format!("{c}列目"),
-            _ if g.kind == "primary-key" => "主キー".into(),
-            _ if super::validate::report::is_header_kind(&g.kind) => "見出し(1行目)".into(),
-            _ if g.rows.is_empty() => "ファイル全体".into(),
-            _ => "行".into(),
-        },
+        place: g.place(),
         kind: kind_label(&g.kind),
         severity: g.severity.map_or("", |s| s.label()),
         count: g.count,
-        rows: if g.rows.is_empty() {
-            if super::validate::report::is_header_kind(&g.kind) {
-                "1行目".into()
-            } else {
-                "—".into()
-            }
-        } else {
-            g.rows
-                .iter()
-                .map(|r| r.to_string())
-                .collect::<Vec<_>>()
-                .join("・")
-                + if g.count > g.rows.len() {
-                    " ほか"
-                } else {
-                    ""
-                }
-        },
+        rows: g.rows_text(),
         message: g.message.clone(),
-        hint: if g.hint.is_empty() {
-            kind_hint(&g.kind).to_string()
-        } else {
-            g.hint.clone()
-        },
+        hint: g.hint_text().to_string(),
     };
     let details = report
         .errors
@@ -273,22 +245,7 @@ pub fn report_view(r: &Resource) -> Option<ReportView> {
         })
         .collect();
     Some(ReportView {
-        summary: format!(
-            "{}({}、{}行、エラー{}件{})",
-            if report.valid {
-                "問題ありません"
-            } else {
-                "直すところがあります"
-            },
-            report.encoding,
-            report.rows,
-            report.error_count,
-            if report.check_count > 0 {
-                format!("、machiの追加チェック{}件", report.check_count)
-            } else {
-                String::new()
-            }
-        ),
+        summary: report.summary(),
         legacy: report.legacy.as_ref().map(super::legacy::explain),
         header_first: report
             .groups

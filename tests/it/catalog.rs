@@ -77,7 +77,7 @@ async fn upload_validate_override_publish_and_find() {
         let page = c.get(&format!("/staff/opendata/{id}")).await;
         assert!(page.body.contains("検証エラーあり"));
         // Grouped by column and kind, with the fix; every finding downloadable as CSV.
-        assert!(page.body.contains("<th scope=\"row\">「緯度」(16列目)</th><td data-label=\"種類\">制約違反</td><td class=\"num\" data-label=\"件数\">1</td><td data-label=\"最初の行\">3</td>"), "{}", page.body);
+        assert!(page.body.contains("<th scope=\"row\">「緯度」(16列目)</th><td data-label=\"種類\">制約違反</td><td class=\"num\" data-label=\"件数\">1</td><td data-label=\"最初の行\">3行目</td>"), "{}", page.body);
         assert!(page.body.contains("大きすぎます(46以下)"));
         assert!(page.body.contains("直し方:"));
         assert!(page.body.contains("3行目 16列目 制約違反"));

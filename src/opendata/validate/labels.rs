@@ -21,6 +21,15 @@ fn label_error(kind: &str, n: usize, name: &str, message: String) -> ValidationE
     }
 }
 
+fn duplicate(i: usize, l: &str) -> ValidationError {
+    label_error(
+        "duplicate-label",
+        i + 1,
+        l,
+        format!("見出し「{l}」が二度あります({}列目)", i + 1),
+    )
+}
+
 /// Where a missing field belongs among the file's columns: after the last schema field before
 /// it that the file has.
 fn expected_place(name: &str, labels: &[String], fields: &[CompiledField]) -> String {
@@ -108,12 +117,7 @@ pub fn match_labels(
                     format!("{}列目の見出しが空です(「{name}」のはずです)", i + 1),
                 ));
             } else if labels[..i].contains(l) {
-                out.push(label_error(
-                    "duplicate-label",
-                    i + 1,
-                    l,
-                    format!("見出し「{l}」が二度あります({}列目)", i + 1),
-                ));
+                out.push(duplicate(i, l));
             } else if l != name {
                 let message = if absent_by_name(f) {
                     format!(
@@ -180,12 +184,7 @@ pub fn match_labels(
     }
     for (i, l) in labels.iter().enumerate() {
         if !l.is_empty() && labels[..i].contains(l) {
-            out.push(label_error(
-                "duplicate-label",
-                i + 1,
-                l,
-                format!("見出し「{l}」が二度あります({}列目)", i + 1),
-            ));
+            out.push(duplicate(i, l));
         }
     }
     fields

@@ -108,7 +108,73 @@ pub struct Report {
     pub legacy: Option<crate::opendata::legacy::LegacyNote>,
 }
 
+impl Group {
+    /// Where in the file, as a clerk reads it: 「緯度」(16列目), 見出し(1行目), 行 …
+    pub fn place(&self) -> String {
+        match (&self.field_name, self.field_number) {
+            (Some(n), Some(c)) if !n.is_empty() => format!("「{n}」({c}列目)"),
+            (_, Some(c)) => format!("{c}列目"),
+            _ => match self.kind.as_str() {
+                "blank-row" | "encoding-error" | "source-error" => "行".into(),
+                "primary-key" => "主キー".into(),
+                k if is_header_kind(k) => "見出し(1行目)".into(),
+                _ => "ファイル全体".into(),
+            },
+        }
+    }
+
+    /// The first rows: 2・3・4行目 ほか.
+    pub fn rows_text(&self) -> String {
+        if self.rows.is_empty() {
+            return if is_header_kind(&self.kind) {
+                "1行目".into()
+            } else {
+                "—".into()
+            };
+        }
+        let rows: Vec<String> = self.rows.iter().map(|r| r.to_string()).collect();
+        format!(
+            "{}行目{}",
+            rows.join("・"),
+            if self.count > self.rows.len() {
+                " ほか"
+            } else {
+                ""
+            }
+        )
+    }
+
+    /// How to fix it in Excel.
+    pub fn hint_text(&self) -> &str {
+        if self.hint.is_empty() {
+            kind_hint(&self.kind)
+        } else {
+            &self.hint
+        }
+    }
+}
+
 impl Report {
+    /// The verdict in one line: 直すところがあります(UTF-8、30行、エラー279件).
+    pub fn summary(&self) -> String {
+        format!(
+            "{}({}、{}行、エラー{}件{})",
+            if self.valid {
+                "問題ありません"
+            } else {
+                "直すところがあります"
+            },
+            self.encoding,
+            self.rows,
+            self.error_count,
+            if self.check_count > 0 {
+                format!("、machiの追加チェック{}件", self.check_count)
+            } else {
+                String::new()
+            }
+        )
+    }
+
     /// Counts per error type, for summaries.
     pub fn counts(&self) -> Vec<(String, usize)> {
         let mut out: Vec<(String, usize)> = Vec::new();
@@ -433,38 +499,13 @@ impl Collector {
 /// The report as a person reads it on a terminal: the verdict, the groups with their counts,
 /// first rows, an example and the fix, then the first findings one by one.
 pub fn text(file: &str, r: &Report, details: usize) -> String {
-    let mut out = format!(
-        "{file}: {}({}、{}行、エラー{}件{})\n",
-        if r.valid {
-            "問題ありません"
-        } else {
-            "直すところがあります"
-        },
-        r.encoding,
-        r.rows,
-        r.error_count,
-        if r.check_count > 0 {
-            format!("、machiの追加チェック{}件", r.check_count)
-        } else {
-            String::new()
-        }
-    );
+    let mut out = format!("{file}: {}\n", r.summary());
     if let Some(n) = &r.legacy {
         out.push_str(&format!(
             "\n■ 以前の形式\n  {}\n",
             crate::opendata::legacy::explain(n)
         ));
     }
-    let place = |g: &Group| match (&g.field_name, g.field_number) {
-        (Some(n), Some(c)) if !n.is_empty() => format!("「{n}」({c}列目)"),
-        (_, Some(c)) => format!("{c}列目"),
-        _ => match g.kind.as_str() {
-            "blank-row" | "encoding-error" | "source-error" => "行".into(),
-            "primary-key" => "主キー".into(),
-            k if is_header_kind(k) => "見出し(1行目)".into(),
-            _ => "ファイル全体".into(),
-        },
-    };
     for (title, machi) in [
         ("見つかったこと(列・種類ごと)", false),
         ("machiの追加チェック", true),
@@ -481,19 +522,7 @@ pub fn text(file: &str, r: &Report, details: usize) -> String {
             let rows = if g.rows.is_empty() {
                 String::new()
             } else {
-                format!(
-                    " {}行目{}",
-                    g.rows
-                        .iter()
-                        .map(|r| r.to_string())
-                        .collect::<Vec<_>>()
-                        .join("・"),
-                    if g.count > g.rows.len() {
-                        " ほか"
-                    } else {
-                        ""
-                    }
-                )
+                format!(" {}", g.rows_text())
             };
             let severity = g
                 .severity
@@ -501,16 +530,12 @@ pub fn text(file: &str, r: &Report, details: usize) -> String {
                 .unwrap_or_default();
             out.push_str(&format!(
                 "  {severity}{} {}: {}件{rows}\n    {}\n",
-                place(g),
+                g.place(),
                 kind_label(&g.kind),
                 g.count,
                 g.message
             ));
-            let hint = if g.hint.is_empty() {
-                kind_hint(&g.kind)
-            } else {
-                &g.hint
-            };
+            let hint = g.hint_text();
             if !hint.is_empty() {
                 out.push_str(&format!("    → 直し方: {hint}\n"));
             }
