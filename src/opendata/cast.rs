@@ -430,7 +430,12 @@ pub fn cast(field: &Field, text: &str, keep: bool) -> Option<Value> {
         },
         "date" => {
             let (y, m, d, ..) = strptime(text, format.unwrap_or("%Y-%m-%d"))?;
-            Some(Value::Temporal(format!("{y:04}-{m:02}-{d:02}")))
+            // The normalised text only when a bound or enum compares it.
+            Some(if keep {
+                Value::Temporal(format!("{y:04}-{m:02}-{d:02}"))
+            } else {
+                Value::Bool(true)
+            })
         }
         "time" => {
             let (h, m, s) = match format {
@@ -440,7 +445,11 @@ pub fn cast(field: &Field, text: &str, keep: bool) -> Option<Value> {
                     (h, m, s)
                 }
             };
-            Some(Value::Temporal(format!("{h:02}:{m:02}:{s:02}")))
+            Some(if keep {
+                Value::Temporal(format!("{h:02}:{m:02}:{s:02}"))
+            } else {
+                Value::Bool(true)
+            })
         }
         "datetime" => match format {
             None => default_datetime(text).map(|_| Value::Temporal(text.into())),

@@ -190,7 +190,7 @@ impl<'a> Cells<'a> {
                     format!("「{name}」の値「{}」が前の行と重複しています", short(text)),
                 ));
             }
-            self.field_checks[i].cell(text, checked.is_ok(), |check, severity, message| {
+            self.field_checks[i].cell(text, checked.as_ref().ok(), |check, severity, message| {
                 out.check(checks::finding(
                     check,
                     severity,

@@ -14,7 +14,7 @@
 
 use super::report::{CheckFinding, Severity};
 use crate::opendata::cast::{digit, has_full_width_digit};
-use crate::opendata::schema::CompiledField;
+use crate::opendata::schema::{CompiledField, Value};
 
 /// Values that stand in for data nobody has yet.
 const PLACEHOLDERS: [&str; 14] = [
@@ -70,11 +70,11 @@ impl FieldChecks {
         }
     }
 
-    /// Checks one non-empty cell. `readable` = Frictionless read it as its type.
+    /// Checks one non-empty cell. `value`: what Frictionless read it as (None: unreadable).
     pub fn cell(
         &self,
         text: &str,
-        readable: bool,
+        value: Option<&Value>,
         mut found: impl FnMut(&'static str, Severity, String),
     ) {
         if self.digits && has_full_width_digit(text) {
@@ -110,6 +110,7 @@ impl FieldChecks {
                 ),
             );
         }
+        let readable = value.is_some();
         if readable && self.iso_date && !is_iso_date(text) {
             found(
                 "non-iso-date",
@@ -127,9 +128,14 @@ impl FieldChecks {
                 "読めますが、時と分は2桁で書きます(9:00 → 09:00)".to_string(),
             );
         }
-        if readable
-            && (self.latitude || self.longitude)
-            && let Ok(v) = text.trim().parse::<f64>()
+        // A number column's value is already read; a text column's is read here.
+        let number = || match value {
+            Some(&Value::Number(v)) => Some(v),
+            Some(_) => text.trim().parse::<f64>().ok(),
+            None => None,
+        };
+        if (self.latitude || self.longitude)
+            && let Some(v) = number()
         {
             let (lo, hi, what, name) = if self.latitude {
                 (20.0, 46.0, "北緯20〜46度", "緯度")
@@ -146,10 +152,14 @@ impl FieldChecks {
                 );
             }
         }
-        // Placeholders are short and not ASCII but for a few: most cells are passed at once.
-        if (self.text || !readable) && (!text.is_ascii() || text.len() <= 3) {
+        // Placeholders are short: a long cell is only looked at for its ending.
+        if (self.text || !readable)
+            && ((text.len() <= 12 && PLACEHOLDERS.contains(&text.trim()))
+                || text.ends_with("を確認")
+                || text.ends_with("確認中"))
+        {
             let t = text.trim();
-            if PLACEHOLDERS.contains(&t) || t.ends_with("を確認") || t.ends_with("確認中") {
+            {
                 found(
                     "placeholder-text",
                     Severity::Warning,
