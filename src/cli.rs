@@ -408,11 +408,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else if csv {
                 use std::io::Write;
-                std::io::stdout().write_all(&crate::opendata::validate::report::csv(&report))?;
+                std::io::stdout().write_all(&crate::opendata::validate::render::csv(&report))?;
             } else {
                 print!(
                     "{}",
-                    crate::opendata::validate::report::text(
+                    crate::opendata::validate::render::text(
                         &file.display().to_string(),
                         &report,
                         details

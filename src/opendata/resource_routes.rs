@@ -285,7 +285,7 @@ pub async fn report_csv(
                 format!("attachment; filename=\"{name}\""),
             ),
         ],
-        super::validate::report::csv(&report),
+        super::validate::render::csv(&report),
     )
         .into_response())
 }

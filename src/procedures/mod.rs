@@ -1,6 +1,7 @@
 //! Procedures (手続き): the catalog residents search, the life-event guide, and application forms
 //! as data. The counter (書かない窓口) builds on these in `crate::counter`.
 
+pub mod bundled;
 pub mod cache;
 pub mod catalog_file;
 pub mod form;
@@ -83,7 +84,7 @@ impl crate::modules::Module for ProceduresModule {
                         .to_string(),
                 ));
             }
-            let forms = store::upgrade_bundled_forms(&town.db).await?;
+            let forms = bundled::upgrade_bundled_forms(&town.db).await?;
             Ok((!forms.is_empty()).then(|| {
                 format!(
                     "申請書様式: 同梱の様式を追加・更新しました({})",

@@ -247,7 +247,9 @@ async fn a_town_with_an_earlier_bundled_form_gets_the_new_one_and_edited_forms_s
             .await
             .unwrap();
         drop(conn);
-        let changed = ps::upgrade_bundled_forms(&db).await.unwrap();
+        let changed = machi::procedures::bundled::upgrade_bundled_forms(&db)
+            .await
+            .unwrap();
         assert_eq!(changed.len(), 2, "{changed:?}");
         let forms = ps::forms(&db).await.unwrap();
         let jidou = forms
@@ -261,7 +263,12 @@ async fn a_town_with_an_earlier_bundled_form_gets_the_new_one_and_edited_forms_s
             kokuho.title, "国保 加入届(町の様式)",
             "the town's edit stays"
         );
-        assert!(ps::upgrade_bundled_forms(&db).await.unwrap().is_empty());
+        assert!(
+            machi::procedures::bundled::upgrade_bundled_forms(&db)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     })
     .await;
 }

@@ -3,7 +3,7 @@
 //! by `bench/validate_cases.py write`), machi's own checks apart, and the report people read.
 
 use machi::opendata::schema::TableSchema;
-use machi::opendata::validate::{Severity, report, validate};
+use machi::opendata::validate::{Severity, render, validate};
 use std::path::Path;
 
 /// An error as (type, row, column).
@@ -151,7 +151,7 @@ fn the_report_groups_counts_and_cuts_long_values() {
         ("type-error", Some("緯度"), 600)
     );
     assert_eq!(g.rows, [2, 3, 4, 5, 6]);
-    let text = report::text("toilets.csv", &r, 10);
+    let text = render::text("toilets.csv", &r, 10);
     assert!(
         text.contains("「緯度」(3列目) 型の誤り: 600件 2・3・4・5・6行目 ほか"),
         "{text}"
@@ -162,7 +162,7 @@ fn the_report_groups_counts_and_cuts_long_values() {
         text.len() < 10_000,
         "a 1 MB cell does not make a 1 MB report"
     );
-    let csv_out = String::from_utf8(report::csv(&r)).unwrap();
+    let csv_out = String::from_utf8(render::csv(&r)).unwrap();
     assert!(csv_out.starts_with("\u{feff}種類,種類(名前),重さ,行,列,項目,値,内容"));
     assert_eq!(csv_out.lines().count(), 51);
 }
@@ -208,7 +208,7 @@ async fn an_old_layout_is_recognised_mapped_and_converted_to_a_new_file() {
         note.mapping
             .contains(&("住所".into(), Some("所在地_連結表記".into())))
     );
-    let text = report::text("old.csv", &r, 0);
+    let text = render::text("old.csv", &r, 0);
     assert!(
         text.contains("以前の形式") && text.contains("NO → ID"),
         "{text}"

@@ -9,6 +9,7 @@ pub mod checks;
 pub mod decode;
 pub mod labels;
 pub mod read;
+pub mod render;
 pub mod report;
 
 pub use report::{CheckFinding, Report, Severity, ValidationError, kind_hint, kind_label};
