@@ -247,10 +247,7 @@ pub fn report_view(r: &Resource) -> Option<ReportView> {
     Some(ReportView {
         summary: report.summary(),
         legacy: report.legacy.as_ref().map(super::legacy::explain),
-        header_first: report
-            .groups
-            .iter()
-            .any(|g| super::validate::report::is_header_kind(&g.kind)),
+        header_first: report.header_wrong(),
         groups: report
             .groups
             .iter()

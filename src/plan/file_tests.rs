@@ -3,7 +3,7 @@ use super::*;
 
 #[test]
 fn check_digit() {
-    assert!(municipality_code_is_valid("285854")); // the bundled plan's body
+    assert!(municipality_code_is_valid("011002")); // 札幌市
     assert!(municipality_code_is_valid("131016")); // 千代田区
     assert!(!municipality_code_is_valid("285855"));
     assert!(!municipality_code_is_valid("28585"));

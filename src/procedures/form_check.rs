@@ -228,8 +228,8 @@ mod tests {
             check(FieldType::Kana, "かみ たろう").unwrap(),
             "カミ\u{3000}タロウ"
         );
-        let e = check(FieldType::Kana, "香美 太郎").unwrap_err();
-        assert!(e.contains("カタカナ") && e.contains("「香」"), "{e}");
+        let e = check(FieldType::Kana, "山田 太郎").unwrap_err();
+        assert!(e.contains("カタカナ") && e.contains("「山」"), "{e}");
         assert_eq!(
             check(FieldType::Postal, "〒６６９－６５９２").unwrap(),
             "669-6592"

@@ -1,7 +1,7 @@
 //! The report as people read it: plain text for a terminal (the verdict, the groups with their
 //! counts, first rows and fixes, then the first findings) and every finding as CSV for Excel.
 
-use super::report::{Group, HEADER_FIRST, Report, is_header_kind, kind_label};
+use super::report::{Group, HEADER_FIRST, Report, kind_label};
 
 /// The report as a person reads it on a terminal: the verdict, the groups with their counts,
 /// first rows, an example and the fix, then the first findings one by one.
@@ -22,7 +22,7 @@ pub fn text(file: &str, r: &Report, details: usize) -> String {
             continue;
         }
         out.push_str(&format!("\n■ {title}\n"));
-        if !machi && groups.iter().any(|g| is_header_kind(&g.kind)) {
+        if !machi && r.header_wrong() {
             out.push_str(&format!("  {HEADER_FIRST}\n"));
         }
         for g in groups {

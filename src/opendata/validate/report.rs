@@ -175,16 +175,11 @@ impl Report {
         )
     }
 
-    /// Counts per error type, for summaries.
-    pub fn counts(&self) -> Vec<(String, usize)> {
-        let mut out: Vec<(String, usize)> = Vec::new();
-        for g in self.groups.iter().filter(|g| !g.machi) {
-            match out.iter_mut().find(|(k, _)| *k == g.kind) {
-                Some(c) => c.1 += g.count,
-                None => out.push((g.kind.clone(), g.count)),
-            }
-        }
-        out
+    /// Whether the header row is wrong (the cells' errors may follow from it).
+    pub fn header_wrong(&self) -> bool {
+        self.groups
+            .iter()
+            .any(|g| !g.machi && is_header_kind(&g.kind))
     }
 
     pub fn check_errors(&self) -> usize {
@@ -478,12 +473,8 @@ impl Collector {
                 std::cmp::Reverse(g.count),
             )
         });
-        let check_errors = self
-            .groups
-            .iter()
-            .any(|g| g.machi && g.severity == Some(Severity::Error));
-        Report {
-            valid: self.count == 0 && !check_errors,
+        let mut report = Report {
+            valid: false,
             encoding,
             rows,
             error_count: self.count,
@@ -492,6 +483,8 @@ impl Collector {
             checks: self.checks,
             groups: self.groups,
             legacy: self.legacy,
-        }
+        };
+        report.valid = report.error_count == 0 && report.check_errors() == 0;
+        report
     }
 }
