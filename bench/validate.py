@@ -7,8 +7,8 @@ Usage: bench/validate.py [rows]     (default 100000; installs frictionless from 
 
 Besides frictionless, the script times the `csv` crate alone on the same file
 (examples/csv_baseline.rs: every record read as UTF-8, every field touched), the practical limit,
-and prints machi's throughput as a share of it. machi reads and parses on one thread and checks
-on both (each takes a share of the columns).
+and prints machi's throughput as a share of it. machi reads and decodes on one thread, cuts the text
+into blocks of whole records, and parses and checks blocks on one worker per core.
 
 The file follows the bundled 公衆トイレ一覧 schema and has errors sprinkled in (a duplicate ID,
 a latitude out of range, text in a number column, a bad time, a missing required value, a value

@@ -89,6 +89,18 @@ def cases():
     out["constraints"] = (
         "id,kind,n,lat,name\nAB001,有,1,35.5,香美町\nAB001,あり,11,135.6,香\nab002,無,-1,19.9,香美町香住区\n"
         "AB003,,,,\nAB003,有,5,35,ab\n", cons)
+    # Primary keys as Frictionless checks them: a key whose cells all lack a value (blank rows
+    # too) is an error, a key field is not required, a value of the wrong type counts as none.
+    out["primary-key-empty-and-untyped"] = (
+        "id,name,n\nA1,x,1\n,y,2\nA1,z,3\n\n,,\nA4\nA5,w,十\nA5,w,五\n",
+        schema(["id", "name", {"name": "n", "type": "integer"}], primaryKey=["id"]))
+    out["primary-key-two-fields"] = (
+        "a,b,c\n1,x,p\n1,y,q\n1,x,r\n,,s\n2,十,t\n2,五,u\n",
+        schema(["a", {"name": "b", "type": "integer"}, "c"], primaryKey=["a", "b"]))
+    out["unique-outside-constraints"] = (
+        "id,n\nab1,1\nab1,2\nAB2,3\nAB2,x\n",
+        schema([{"name": "id", "type": "string", "constraints": {"unique": True, "pattern": "[A-Z]{2}[0-9]"}},
+                {"name": "n", "type": "integer", "constraints": {"unique": True}}]))
     code = schema([{"name": "全国地方公共団体コード", "type": "string",
                     "constraints": {"pattern": "\\d{6}"}, "machi:check": "local-government-code"},
                    {"name": "名称", "type": "string"}])

@@ -1,7 +1,6 @@
-//! Checking the cells of some of the fields, row after row. The fields are shared between the
-//! two threads of a validation (the reading thread takes a share as well as parsing), so each
-//! `Cells` holds only its own fields' state: which column each reads, its unique values, its
-//! machi checks.
+//! Checking the cells of a row, field by field. Each worker thread has its own `Cells`; the
+//! values of unique fields are only collected here (with their rows) and compared across the
+//! whole file by the thread that joins the blocks (`Uniques`), in file order.
 
 use super::checks::{self, FieldChecks};
 use super::report::{self, Collector, ValidationError, short};
@@ -32,47 +31,52 @@ impl std::hash::Hasher for Fnv {
 
 pub type FastSet<T> = HashSet<T, std::hash::BuildHasherDefault<Fnv>>;
 
-/// How much checking a field costs, roughly, to share the fields between the threads.
-fn weight(f: &CompiledField) -> usize {
-    let field = &f.field;
-    let mut w = 1;
-    if field.kind != "string" || field.format.is_some() {
-        w += 2;
-    }
-    if field.constraints.pattern.is_some() || field.constraints.enumeration.is_some() {
-        w += 1;
-    }
-    if f.unique {
-        w += 4;
-    }
-    w
+/// A parsed record whose bytes are known to be UTF-8 (checked once for the whole record, which
+/// costs less than once per field), read field by field as text.
+pub struct Row<'r> {
+    text: &'r str,
+    rec: &'r csv::ByteRecord,
 }
 
-/// The fields the reading thread checks besides parsing: about a quarter of the checking, as
-/// parsing costs that thread about as much as the rest of the checking costs the other (measured
-/// with bench/validate.py on the 39-column 公衆トイレ file: a quarter was fastest).
-pub fn reader_share(fields: &[CompiledField]) -> Vec<bool> {
-    let total: usize = fields.iter().map(weight).sum();
-    let mut order: Vec<usize> = (0..fields.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(weight(&fields[i])));
-    let mut share = vec![false; fields.len()];
-    let mut taken = 0;
-    for i in order {
-        if (taken + weight(&fields[i])) * 4 <= total {
-            share[i] = true;
-            taken += weight(&fields[i]);
-        }
+impl<'r> Row<'r> {
+    pub fn new(rec: &'r csv::ByteRecord) -> Result<Row<'r>, std::str::Utf8Error> {
+        Ok(Row {
+            text: std::str::from_utf8(rec.as_slice())?,
+            rec,
+        })
     }
-    share
+
+    pub fn get(&self, i: usize) -> Option<&'r str> {
+        // Fields end at ASCII delimiters, so each range is on character boundaries.
+        self.rec.range(i).and_then(|r| self.text.get(r))
+    }
+
+    pub fn len(&self) -> usize {
+        self.rec.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rec.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &'r str> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
 }
+
+/// Per field, the values of a unique field with their rows (None: the field is not unique).
+pub type UniqueValues = Vec<Option<Vec<(usize, Box<str>)>>>;
 
 pub struct Cells<'a> {
     fields: &'a [CompiledField],
-    /// The field indexes this one checks.
-    mine: Vec<usize>,
-    columns: Vec<Option<usize>>,
+    /// The fields that have a column, with their column.
+    plan: Vec<(usize, usize)>,
     field_checks: Vec<FieldChecks>,
-    uniques: Vec<Option<FastSet<Box<str>>>>,
+    /// The values of unique fields that could be read in this block, with their rows.
+    pub uniques: UniqueValues,
+    /// Per field, whether the last row's cell has no value (missing, or not of the field's
+    /// type): what Frictionless calls None, for primary keys.
+    pub none: Vec<bool>,
     required: Vec<bool>,
     missing_values: &'a [String],
     only_blank_missing: bool,
@@ -82,28 +86,21 @@ impl<'a> Cells<'a> {
     pub fn new(
         schema: &'a TableSchema,
         fields: &'a [CompiledField],
-        mine: Vec<usize>,
         columns: Vec<Option<usize>>,
     ) -> Cells<'a> {
-        let pk: Vec<&str> = schema
-            .primary_key
-            .as_ref()
-            .map(|k| k.names())
-            .unwrap_or_default();
         Cells {
             fields,
-            columns,
-            field_checks: fields.iter().map(FieldChecks::of).collect(),
-            uniques: fields
+            plan: columns
                 .iter()
                 .enumerate()
-                .map(|(i, f)| (f.unique && mine.contains(&i)).then(FastSet::default))
+                .filter_map(|(i, c)| c.map(|c| (i, c)))
                 .collect(),
-            required: fields
-                .iter()
-                .map(|f| f.required || pk.contains(&f.field.name.as_str()))
-                .collect(),
-            mine,
+            field_checks: fields.iter().map(FieldChecks::of).collect(),
+            uniques: fields.iter().map(|f| f.unique.then(Vec::new)).collect(),
+            // Frictionless 5.21 does not make the primary key's fields required (the spec says
+            // they must not be empty; a key with no value is reported as a key error instead).
+            required: fields.iter().map(|f| f.required).collect(),
+            none: vec![true; fields.len()],
             missing_values: &schema.missing_values,
             only_blank_missing: schema.missing_values == [String::new()],
         }
@@ -117,11 +114,11 @@ impl<'a> Cells<'a> {
         }
     }
 
-    /// Checks this share's cells of one row.
-    pub fn check(&mut self, rec: &csv::StringRecord, row_number: usize, out: &mut Collector) {
-        for k in 0..self.mine.len() {
-            let i = self.mine[k];
-            let Some(col) = self.columns[i] else { continue };
+    /// Checks the cells of one row.
+    pub fn check(&mut self, rec: &Row, row_number: usize, out: &mut Collector) {
+        for k in 0..self.plan.len() {
+            let (i, col) = self.plan[k];
+            self.none[i] = true;
             let f = &self.fields[i];
             let name = &f.field.name;
             let required = self.required[i];
@@ -163,6 +160,15 @@ impl<'a> Cells<'a> {
                 continue;
             }
             let checked = f.check(text);
+            let typed = checked
+                .as_ref()
+                .err()
+                .is_none_or(|p| p.kind != "type-error");
+            self.none[i] = !typed;
+            // Like Frictionless, a value outside the constraints still counts for uniqueness.
+            if typed && let Some(values) = self.uniques[i].as_mut() {
+                values.push((row_number, text.into()));
+            }
             if let Err(p) = &checked {
                 if p.kind == "type-error" {
                     let e = cell_error(
@@ -178,17 +184,6 @@ impl<'a> Cells<'a> {
                     let message = format!("「{name}」: 「{}」は{}", short(text), p.note);
                     out.push(cell_error(p.kind, row_number, col, name, text, message));
                 }
-            } else if let Some(seen) = self.uniques[i].as_mut()
-                && !seen.insert(text.into())
-            {
-                out.push(cell_error(
-                    "unique-error",
-                    row_number,
-                    col,
-                    name,
-                    text,
-                    format!("「{name}」の値「{}」が前の行と重複しています", short(text)),
-                ));
             }
             self.field_checks[i].cell(text, checked.as_ref().ok(), |check, severity, message| {
                 out.check(checks::finding(
@@ -244,4 +239,53 @@ fn type_message(f: &CompiledField, text: &str, note: &str) -> String {
         ));
     }
     m
+}
+
+/// The values of the unique fields seen so far in the whole file.
+pub struct Uniques {
+    seen: Vec<Option<FastSet<Box<str>>>>,
+}
+
+impl Uniques {
+    pub fn new(fields: &[CompiledField]) -> Uniques {
+        Uniques {
+            seen: fields
+                .iter()
+                .map(|f| f.unique.then(FastSet::default))
+                .collect(),
+        }
+    }
+
+    /// Takes a block's values (its rows already counted from the top of the file), in order,
+    /// and reports each value met before.
+    pub fn take(
+        &mut self,
+        fields: &[CompiledField],
+        columns: &[Option<usize>],
+        values: &mut UniqueValues,
+        out: &mut Collector,
+    ) {
+        for (i, list) in values.iter_mut().enumerate() {
+            let (Some(list), Some(seen), Some(col)) =
+                (list.as_mut(), self.seen[i].as_mut(), columns[i])
+            else {
+                continue;
+            };
+            let name = &fields[i].field.name;
+            for (row, text) in list.drain(..) {
+                if seen.contains(&text) {
+                    out.push(cell_error(
+                        "unique-error",
+                        row,
+                        col,
+                        name,
+                        &text,
+                        format!("「{name}」の値「{}」が前の行と重複しています", short(&text)),
+                    ));
+                } else {
+                    seen.insert(text);
+                }
+            }
+        }
+    }
 }

@@ -4,10 +4,7 @@
 //! (Windows-31J, what Excel writes) is transcoded. Streaming: memory does not grow with the file.
 
 use encoding_rs::{Decoder, SHIFT_JIS};
-use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::io::Read;
-use std::rc::Rc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
@@ -34,7 +31,7 @@ const CHUNK: usize = 64 * 1024;
 
 pub struct AutoDecode<R> {
     inner: R,
-    pub encoding: Rc<Cell<Encoding>>,
+    encoding: Encoding,
     decoder: Option<Decoder>,
     out: Vec<u8>,
     pos: usize,
@@ -46,13 +43,18 @@ impl<R: Read> AutoDecode<R> {
     pub fn new(inner: R) -> AutoDecode<R> {
         AutoDecode {
             inner,
-            encoding: Rc::new(Cell::new(Encoding::Ascii)),
+            encoding: Encoding::Ascii,
             decoder: None,
             out: Vec::new(),
             pos: 0,
             started: false,
             eof: false,
         }
+    }
+
+    /// The encoding as decided so far (for the bytes read until now).
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
     }
 
     fn read_chunk(&mut self, into: &mut Vec<u8>, want: usize) -> std::io::Result<()> {
@@ -100,11 +102,11 @@ impl<R: Read> AutoDecode<R> {
         if !self.started {
             self.started = true;
             if raw.starts_with(b"\xEF\xBB\xBF") {
-                self.encoding.set(Encoding::Utf8Bom);
+                self.encoding = Encoding::Utf8Bom;
                 raw.drain(..3);
             }
         }
-        if self.encoding.get() == Encoding::Ascii {
+        if self.encoding == Encoding::Ascii {
             match raw.iter().position(|b| *b >= 0x80) {
                 None => {
                     self.out = raw;
@@ -118,7 +120,7 @@ impl<R: Read> AutoDecode<R> {
                     }
                     let end = (p + WINDOW).min(raw.len());
                     let enc = Self::decide(&raw[p..end]);
-                    self.encoding.set(enc);
+                    self.encoding = enc;
                     if enc == Encoding::ShiftJis {
                         self.decoder = Some(SHIFT_JIS.new_decoder_without_bom_handling());
                     }
@@ -142,6 +144,21 @@ impl<R: Read> AutoDecode<R> {
     }
 }
 
+impl<R: Read> AutoDecode<R> {
+    /// Appends the next decoded bytes to `to`; false at the end of the input.
+    pub fn append_to(&mut self, to: &mut Vec<u8>) -> std::io::Result<bool> {
+        while self.pos >= self.out.len() {
+            if self.eof {
+                return Ok(false);
+            }
+            self.fill()?;
+        }
+        to.extend_from_slice(&self.out[self.pos..]);
+        self.pos = self.out.len();
+        Ok(true)
+    }
+}
+
 impl<R: Read> Read for AutoDecode<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         while self.pos >= self.out.len() {
@@ -157,47 +174,17 @@ impl<R: Read> Read for AutoDecode<R> {
     }
 }
 
-/// Remembers where line breaks are, so the validator can see the empty lines the CSV reader
-/// skips (Frictionless reports each as a blank row).
-pub struct Breaks<R> {
-    pub inner: R,
-    pub offset: u64,
-    pub seen: Rc<RefCell<VecDeque<(u64, u8)>>>,
-}
-
-impl<R: Read> Read for Breaks<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let mut seen = self.seen.borrow_mut();
-        for i in memchr::memchr2_iter(b'\n', b'\r', &buf[..n]) {
-            seen.push_back((self.offset + i as u64, buf[i]));
-        }
-        self.offset += n as u64;
-        Ok(n)
-    }
-}
-
-/// Empty lines just before a record that starts (as the reader reports it) at `start`; forgets
-/// breaks before it.
-pub fn blank_lines_before(seen: &RefCell<VecDeque<(u64, u8)>>, start: u64) -> usize {
-    let mut seen = seen.borrow_mut();
-    while seen.front().is_some_and(|(o, _)| *o + 1 < start) {
-        seen.pop_front();
-    }
-    // Offsets are in increasing order.
-    let at = |o: u64| {
-        seen.binary_search_by_key(&o, |(x, _)| *x)
-            .ok()
-            .map(|i| seen[i].1)
-    };
+/// The empty lines at `start`, where the CSV reader began a record (it skips them; Frictionless
+/// reports each as a blank row).
+pub fn blank_lines_at(bytes: &[u8], start: usize) -> usize {
     let mut pos = start;
-    // After CRLF the reader reports the record as starting on the LF of the previous line.
-    if at(pos) == Some(b'\n') && start > 0 && at(start - 1) == Some(b'\r') {
+    // After CRLF the reader reports the next record as starting on the LF.
+    if bytes.get(pos) == Some(&b'\n') && pos > 0 && bytes[pos - 1] == b'\r' {
         pos += 1;
     }
     let mut blanks = 0;
     loop {
-        match (at(pos), at(pos + 1)) {
+        match (bytes.get(pos), bytes.get(pos + 1)) {
             (Some(b'\n'), _) => pos += 1,
             (Some(b'\r'), Some(b'\n')) => pos += 2,
             (Some(b'\r'), _) => pos += 1,
@@ -214,10 +201,9 @@ mod tests {
 
     fn decode(bytes: &[u8]) -> (String, Encoding) {
         let mut d = AutoDecode::new(bytes);
-        let enc = d.encoding.clone();
         let mut s = String::new();
         d.read_to_string(&mut s).unwrap();
-        (s, enc.get())
+        (s, d.encoding())
     }
 
     #[test]
@@ -238,5 +224,14 @@ mod tests {
         let (s, enc) = decode("\u{feff}a,b\n1,香\n".as_bytes());
         assert_eq!((s.as_str(), enc), ("a,b\n1,香\n", Encoding::Utf8Bom));
         assert_eq!(decode(b"a,b\n1,2\n").1, Encoding::Ascii);
+    }
+
+    #[test]
+    fn empty_lines_are_counted_once_whatever_the_line_ends() {
+        assert_eq!(blank_lines_at(b"a\r\n\r\n\r\nb", 2), 2);
+        assert_eq!(blank_lines_at(b"a\n\n\nb", 2), 2);
+        assert_eq!(blank_lines_at(b"a\r\r\rb", 2), 2);
+        assert_eq!(blank_lines_at(b"\n\nb", 0), 2);
+        assert_eq!(blank_lines_at(b"a\nb", 2), 0);
     }
 }

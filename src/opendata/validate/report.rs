@@ -424,6 +424,19 @@ impl Collector {
         }
     }
 
+    /// Counts the rows of what was found in a block from where the block starts.
+    pub fn shift(&mut self, by: usize) {
+        for r in self.errors.iter_mut().filter_map(|e| e.row_number.as_mut()) {
+            *r += by;
+        }
+        for r in self.checks.iter_mut().filter_map(|c| c.row_number.as_mut()) {
+            *r += by;
+        }
+        for r in self.groups.iter_mut().flat_map(|g| g.rows.iter_mut()) {
+            *r += by;
+        }
+    }
+
     /// Joins what two threads found: the lists in file order (rows, then columns) and capped
     /// again, the counts added, the groups joined.
     pub fn merge(mut self, other: Collector) -> Collector {
@@ -463,6 +476,11 @@ impl Collector {
     }
 
     pub fn finish(mut self, encoding: String, rows: usize) -> Report {
+        let key = |row: Option<usize>, field: Option<usize>| (row.unwrap_or(0), field.unwrap_or(0));
+        self.errors
+            .sort_by_key(|e| key(e.row_number, e.field_number));
+        self.checks
+            .sort_by_key(|c| key(c.row_number, c.field_number));
         // Frictionless's kinds first, then machi's errors, then its warnings; the largest first.
         // The header first (the rest may follow from it).
         self.groups.sort_by_key(|g| {
@@ -471,6 +489,9 @@ impl Collector {
                 g.severity == Some(Severity::Warning),
                 !is_header_kind(&g.kind),
                 std::cmp::Reverse(g.count),
+                // Ties in file order, whichever thread found them first.
+                g.rows.first().copied(),
+                g.field_number,
             )
         });
         let mut report = Report {
