@@ -3,9 +3,10 @@
 //! row. Rows are numbered from the block's start; the thread that joins the blocks adds where the
 //! block starts and compares unique values and primary keys across blocks.
 
-use super::cells::{Cells, Row, UniqueValues};
+use super::cells::{Cells, UniqueValues};
 use super::checks;
-use super::decode::{Encoding, blank_lines_at};
+use super::decode::Encoding;
+use super::records::{Item, Records, Row};
 use super::report::{Collector, Severity, ValidationError, short};
 use super::split::Block;
 use crate::opendata::schema::{CompiledField, TableSchema};
@@ -47,7 +48,6 @@ pub struct Worker<'a> {
     pk: Vec<usize>,
     lat_lon: Option<(usize, usize)>,
     limit: usize,
-    rec: csv::ByteRecord,
 }
 
 pub fn field_pos(fields: &[CompiledField], name: &str) -> Option<usize> {
@@ -81,7 +81,6 @@ impl<'a> Worker<'a> {
             pk,
             lat_lon: field_pos(fields, "緯度").zip(field_pos(fields, "経度")),
             limit,
-            rec: csv::ByteRecord::new(),
         }
     }
 
@@ -89,67 +88,33 @@ impl<'a> Worker<'a> {
         let mut out = Collector::new(self.limit);
         let mut keys = Vec::new();
         let (mut row, mut data_rows) = (0, 0);
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(&block.bytes[..]);
-        let mut rec = std::mem::take(&mut self.rec);
-        // Where the reader stood after the last record: empty lines after it are blank rows too.
-        let mut after_last = 0;
-        loop {
-            match reader.read_byte_record(&mut rec) {
-                Ok(true) => {
-                    let start = rec.position().map_or(after_last, |p| p.byte() as usize);
-                    for _ in 0..blank_lines_at(&block.bytes, start) {
-                        row += 1;
-                        out.push(row_error("blank-row", row, "空の行です"));
-                        self.blank_key(row, &mut keys);
-                    }
-                    after_last = reader.position().byte() as usize;
-                    row += 1;
-                    let Ok(r) = Row::new(&rec) else {
-                        out.push(row_error(
-                            "encoding-error",
-                            row,
-                            format!(
-                                "{row}行目に {} として読めない文字があります(途中で文字コードが違う部分がないか確かめてください)",
-                                block.encoding.label()
-                            ),
-                        ));
-                        continue;
-                    };
+        let mut records = Records::new(&block.bytes);
+        while let Some(item) = records.next_item() {
+            row += 1;
+            match item {
+                Item::Blank => {
+                    out.push(row_error("blank-row", row, "空の行です"));
+                    self.blank_key(row, &mut keys);
+                }
+                Item::NotUtf8 => out.push(row_error(
+                    "encoding-error",
+                    row,
+                    format!(
+                        "{} として読めない文字があります(途中で文字コードが違う部分がないか確かめてください)",
+                        block.encoding.label()
+                    ),
+                )),
+                Item::Record(r) => {
                     data_rows += 1;
                     if r.iter().all(str::is_empty) {
                         out.push(row_error("blank-row", row, "空の行です(カンマだけの行)"));
                         self.blank_key(row, &mut keys);
-                        continue;
+                    } else {
+                        self.row(&r, row, block.encoding, &mut out, &mut keys);
                     }
-                    self.row(&r, row, block.encoding, &mut out, &mut keys);
-                }
-                Ok(false) => {
-                    for _ in 0..blank_lines_at(&block.bytes, after_last) {
-                        row += 1;
-                        out.push(row_error("blank-row", row, "空の行です"));
-                        self.blank_key(row, &mut keys);
-                    }
-                    break;
-                }
-                Err(e) => {
-                    // Reading from memory, only a broken record can fail; the parser's words go
-                    // to the log only.
-                    tracing::debug!("CSV read error in a block: {e}");
-                    row += 1;
-                    out.push(row_error(
-                        "source-error",
-                        row,
-                        format!(
-                            "{row}行目をCSVとして読めません(閉じていない「\"」などがないか確かめてください)"
-                        ),
-                    ));
                 }
             }
         }
-        self.rec = rec;
         let uniques = self
             .cells
             .uniques

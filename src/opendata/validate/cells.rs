@@ -3,6 +3,7 @@
 //! whole file by the thread that joins the blocks (`Uniques`), in file order.
 
 use super::checks::{self, FieldChecks};
+use super::records::Row;
 use super::report::{self, Collector, ValidationError, short};
 use crate::opendata::schema::{CompiledField, TableSchema};
 use std::collections::HashSet;
@@ -30,39 +31,6 @@ impl std::hash::Hasher for Fnv {
 }
 
 pub type FastSet<T> = HashSet<T, std::hash::BuildHasherDefault<Fnv>>;
-
-/// A parsed record whose bytes are known to be UTF-8 (checked once for the whole record, which
-/// costs less than once per field), read field by field as text.
-pub struct Row<'r> {
-    text: &'r str,
-    rec: &'r csv::ByteRecord,
-}
-
-impl<'r> Row<'r> {
-    pub fn new(rec: &'r csv::ByteRecord) -> Result<Row<'r>, std::str::Utf8Error> {
-        Ok(Row {
-            text: std::str::from_utf8(rec.as_slice())?,
-            rec,
-        })
-    }
-
-    pub fn get(&self, i: usize) -> Option<&'r str> {
-        // Fields end at ASCII delimiters, so each range is on character boundaries.
-        self.rec.range(i).and_then(|r| self.text.get(r))
-    }
-
-    pub fn len(&self) -> usize {
-        self.rec.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rec.is_empty()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &'r str> + '_ {
-        (0..self.len()).filter_map(|i| self.get(i))
-    }
-}
 
 /// Per field, the values of a unique field with their rows (None: the field is not unique).
 pub type UniqueValues = Vec<Option<Vec<(usize, Box<str>)>>>;

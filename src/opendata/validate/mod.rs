@@ -9,6 +9,7 @@ pub mod cells;
 pub mod checks;
 pub mod decode;
 pub mod labels;
+pub mod records;
 pub mod render;
 pub mod report;
 pub mod split;
