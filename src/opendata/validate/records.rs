@@ -185,23 +185,7 @@ mod tests {
             .from_reader(bytes);
         let mut rec = csv::StringRecord::new();
         let mut out = Vec::new();
-        let blanks = |at: usize| {
-            let mut pos = at;
-            if bytes.get(pos) == Some(&b'\n') && pos > 0 && bytes[pos - 1] == b'\r' {
-                pos += 1;
-            }
-            let mut n = 0;
-            loop {
-                match (bytes.get(pos), bytes.get(pos + 1)) {
-                    (Some(b'\n'), _) => pos += 1,
-                    (Some(b'\r'), Some(b'\n')) => pos += 2,
-                    (Some(b'\r'), _) => pos += 1,
-                    _ => break,
-                }
-                n += 1;
-            }
-            n
-        };
+        let blanks = |at: usize| super::super::decode::blank_lines_at(bytes, at);
         let mut after = 0;
         while reader.read_record(&mut rec).unwrap() {
             let at = rec.position().unwrap().byte() as usize;
