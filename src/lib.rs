@@ -17,6 +17,7 @@ pub mod modules;
 pub mod opendata;
 pub mod plan;
 pub mod procedures;
+pub mod registers;
 pub mod reporting;
 pub mod textfile;
 pub mod towns;
