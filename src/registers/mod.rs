@@ -5,6 +5,7 @@
 
 pub mod aggregate;
 pub mod definition;
+pub mod standardization;
 pub mod value;
 
 use definition::{DefinitionError, RegisterDef};
