@@ -6,6 +6,7 @@
 pub mod aggregate;
 pub mod definition;
 pub mod standardization;
+pub mod store;
 pub mod value;
 
 use definition::{DefinitionError, RegisterDef};
