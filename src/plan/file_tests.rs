@@ -5,9 +5,9 @@ use super::*;
 fn check_digit() {
     assert!(municipality_code_is_valid("011002")); // 札幌市
     assert!(municipality_code_is_valid("131016")); // 千代田区
-    assert!(!municipality_code_is_valid("285855"));
-    assert!(!municipality_code_is_valid("28585"));
-    assert!(!municipality_code_is_valid("２８５８５４"));
+    assert!(!municipality_code_is_valid("011003"));
+    assert!(!municipality_code_is_valid("01100"));
+    assert!(!municipality_code_is_valid("０１１００２"));
 }
 
 #[test]
