@@ -44,6 +44,9 @@ pub enum Command {
     /// The 書かない窓口 counter.
     #[command(subcommand)]
     Counter(CounterCommand),
+    /// Registers (台帳): check and declare register files, import rows.
+    #[command(subcommand)]
+    Registers(crate::registers::commands::RegistersCommand),
     /// Copy the database and uploaded files of a running instance into an empty folder (SQLite;
     /// PostgreSQL uses pg_dump). The folder is a data folder: restore with --data-dir FOLDER.
     Backup { dir: PathBuf },
@@ -361,6 +364,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 forms.len()
             );
             Ok(())
+        }
+        Command::Registers(cmd) => {
+            crate::registers::commands::run(cmd, || town(&cli.config)).await
         }
         Command::Backup { dir } => {
             let s = crate::backup::backup(&cli.config, &dir).await?;

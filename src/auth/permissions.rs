@@ -147,6 +147,9 @@ mod tests {
             procedures::MANAGE_PROCEDURES,
             counter::RUN_COUNTER,
             crate::identity::EDIT_IDENTITY,
+            crate::registers::VIEW_REGISTERS,
+            crate::registers::EDIT_REGISTERS,
+            crate::registers::DEFINE_REGISTERS,
         ];
         assert_eq!(
             actions.len(),
@@ -155,13 +158,13 @@ mod tests {
         );
         // Columns follow `actions`.
         let table: [(Role, &str); 7] = [
-            (Role::SystemAdmin, "YYYY.............Y"),
-            (Role::DxOffice, "Y.YYY.YYYY.YYYYYYY"),
-            (Role::DepartmentEditor, "Y.Y.............Y."),
-            (Role::Committee, "Y.Y..Y....Y..Y...."),
-            (Role::Advisor, "Y.Y..........Y...."),
-            (Role::Viewer, "Y.Y..............."),
-            (Role::PlatformAdmin, "Y................."),
+            (Role::SystemAdmin, "YYYY.............Y..."),
+            (Role::DxOffice, "Y.YYY.YYYY.YYYYYYYYYY"),
+            (Role::DepartmentEditor, "Y.Y.............Y.Y.."),
+            (Role::Committee, "Y.Y..Y....Y..Y....Y.."),
+            (Role::Advisor, "Y.Y..........Y......."),
+            (Role::Viewer, "Y.Y...............Y.."),
+            (Role::PlatformAdmin, "Y...................."),
         ];
         let subject = Subject::Measure {
             department: "総務課",

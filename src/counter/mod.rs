@@ -44,13 +44,14 @@ impl crate::modules::Module for CounterModule {
         vec![KpiSource {
             key: stats::STAY_TIME,
             label: "書かない窓口の滞在時間(受付から完了まで)の中央値",
-            figures: |state, years, today| {
+            figures: |state, _key, years, today| {
                 Box::pin(async move {
                     let (values, baseline_year) =
                         stats::stay_by_year(&state.db, years, today).await?;
                     Ok(SourceFigures {
                         values,
                         baseline_year,
+                        label: None,
                     })
                 })
             },

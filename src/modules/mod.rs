@@ -86,6 +86,7 @@ pub fn all() -> Vec<Box<dyn Module>> {
         Box::new(crate::opendata::OpendataModule),
         Box::new(crate::reporting::ReportingModule),
         Box::new(crate::counter::CounterModule),
+        Box::new(crate::registers::RegistersModule),
         Box::new(crate::imports::ImportsModule),
         Box::new(crate::identity::IdentityModule),
         Box::new(crate::audit::AuditModule),
@@ -170,11 +171,16 @@ pub struct SourceFigures {
     /// A 年度 whose figure is the baseline when the plan gives none (the counter's first full
     /// 年度 of stay times).
     pub baseline_year: Option<FiscalYear>,
+    /// Where the figure comes from, when the source's own label is too general (a family's
+    /// member: which register).
+    pub label: Option<String>,
 }
 
-/// The figures for the 年度 asked, as of a day.
+/// The figures for the 年度 asked, as of a day; the key is the KPI's `source` as the plan names
+/// it (for a family, the member: `registers.ai_rpa`).
 pub type FiguresFn = for<'a> fn(
     &'a AppState,
+    &'a str,
     &'a [FiscalYear],
     time::Date,
 ) -> BoxFuture<'a, anyhow::Result<SourceFigures>>;
@@ -182,10 +188,31 @@ pub type FiguresFn = for<'a> fn(
 /// A KPI source: a KPI whose `source` is this key takes its actuals from the module.
 #[derive(Clone, Copy)]
 pub struct KpiSource {
+    /// `counter.stay_time`; or a family, `registers.*`, whose members are named by the town's
+    /// data (each register a town declares is a source, without code).
     pub key: &'static str,
     /// Where the figure comes from, as pages say it.
     pub label: &'static str,
     pub figures: FiguresFn,
+}
+
+impl KpiSource {
+    /// Whether a KPI's `source` names this source (or a member of this family).
+    pub fn names(&self, source: &str) -> bool {
+        match self.key.strip_suffix('*') {
+            Some(prefix) => source
+                .strip_prefix(prefix)
+                .is_some_and(|member| is_member_key(member)),
+            None => self.key == source,
+        }
+    }
+}
+
+/// A family member's key: half-width lower case, digits and `_`.
+fn is_member_key(k: &str) -> bool {
+    !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// Work repeated for every town; returns a line for the log when it did something.
@@ -240,8 +267,9 @@ impl Registry {
         }
     }
 
+    /// The source a KPI's `source` names (exactly, or as a member of a family).
     pub fn kpi_source(&self, key: &str) -> Option<&KpiSource> {
-        self.kpi_sources.iter().find(|s| s.key == key)
+        self.kpi_sources.iter().find(|s| s.names(key))
     }
 
     /// Every action some module declared a grant for.
@@ -286,14 +314,24 @@ pub fn registry() -> &'static Registry {
     REGISTRY.get_or_init(Registry::build)
 }
 
-/// "manual" plus every module's KPI source key: what a plan file may name.
-pub fn kpi_source_keys() -> Vec<&'static str> {
-    let mut keys = vec!["manual"];
-    keys.extend(registry().kpi_sources.iter().map(|s| s.key));
+/// "manual" plus every module's KPI source key (a family as `registers.<key>`): what a plan file
+/// may name, for its error messages.
+pub fn kpi_source_keys() -> Vec<String> {
+    let mut keys = vec!["manual".to_string()];
+    keys.extend(registry().kpi_sources.iter().map(|s| match s.key.strip_suffix('*') {
+        Some(prefix) => format!("{prefix}<key>"),
+        None => s.key.to_string(),
+    }));
     keys
 }
 
-/// A source's label for pages: where the figure comes from ("" for manual entry).
+/// Whether a plan file may name `source`: manual entry or some module's source.
+pub fn is_kpi_source(source: &str) -> bool {
+    source == "manual" || registry().kpi_source(source).is_some()
+}
+
+/// A source's general label: where the figure comes from ("" for manual entry). Pages use
+/// `PlanData::source_label`, which knows a family member's own label.
 pub fn kpi_source_label(source: &str) -> &'static str {
     registry().kpi_source(source).map_or("", |s| s.label)
 }
@@ -313,6 +351,12 @@ mod tests {
         keys.sort_unstable();
         keys.dedup();
         assert_eq!(keys.len(), r.kpi_sources.len(), "KPI source keys repeat");
+        for s in &r.kpi_sources {
+            let others = r.kpi_sources.iter().filter(|o| o.key != s.key);
+            for o in others {
+                assert!(!o.names(s.key), "{} is also a member of {}", s.key, o.key);
+            }
+        }
         for a in r.actions() {
             assert_eq!(
                 r.actions().iter().filter(|b| b.key == a.key).count(),

@@ -53,11 +53,12 @@ impl crate::modules::Module for OpendataModule {
         vec![KpiSource {
             key: PUBLISHED_DATASETS,
             label: "オープンデータカタログの公開データセット数",
-            figures: |state, years, today| {
+            figures: |state, _key, years, today| {
                 Box::pin(async move {
                     Ok(SourceFigures {
                         values: catalog::published_count_by_year(&state.db, years, today).await?,
                         baseline_year: None,
+                        label: None,
                     })
                 })
             },

@@ -592,7 +592,7 @@ fn validate(plan: &Plan, v1: bool) -> Vec<(Vec<Seg>, String)> {
                     err(kpi_at("target"), "数値が有限ではありません".into());
                 }
             }
-            if !crate::modules::kpi_source_keys().contains(&k.source.as_str()) {
+            if !crate::modules::is_kpi_source(&k.source) {
                 err(
                     kpi_at("source"),
                     format!(

@@ -39,9 +39,9 @@ pub fn target_text(kpi: &KpiDefinition, ev: Option<&Evaluation>) -> String {
 }
 
 /// Where a KPI's figures come from, as a resident reads it.
-pub fn source_text(kpi: &KpiDefinition, words: &super::model::Words) -> String {
-    match crate::modules::kpi_source_label(&kpi.source) {
-        "" => format!("担当課が報告し、{}が確認した値", words.coordinating),
+pub fn source_text(kpi: &KpiDefinition, data: &super::service::PlanData) -> String {
+    match data.source_label(kpi).as_str() {
+        "" => format!("担当課が報告し、{}が確認した値", data.words.coordinating),
         label => format!("自動集計: {label}。報告で確定した年度は確定した値を示します"),
     }
 }

@@ -70,7 +70,7 @@ pub fn discrepancy_sentences(data: &PlanData) -> Vec<String> {
                 k.kpi.years.wareki(d.fiscal_year),
                 d.standing.provenance.label(),
                 format_value(d.standing.value, &k.kpi.unit),
-                crate::modules::kpi_source_label(&k.kpi.source),
+                data.source_label(k.kpi),
                 format_value(d.counted, &k.kpi.unit),
             ))
         })

@@ -125,6 +125,9 @@ pub struct PlanData {
     pub identity: Arc<crate::identity::model::Identity>,
     /// Years where a module's count and a confirmed or recorded figure disagree.
     pub discrepancies: Vec<Discrepancy>,
+    /// Where a module-fed KPI's figures come from, as pages say it, by KPI key (a register's
+    /// own label; filled by `sources::apply`).
+    pub source_labels: HashMap<String, String>,
     /// The body's words, from the plan.
     pub words: Arc<super::model::Words>,
     /// The town's other plans (earlier ones, browsable): (id, title).
@@ -147,6 +150,14 @@ pub struct Discrepancy {
 }
 
 impl PlanData {
+    /// Where a KPI's figures come from, as pages say it ("" for figures entered by staff).
+    pub fn source_label(&self, kpi: &super::model::KpiDefinition) -> String {
+        match self.source_labels.get(&kpi.key) {
+            Some(label) => label.clone(),
+            None => crate::modules::kpi_source_label(&kpi.source).to_string(),
+        }
+    }
+
     pub async fn load(db: &Db, today: time::Date) -> anyhow::Result<Option<PlanData>> {
         let Some(StoredPlan { plan, revision }) = store::current(db).await? else {
             return Ok(None);
@@ -205,6 +216,7 @@ impl PlanData {
             progress: Vec::new(),
             kpi_changes: Vec::new(),
             discrepancies: Vec::new(),
+            source_labels: HashMap::new(),
             identity: Arc::default(),
         };
         data.reevaluate();

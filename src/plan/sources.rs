@@ -33,10 +33,17 @@ pub async fn apply(state: &AppState, data: &mut PlanData) -> anyhow::Result<()> 
         .collect();
     let mut changed = false;
     for (key, source) in fed {
-        let Some(source) = registry.kpi_source(&source) else {
+        let Some(module_source) = registry.kpi_source(&source) else {
             continue;
         };
-        let figures = (source.figures)(state, &years, today).await?;
+        let figures = (module_source.figures)(state, &source, &years, today).await?;
+        data.source_labels.insert(
+            key.clone(),
+            figures
+                .label
+                .clone()
+                .unwrap_or_else(|| module_source.label.to_string()),
+        );
         // Unless a measured baseline is entered, the source may name the 年度 whose figure the
         // target is measured from (e.g. the counter's first full 年度).
         if let Some(fy) = figures.baseline_year

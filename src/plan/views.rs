@@ -472,7 +472,7 @@ pub fn kpi_card(data: &PlanData, kpi: &KpiDefinition) -> KpiCard {
         target: target_text(k, ev),
         deadline: k.deadline_label(),
         continues: k.continues,
-        source: source_text(k, &data.words),
+        source: source_text(k, data),
         provenance: ev
             .and_then(|e| e.provenance)
             .map(|p| p.describe())

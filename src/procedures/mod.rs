@@ -58,11 +58,12 @@ impl crate::modules::Module for ProceduresModule {
         vec![KpiSource {
             key: kpi::ONLINE_PROCEDURES,
             label: "手続きカタログのオンラインでできる手続きの数",
-            figures: |state, years, today| {
+            figures: |state, _key, years, today| {
                 Box::pin(async move {
                     Ok(SourceFigures {
                         values: kpi::online_count_by_year(&state.db, years, today).await?,
                         baseline_year: None,
+                        label: None,
                     })
                 })
             },

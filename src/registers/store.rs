@@ -16,6 +16,17 @@ pub struct Stored {
     pub id: i64,
     pub version: i64,
     pub cells: Row,
+    /// Who entered the row (the applicant, for a register of applications).
+    pub created_by: String,
+    pub updated_at: String,
+    pub updated_by: String,
+}
+
+impl Stored {
+    /// A cell as written back ("" when blank).
+    pub fn text(&self, field: &str) -> String {
+        self.cells.get(field).map(FieldValue::text).unwrap_or_default()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,21 +70,78 @@ fn from_json(def: &RegisterDef, text: &str) -> Row {
 /// Every row of a register, oldest first.
 pub async fn rows(db: &Db, def: &RegisterDef) -> Result<Vec<Stored>, StoreError> {
     let found = sqlx::query(
-        "SELECT id, version, cells FROM register_rows WHERE register_key = $1 ORDER BY id",
+        "SELECT id, version, cells, created_by, updated_at, updated_by FROM register_rows
+         WHERE register_key = $1 ORDER BY id",
     )
     .bind(&def.key)
     .fetch_all(&mut *db.conn().await?)
     .await?;
-    found
-        .iter()
-        .map(|r| {
-            Ok(Stored {
-                id: r.try_get("id")?,
-                version: r.try_get("version")?,
-                cells: from_json(def, &r.try_get::<String, _>("cells")?),
-            })
-        })
-        .collect()
+    found.iter().map(|r| stored(def, r)).collect()
+}
+
+fn stored(def: &RegisterDef, r: &sqlx::any::AnyRow) -> Result<Stored, StoreError> {
+    Ok(Stored {
+        id: r.try_get("id")?,
+        version: r.try_get("version")?,
+        cells: from_json(def, &r.try_get::<String, _>("cells")?),
+        created_by: r.try_get("created_by")?,
+        updated_at: r.try_get("updated_at")?,
+        updated_by: r.try_get("updated_by")?,
+    })
+}
+
+/// One row of a register.
+pub async fn row(db: &Db, def: &RegisterDef, id: i64) -> Result<Stored, StoreError> {
+    let found = sqlx::query(
+        "SELECT id, version, cells, created_by, updated_at, updated_by FROM register_rows
+         WHERE register_key = $1 AND id = $2",
+    )
+    .bind(&def.key)
+    .bind(id)
+    .fetch_optional(&mut *db.conn().await?)
+    .await?;
+    stored(def, &found.ok_or(StoreError::NotFound)?)
+}
+
+/// Deletes a row (entered by mistake), if nobody changed it since `version` was read.
+pub async fn delete(
+    db: &Db,
+    def: &RegisterDef,
+    id: i64,
+    version: i64,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    let before: String = sqlx::query(
+        "SELECT cells FROM register_rows WHERE id = $1 AND register_key = $2 AND version = $3",
+    )
+    .bind(id)
+    .bind(&def.key)
+    .bind(version)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(StoreError::Stale)?
+    .try_get("cells")?;
+    sqlx::query("DELETE FROM register_rows WHERE id = $1 AND register_key = $2")
+        .bind(id)
+        .bind(&def.key)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Change {
+            action: "register.delete",
+            entity: "register",
+            entity_id: &format!("{}/{id}", def.key),
+            before: serde_json::from_str(&before).ok(),
+            after: None,
+            note: "",
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn insert(
@@ -183,11 +251,14 @@ pub async fn update(
 }
 
 /// Imports a CSV (UTF-8, with or without BOM, or Shift_JIS) whose header names the fields by
-/// label or key: every line is read first, and if any has an error nothing is added.
+/// label or key: every line is read first, and if any has an error nothing is added. `may_own`
+/// says whether the importer may enter a row owned by a 課 (the owner field's value); a line for
+/// another 課 is an error.
 pub async fn import_csv(
     db: &Db,
     def: &RegisterDef,
     bytes: &[u8],
+    may_own: &(dyn Fn(&str) -> bool + Sync),
     actor: &Actor,
 ) -> Result<usize, StoreError> {
     let (text, _) = crate::textfile::decode_text(bytes)
@@ -230,7 +301,19 @@ pub async fn import_csv(
             continue;
         }
         match def.read_row(&input) {
-            Ok(cells) => rows.push(cells),
+            Ok(cells) => {
+                if let Some(owner) = &def.owner_field {
+                    let value = input.get(owner).map_or("", |v| v.trim());
+                    if !may_own(value) {
+                        let label = def.field(owner).map_or(owner.as_str(), |f| &f.label);
+                        errors.push(format!(
+                            "{line}行目: 「{label}」: 「{value}」の行は記入できません(自分の課の行だけ記入できます)"
+                        ));
+                        continue;
+                    }
+                }
+                rows.push(cells)
+            }
             Err(es) => errors.extend(es.into_iter().map(|e| format!("{line}行目: {e}"))),
         }
     }

@@ -340,7 +340,7 @@ impl ReportPage {
 pub struct ReportKpi {
     name: String,
     /// Where a module-counted KPI's figure comes from (empty for manual KPIs).
-    source_note: &'static str,
+    source_note: String,
     target_wording: String,
     unit: String,
     year_target: String,
@@ -444,7 +444,7 @@ async fn render(
                 let stored = ctx.report.value(&k.key);
                 ReportKpi {
                     name: k.name.clone(),
-                    source_note: crate::modules::kpi_source_label(&k.source),
+                    source_note: ctx.data.source_label(k),
                     target_wording: format!("{}({})", k.target_wording, k.deadline_wording),
                     unit: k.unit.clone(),
                     year_target: k

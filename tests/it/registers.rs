@@ -64,14 +64,14 @@ async fn register_rows_are_kept_changed_imported_and_counted() {
 
         // An import with one bad line adds nothing and names the line.
         let bad = "業務,担当課,道具,使い始めた日\n給与計算,B課,RPA,2023-04-01\n窓口案内,C課,チャットボット,2023-13-01\n";
-        let e = store::import_csv(db, &def, bad.as_bytes(), &actor).await.unwrap_err();
+        let e = store::import_csv(db, &def, bad.as_bytes(), &|_| true, &actor).await.unwrap_err();
         assert_eq!(
             e.to_string(),
             "3行目: 「使い始めた日」: 「2023-13-01」は日付(例: 2025-04-01、令和7年4月1日)として読めません"
         );
         assert_eq!(store::rows(db, &def).await.unwrap().len(), 1);
         let good = bad.replace("2023-13-01", "2024-04-01");
-        assert_eq!(store::import_csv(db, &def, good.as_bytes(), &actor).await.unwrap(), 2);
+        assert_eq!(store::import_csv(db, &def, good.as_bytes(), &|_| true, &actor).await.unwrap(), 2);
 
         // The KPI: 業務 in use on 3月31日.
         let rows: Vec<_> = store::rows(db, &def)

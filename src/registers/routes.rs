@@ -1,0 +1,660 @@
+//! Staff pages of the registers: the list, a register's rows with its KPI, the row form (add,
+//! change, delete), CSV import, and the register's file (its definition).
+
+use super::definition::RegisterDef;
+use super::defs::{self, SaveError, StoredDef};
+use super::form::{self, Input};
+use super::store::{self, StoreError, Stored};
+use super::{DEFINE_REGISTERS, EDIT_REGISTERS, VIEW_REGISTERS, aggregate};
+use crate::app::AppState;
+use crate::auth::permissions::Subject;
+use crate::auth::{Staff, StaffForm};
+use crate::error::AppError;
+use crate::fiscal::FiscalYear;
+use crate::plan::kpi::format_value;
+use crate::web::Layout;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// A register by key, or 404.
+pub async fn register_def(state: &AppState, key: &str) -> Result<StoredDef, AppError> {
+    defs::load(&state.db, key).await?.ok_or(AppError::NotFound)
+}
+
+/// A KPI of the plan fed by a register, with what the register counts per 年度.
+pub struct FedKpi {
+    pub label: String,
+    pub name: String,
+    pub target: String,
+    /// (年度, figure), oldest first.
+    pub figures: Vec<(String, String)>,
+}
+
+/// The plan's KPIs that name this register, with the register's figures.
+pub async fn fed_kpis(
+    state: &AppState,
+    def: &RegisterDef,
+    rows: &[Stored],
+) -> Result<Vec<FedKpi>, AppError> {
+    let Some(kpi) = &def.kpi else {
+        return Ok(Vec::new());
+    };
+    let Ok(data) = state.plan_data().await else {
+        return Ok(Vec::new());
+    };
+    let today = state.today();
+    let current = FiscalYear::of_date(today);
+    let years: Vec<FiscalYear> = (current.0 - 9..=current.0).map(FiscalYear).collect();
+    let cells: Vec<_> = rows.iter().map(|r| r.cells.clone()).collect();
+    let counted = aggregate::figures(kpi, &cells, &years, today);
+    Ok(data
+        .plan
+        .kpis()
+        .into_iter()
+        .filter(|k| k.kpi.source == def.source_key())
+        .map(|k| FedKpi {
+            label: k.item.label().to_string(),
+            name: k.kpi.name.clone(),
+            target: format!("{}({})", k.kpi.target_wording, k.kpi.deadline_wording),
+            figures: counted
+                .iter()
+                .map(|(y, v)| (y.wareki(), format_value(*v, &k.kpi.unit)))
+                .collect(),
+        })
+        .collect())
+}
+
+// ───────────── the list ─────────────
+
+struct Line {
+    key: String,
+    title: String,
+    description: String,
+    rows: usize,
+    public: bool,
+    kpis: Vec<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "registers/templates/index.html")]
+struct IndexPage {
+    layout: Layout,
+    lines: Vec<Line>,
+    may_define: bool,
+    /// Bundled registers this town does not have yet: (key, title).
+    bundled: Vec<(String, String)>,
+}
+
+pub async fn index(State(state): State<AppState>, staff: Staff) -> Result<Response, AppError> {
+    staff.require(VIEW_REGISTERS, Subject::None)?;
+    let all = defs::all(&state.db).await?;
+    let data = state.plan_data().await.ok();
+    let mut lines = Vec::new();
+    for d in &all {
+        let kpis = data
+            .as_ref()
+            .map(|data| {
+                data.plan
+                    .kpis()
+                    .into_iter()
+                    .filter(|k| k.kpi.source == d.def.source_key())
+                    .map(|k| format!("{} {}", k.item.label(), k.kpi.name))
+                    .collect()
+            })
+            .unwrap_or_default();
+        lines.push(Line {
+            key: d.def.key.clone(),
+            title: d.def.title.clone(),
+            description: d.def.description.clone().unwrap_or_default(),
+            rows: store::rows(&state.db, &d.def).await?.len(),
+            public: d.def.public,
+            kpis,
+        });
+    }
+    let bundled = super::bundled()
+        .map_err(|e| AppError::Internal(e.into()))?
+        .into_iter()
+        .filter(|b| !all.iter().any(|d| d.def.key == b.key))
+        .map(|b| (b.key, b.title))
+        .collect();
+    Ok(IndexPage {
+        layout: Layout::staff(&staff, "registers"),
+        lines,
+        may_define: staff.can(DEFINE_REGISTERS, Subject::None),
+        bundled,
+    }
+    .into_response())
+}
+
+// ───────────── a register ─────────────
+
+struct Column {
+    label: String,
+}
+
+struct RowLine {
+    id: i64,
+    cells: Vec<String>,
+    editable: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "registers/templates/register.html")]
+struct RegisterPage {
+    layout: Layout,
+    def: RegisterDef,
+    columns: Vec<Column>,
+    rows: Vec<RowLine>,
+    kpis: Vec<FedKpi>,
+    may_add: bool,
+    may_define: bool,
+    notice: String,
+    import_errors: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct DoneQuery {
+    #[serde(default)]
+    done: String,
+}
+
+fn notice_of(done: &str) -> String {
+    match done {
+        "added" => "行を追加しました。".into(),
+        "saved" => "行を保存しました。".into(),
+        "deleted" => "行を削除しました。".into(),
+        "defined" => "台帳の定義を登録しました。".into(),
+        d if d.starts_with("imported-") => {
+            format!("CSVから{}行を取り込みました。", &d["imported-".len()..])
+        }
+        _ => String::new(),
+    }
+}
+
+/// The shown text of a cell: personal ones hidden unless this person may see them.
+fn shown(def: &RegisterDef, row: &Stored, personal: bool) -> Vec<String> {
+    def.fields
+        .iter()
+        .map(|f| {
+            if f.personal && !personal {
+                "(非公開)".to_string()
+            } else {
+                let t = row.text(&f.key);
+                match row.cells.get(&f.key).and_then(super::value::FieldValue::date) {
+                    Some(d) => crate::fiscal::wareki_date(d),
+                    None => t,
+                }
+            }
+        })
+        .collect()
+}
+
+async fn register_page(
+    state: &AppState,
+    staff: &Staff,
+    key: &str,
+    notice: String,
+    import_errors: Vec<String>,
+) -> Result<RegisterPage, AppError> {
+    let def = register_def(state, key).await?.def;
+    let mut stored = store::rows(&state.db, &def).await?;
+    let kpis = fed_kpis(state, &def, &stored).await?;
+    stored.reverse();
+    let rows = stored
+        .iter()
+        .map(|r| RowLine {
+            id: r.id,
+            cells: shown(&def, r, form::sees_personal(staff, Some(r))),
+            editable: form::may_edit(staff, &def, r),
+        })
+        .collect();
+    Ok(RegisterPage {
+        layout: Layout::staff(staff, "registers"),
+        columns: def
+            .fields
+            .iter()
+            .map(|f| Column {
+                label: f.label.clone(),
+            })
+            .collect(),
+        rows,
+        kpis,
+        may_add: form::may_add(staff, &def),
+        may_define: staff.can(DEFINE_REGISTERS, Subject::None),
+        notice,
+        import_errors,
+        def,
+    })
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(key): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    staff.require(VIEW_REGISTERS, Subject::None)?;
+    Ok(register_page(&state, &staff, &key, notice_of(&q.done), Vec::new())
+        .await?
+        .into_response())
+}
+
+// ───────────── the row form ─────────────
+
+#[derive(Template, WebTemplate)]
+#[template(path = "registers/templates/row.html")]
+struct RowPage {
+    layout: Layout,
+    def: RegisterDef,
+    inputs: Vec<Input>,
+    /// The row changed (None: a new row).
+    id: Option<i64>,
+    version: i64,
+    errors: Vec<String>,
+    /// Some fields are personal and not shown to this person.
+    hidden_personal: bool,
+    entered: String,
+}
+
+fn row_page(
+    staff: &Staff,
+    def: RegisterDef,
+    row: Option<&Stored>,
+    values: &BTreeMap<String, String>,
+    errors: Vec<String>,
+) -> RowPage {
+    let personal = form::sees_personal(staff, row) || row.is_none();
+    let by_field = form::errors_by_field(&def, errors.clone());
+    RowPage {
+        layout: Layout::staff(staff, "registers"),
+        inputs: form::inputs(&def, values, &by_field, personal),
+        id: row.map(|r| r.id),
+        version: row.map_or(0, |r| r.version),
+        errors,
+        hidden_personal: !personal && def.fields.iter().any(|f| f.personal),
+        entered: row
+            .map(|r| {
+                format!(
+                    "記入: {} ・ 最終更新: {}({})",
+                    r.created_by,
+                    crate::fiscal::jst(&r.updated_at),
+                    r.updated_by
+                )
+            })
+            .unwrap_or_default(),
+        def,
+    }
+}
+
+pub async fn new_row(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(key): Path<String>,
+) -> Result<Response, AppError> {
+    let def = register_def(&state, &key).await?.def;
+    if !form::may_add(&staff, &def) {
+        staff.require(EDIT_REGISTERS, Subject::None)?;
+    }
+    let mut values = BTreeMap::new();
+    // A 課 enters its own rows: its name is filled in.
+    if let Some(owner) = &def.owner_field {
+        values.insert(owner.clone(), staff.user.department.clone());
+    }
+    Ok(row_page(&staff, def, None, &values, Vec::new()).into_response())
+}
+
+fn owner_error(def: &RegisterDef, owner: &str) -> String {
+    let label = def
+        .owner_field
+        .as_deref()
+        .and_then(|f| def.field(f))
+        .map_or("課", |f| f.label.as_str());
+    format!("「{label}」: 「{owner}」の行は記入できません(自分の課の行だけ記入できます)")
+}
+
+pub async fn add_row(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    StaffForm(staff, posted): StaffForm<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let def = register_def(&state, &key).await?.def;
+    if !form::may_add(&staff, &def) {
+        staff.require(EDIT_REGISTERS, Subject::None)?;
+    }
+    let values = form::posted(&def, &posted, None, true);
+    let owner = def
+        .owner_field
+        .as_ref()
+        .map(|f| values.get(f).map_or("", |v| v.trim()).to_string())
+        .unwrap_or_default();
+    let result = if form::may_edit_owned_by(&staff, &def, &owner) {
+        store::add(&state.db, &def, &values, &staff.actor()).await
+    } else {
+        Err(StoreError::Invalid(vec![owner_error(&def, &owner)]))
+    };
+    match result {
+        Ok(_) => {
+            state.invalidate_plan();
+            Ok(Redirect::to(&staff.path(&format!("/staff/registers/{key}?done=added"))).into_response())
+        }
+        Err(StoreError::Invalid(errors)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            row_page(&staff, def, None, &values, errors),
+        )
+            .into_response()),
+        Err(e) => Err(store_error(e)),
+    }
+}
+
+fn store_error(e: StoreError) -> AppError {
+    e.into()
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> AppError {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Db(e) => AppError::Internal(e.into()),
+            e => AppError::BadRequest(e.to_string()),
+        }
+    }
+}
+
+async fn row_of(state: &AppState, def: &RegisterDef, id: i64) -> Result<Stored, AppError> {
+    store::row(&state.db, def, id).await.map_err(store_error)
+}
+
+pub async fn edit_row(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((key, id)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    staff.require(VIEW_REGISTERS, Subject::None)?;
+    let def = register_def(&state, &key).await?.def;
+    let row = row_of(&state, &def, id).await?;
+    if !form::may_edit(&staff, &def, &row) {
+        staff.require(EDIT_REGISTERS, Subject::None)?;
+    }
+    let values = form::values_of(&row);
+    Ok(row_page(&staff, def, Some(&row), &values, Vec::new()).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct Version {
+    #[serde(default)]
+    version: i64,
+}
+
+fn version_of(posted: &HashMap<String, String>) -> i64 {
+    posted
+        .get("version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+pub async fn update_row(
+    State(state): State<AppState>,
+    Path((key, id)): Path<(String, i64)>,
+    StaffForm(staff, posted): StaffForm<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let def = register_def(&state, &key).await?.def;
+    let row = row_of(&state, &def, id).await?;
+    if !form::may_edit(&staff, &def, &row) {
+        staff.require(EDIT_REGISTERS, Subject::None)?;
+    }
+    let personal = form::sees_personal(&staff, Some(&row));
+    let values = form::posted(&def, &posted, Some(&row), personal);
+    let owner = def
+        .owner_field
+        .as_ref()
+        .map(|f| values.get(f).map_or("", |v| v.trim()).to_string())
+        .unwrap_or_default();
+    let result = if form::may_edit_owned_by(&staff, &def, &owner) {
+        store::update(&state.db, &def, id, version_of(&posted), &values, &staff.actor()).await
+    } else {
+        Err(StoreError::Invalid(vec![owner_error(&def, &owner)]))
+    };
+    match result {
+        Ok(()) => {
+            state.invalidate_plan();
+            Ok(Redirect::to(&staff.path(&format!("/staff/registers/{key}?done=saved"))).into_response())
+        }
+        Err(e @ (StoreError::Invalid(_) | StoreError::Stale)) => {
+            let status = if matches!(e, StoreError::Stale) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let errors = match e {
+                StoreError::Invalid(es) => es,
+                e => vec![e.to_string()],
+            };
+            Ok((status, row_page(&staff, def, Some(&row), &values, errors)).into_response())
+        }
+        Err(e) => Err(store_error(e)),
+    }
+}
+
+pub async fn delete_row(
+    State(state): State<AppState>,
+    Path((key, id)): Path<(String, i64)>,
+    StaffForm(staff, v): StaffForm<Version>,
+) -> Result<Response, AppError> {
+    let def = register_def(&state, &key).await?.def;
+    let row = row_of(&state, &def, id).await?;
+    if !form::may_edit(&staff, &def, &row) {
+        staff.require(EDIT_REGISTERS, Subject::None)?;
+    }
+    match store::delete(&state.db, &def, id, v.version, &staff.actor()).await {
+        Ok(()) => {
+            state.invalidate_plan();
+            Ok(Redirect::to(&staff.path(&format!("/staff/registers/{key}?done=deleted"))).into_response())
+        }
+        Err(StoreError::Stale) => {
+            let values = form::values_of(&row);
+            Ok((
+                StatusCode::CONFLICT,
+                row_page(&staff, def, Some(&row), &values, vec![StoreError::Stale.to_string()]),
+            )
+                .into_response())
+        }
+        Err(e) => Err(store_error(e)),
+    }
+}
+
+// ───────────── CSV import ─────────────
+
+pub async fn import(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(key): Path<String>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    // The form's token is checked before anything else is looked at.
+    let upload = crate::opendata::upload::read(&staff, multipart, super::MAX_IMPORT).await?;
+    let def = register_def(&state, &key).await?.def;
+    if !form::may_add(&staff, &def) {
+        staff.require(EDIT_REGISTERS, Subject::None)?;
+    }
+    let errors = match &upload.file {
+        None => vec!["CSVファイルを選んでください。".to_string()],
+        Some((_, bytes)) => {
+            let may_own = |owner: &str| form::may_edit_owned_by(&staff, &def, owner);
+            match store::import_csv(&state.db, &def, bytes, &may_own, &staff.actor()).await {
+                Ok(n) => {
+                    state.invalidate_plan();
+                    return Ok(Redirect::to(
+                        &staff.path(&format!("/staff/registers/{key}?done=imported-{n}")),
+                    )
+                    .into_response());
+                }
+                Err(StoreError::Invalid(es)) => es,
+                Err(e) => return Err(store_error(e)),
+            }
+        }
+    };
+    let page = register_page(&state, &staff, &key, String::new(), errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+// ───────────── the register's file ─────────────
+
+#[derive(Template, WebTemplate)]
+#[template(path = "registers/templates/definition.html")]
+struct DefinitionPage {
+    layout: Layout,
+    /// None: a new register.
+    key: Option<String>,
+    title: String,
+    source: String,
+    version: i64,
+    error: String,
+}
+
+/// A starting file for a new register.
+const EXAMPLE: &str = r#"key = "example"
+title = "台帳の名前"
+owner_field = "department"
+
+[[fields]]
+key = "department"
+label = "課"
+type = "text"
+required = true
+
+[[fields]]
+key = "done_on"
+label = "実施日"
+type = "date"
+required = true
+
+[kpi]
+measure = "count"
+year_by = "done_on"
+"#;
+
+#[derive(Deserialize, Default)]
+pub struct FromQuery {
+    #[serde(default)]
+    from: String,
+}
+
+pub async fn new_definition(
+    staff: Staff,
+    Query(q): Query<FromQuery>,
+) -> Result<Response, AppError> {
+    staff.require(DEFINE_REGISTERS, Subject::None)?;
+    let source = super::BUNDLED
+        .iter()
+        .find(|(name, _)| name.strip_suffix(".toml") == Some(q.from.as_str()))
+        .map_or(EXAMPLE, |(_, text)| text);
+    Ok(DefinitionPage {
+        layout: Layout::staff(&staff, "registers"),
+        key: None,
+        title: "台帳を追加".into(),
+        source: source.to_string(),
+        version: 0,
+        error: String::new(),
+    }
+    .into_response())
+}
+
+pub async fn definition(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(key): Path<String>,
+) -> Result<Response, AppError> {
+    staff.require(DEFINE_REGISTERS, Subject::None)?;
+    let d = register_def(&state, &key).await?;
+    Ok(DefinitionPage {
+        layout: Layout::staff(&staff, "registers"),
+        title: format!("{}の定義", d.def.title),
+        key: Some(key),
+        source: d.source,
+        version: d.version,
+        error: String::new(),
+    }
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DefinitionForm {
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    version: i64,
+}
+
+pub async fn save_definition(
+    State(state): State<AppState>,
+    key: Option<Path<String>>,
+    StaffForm(staff, f): StaffForm<DefinitionForm>,
+) -> Result<Response, AppError> {
+    staff.require(DEFINE_REGISTERS, Subject::None)?;
+    let key = key.map(|Path(k)| k);
+    // The file's own key must be the register changed (a key is how KPIs name it).
+    let parsed_key = RegisterDef::parse(&f.source).ok().map(|d| d.key);
+    let result = match (&key, &parsed_key) {
+        (Some(k), Some(p)) if k != p => Err(SaveError::Invalid(
+            super::definition::DefinitionError(format!(
+                "key は「{k}」のままにしてください(KPIがこのkeyで台帳を指しています)。別の台帳は「台帳を追加」から登録します"
+            )),
+        )),
+        _ => {
+            let version = key.as_ref().map(|_| f.version);
+            defs::save(&state.db, &f.source, version, &staff.actor()).await
+        }
+    };
+    match result {
+        Ok(def) => {
+            state.invalidate_plan();
+            Ok(Redirect::to(&staff.path(&format!("/staff/registers/{}?done=defined", def.key)))
+                .into_response())
+        }
+        Err(SaveError::Db(e)) => Err(AppError::Internal(e.into())),
+        Err(e) => {
+            let status = if matches!(e, SaveError::Stale) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            Ok((
+                status,
+                DefinitionPage {
+                    layout: Layout::staff(&staff, "registers"),
+                    title: if key.is_some() {
+                        "台帳の定義".into()
+                    } else {
+                        "台帳を追加".into()
+                    },
+                    key,
+                    source: f.source,
+                    version: f.version,
+                    error: e.to_string(),
+                },
+            )
+                .into_response())
+        }
+    }
+}
+
+pub async fn definition_file(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(key): Path<String>,
+) -> Result<Response, AppError> {
+    staff.require(VIEW_REGISTERS, Subject::None)?;
+    let d = register_def(&state, &key).await?;
+    let name = format!("{key}.toml");
+    Ok(crate::plan::exports::download(
+        d.source.into_bytes(),
+        "application/toml; charset=utf-8",
+        &name,
+        &name,
+    ))
+}
