@@ -202,7 +202,7 @@ impl KpiSource {
         match self.key.strip_suffix('*') {
             Some(prefix) => source
                 .strip_prefix(prefix)
-                .is_some_and(|member| is_member_key(member)),
+                .is_some_and(is_member_key),
             None => self.key == source,
         }
     }
@@ -318,10 +318,15 @@ pub fn registry() -> &'static Registry {
 /// may name, for its error messages.
 pub fn kpi_source_keys() -> Vec<String> {
     let mut keys = vec!["manual".to_string()];
-    keys.extend(registry().kpi_sources.iter().map(|s| match s.key.strip_suffix('*') {
-        Some(prefix) => format!("{prefix}<key>"),
-        None => s.key.to_string(),
-    }));
+    keys.extend(
+        registry()
+            .kpi_sources
+            .iter()
+            .map(|s| match s.key.strip_suffix('*') {
+                Some(prefix) => format!("{prefix}<key>"),
+                None => s.key.to_string(),
+            }),
+    );
     keys
 }
 

@@ -42,7 +42,11 @@ where
                         f.display(),
                         d.title,
                         d.fields.len(),
-                        if d.kpi.is_some() { d.source_key() } else { "なし".into() }
+                        if d.kpi.is_some() {
+                            d.source_key()
+                        } else {
+                            "なし".into()
+                        }
                     ),
                     Err(e) => {
                         failed += 1;
@@ -55,20 +59,26 @@ where
         }
         RegistersCommand::Define { file } => {
             let source = read(&file)?;
-            let def = RegisterDef::parse(&source).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let def = RegisterDef::parse(&source)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let town = town().await?;
             let version = defs::load(&town.db, &def.key).await?.map(|d| d.version);
             defs::save(&town.db, &source, version, &Actor::cli()).await?;
             println!(
                 "台帳「{}」を{}しました(KPIの出どころ: {})",
                 def.title,
-                if version.is_some() { "置き換え" } else { "追加" },
+                if version.is_some() {
+                    "置き換え"
+                } else {
+                    "追加"
+                },
                 def.source_key()
             );
             Ok(())
         }
         RegistersCommand::Import { key, file } => {
-            let bytes = std::fs::read(&file).with_context(|| format!("{} を読めません", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("{} を読めません", file.display()))?;
             let town = town().await?;
             let def = defs::load(&town.db, &key)
                 .await?
@@ -77,14 +87,23 @@ where
             let n = store::import_csv(&town.db, &def, &bytes, &|_| true, &Actor::cli())
                 .await
                 .map_err(|e| anyhow::anyhow!("{}: 取り込みませんでした\n{e}", file.display()))?;
-            println!("{}: 台帳「{}」に{n}行を取り込みました", file.display(), def.title);
+            println!(
+                "{}: 台帳「{}」に{n}行を取り込みました",
+                file.display(),
+                def.title
+            );
             Ok(())
         }
         RegistersCommand::List => {
             let town = town().await?;
             for d in defs::all(&town.db).await? {
                 let n = store::rows(&town.db, &d.def).await?.len();
-                println!("{}\t{}\t{n}行\t{}", d.def.key, d.def.title, d.def.source_key());
+                println!(
+                    "{}\t{}\t{n}行\t{}",
+                    d.def.key,
+                    d.def.title,
+                    d.def.source_key()
+                );
             }
             Ok(())
         }

@@ -20,7 +20,9 @@ pub struct StoredDef {
 pub enum SaveError {
     #[error(transparent)]
     Invalid(#[from] DefinitionError),
-    #[error("この台帳の定義は、開いている間にほかの人が変更しました。開き直してから登録してください")]
+    #[error(
+        "この台帳の定義は、開いている間にほかの人が変更しました。開き直してから登録してください"
+    )]
     Stale,
     #[error(
         "台帳「{0}」はすでにあります。定義を変えるときは、その台帳の「定義」から登録してください"

@@ -33,8 +33,7 @@ async fn table(
     let columns: Vec<usize> = (0..def.fields.len())
         .filter(|&i| personal || !def.fields[i].personal)
         .collect();
-    let rows = store::rows(&state.db, &def)
-        .await?;
+    let rows = store::rows(&state.db, &def).await?;
     Ok((def, columns, rows))
 }
 
@@ -53,7 +52,10 @@ pub async fn csv(
     Query(q): Query<EncodingQuery>,
 ) -> Result<Response, AppError> {
     let (def, columns, rows) = table(&state, &staff, &key).await?;
-    let header: Vec<&str> = columns.iter().map(|&i| def.fields[i].label.as_str()).collect();
+    let header: Vec<&str> = columns
+        .iter()
+        .map(|&i| def.fields[i].label.as_str())
+        .collect();
     let lines = rows.iter().map(|r| {
         columns
             .iter()
@@ -116,6 +118,11 @@ fn workbook(
             }
         }
     }
-    sheet.autofilter(0, 0, rows.len() as u32, columns.len().saturating_sub(1) as u16)?;
+    sheet.autofilter(
+        0,
+        0,
+        rows.len() as u32,
+        columns.len().saturating_sub(1) as u16,
+    )?;
     book.save_to_buffer()
 }

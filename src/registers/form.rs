@@ -13,17 +13,25 @@ pub fn may_edit_owned_by(staff: &Staff, def: &RegisterDef, owner: &str) -> bool 
     if def.owner_field.is_none() {
         return staff.can(super::EDIT_REGISTERS, Subject::None);
     }
-    staff.can(super::EDIT_REGISTERS, Subject::Department { department: owner })
+    staff.can(
+        super::EDIT_REGISTERS,
+        Subject::Department { department: owner },
+    )
 }
 
 pub fn may_edit(staff: &Staff, def: &RegisterDef, row: &Stored) -> bool {
-    let owner = def.owner_field.as_deref().map(|f| row.text(f)).unwrap_or_default();
+    let owner = def
+        .owner_field
+        .as_deref()
+        .map(|f| row.text(f))
+        .unwrap_or_default();
     may_edit_owned_by(staff, def, &owner)
 }
 
 /// Whether this person may add rows at all (for their own 課 at least).
 pub fn may_add(staff: &Staff, def: &RegisterDef) -> bool {
-    may_edit_owned_by(staff, def, &staff.user.department) || staff.can(super::EDIT_REGISTERS, Subject::None)
+    may_edit_owned_by(staff, def, &staff.user.department)
+        || staff.can(super::EDIT_REGISTERS, Subject::None)
 }
 
 /// Personal fields (names …) are seen by the coordinating department and by whoever entered
@@ -119,7 +127,10 @@ pub fn posted(
 
 /// A stored row as the form shows it.
 pub fn values_of(row: &Stored) -> BTreeMap<String, String> {
-    row.cells.iter().map(|(k, v)| (k.clone(), v.text())).collect()
+    row.cells
+        .iter()
+        .map(|(k, v)| (k.clone(), v.text()))
+        .collect()
 }
 
 /// Errors from `RegisterDef::read_row` (「「label」…」) put with their field.

@@ -7,8 +7,8 @@
 
 pub mod aggregate;
 pub mod commands;
-pub mod defs;
 pub mod definition;
+pub mod defs;
 mod exports;
 mod form;
 pub mod kpi;

@@ -22,10 +22,12 @@ struct IndexPage {
 
 pub async fn index(State(state): State<AppState>) -> Result<Response, AppError> {
     let mut registers = Vec::new();
-    for d in defs::all(&state.db).await?.into_iter().filter(|d| d.def.public) {
-        let n = store::rows(&state.db, &d.def)
-            .await?
-            .len();
+    for d in defs::all(&state.db)
+        .await?
+        .into_iter()
+        .filter(|d| d.def.public)
+    {
+        let n = store::rows(&state.db, &d.def).await?.len();
         registers.push((
             d.def.key,
             d.def.title,
@@ -59,8 +61,7 @@ pub async fn register(
         .filter(|d| d.def.public)
         .ok_or(AppError::NotFound)?
         .def;
-    let stored = store::rows(&state.db, &def)
-        .await?;
+    let stored = store::rows(&state.db, &def).await?;
     let kpis = fed_kpis(&state, &def, &stored).await?;
     let fields: Vec<_> = def.fields.iter().filter(|f| !f.personal).collect();
     let rows = stored
@@ -69,10 +70,12 @@ pub async fn register(
         .map(|r| {
             fields
                 .iter()
-                .map(|f| match r.cells.get(&f.key).and_then(super::value::FieldValue::date) {
-                    Some(d) => crate::fiscal::wareki_date(d),
-                    None => r.text(&f.key),
-                })
+                .map(
+                    |f| match r.cells.get(&f.key).and_then(super::value::FieldValue::date) {
+                        Some(d) => crate::fiscal::wareki_date(d),
+                        None => r.text(&f.key),
+                    },
+                )
                 .collect()
         })
         .collect();

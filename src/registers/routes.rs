@@ -185,7 +185,11 @@ fn shown(def: &RegisterDef, row: &Stored, personal: bool) -> Vec<String> {
                 "(非公開)".to_string()
             } else {
                 let t = row.text(&f.key);
-                match row.cells.get(&f.key).and_then(super::value::FieldValue::date) {
+                match row
+                    .cells
+                    .get(&f.key)
+                    .and_then(super::value::FieldValue::date)
+                {
                     Some(d) => crate::fiscal::wareki_date(d),
                     None => t,
                 }
@@ -239,9 +243,11 @@ pub async fn register(
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
     staff.require(VIEW_REGISTERS, Subject::None)?;
-    Ok(register_page(&state, &staff, &key, notice_of(&q.done), Vec::new())
-        .await?
-        .into_response())
+    Ok(
+        register_page(&state, &staff, &key, notice_of(&q.done), Vec::new())
+            .await?
+            .into_response(),
+    )
 }
 
 // ───────────── the row form ─────────────
@@ -340,7 +346,10 @@ pub async fn add_row(
     match result {
         Ok(_) => {
             state.invalidate_plan();
-            Ok(Redirect::to(&staff.path(&format!("/staff/registers/{key}?done=added"))).into_response())
+            Ok(
+                Redirect::to(&staff.path(&format!("/staff/registers/{key}?done=added")))
+                    .into_response(),
+            )
         }
         Err(StoreError::Invalid(errors)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -415,14 +424,25 @@ pub async fn update_row(
         .map(|f| values.get(f).map_or("", |v| v.trim()).to_string())
         .unwrap_or_default();
     let result = if form::may_edit_owned_by(&staff, &def, &owner) {
-        store::update(&state.db, &def, id, version_of(&posted), &values, &staff.actor()).await
+        store::update(
+            &state.db,
+            &def,
+            id,
+            version_of(&posted),
+            &values,
+            &staff.actor(),
+        )
+        .await
     } else {
         Err(StoreError::Invalid(vec![owner_error(&def, &owner)]))
     };
     match result {
         Ok(()) => {
             state.invalidate_plan();
-            Ok(Redirect::to(&staff.path(&format!("/staff/registers/{key}?done=saved"))).into_response())
+            Ok(
+                Redirect::to(&staff.path(&format!("/staff/registers/{key}?done=saved")))
+                    .into_response(),
+            )
         }
         Err(e @ (StoreError::Invalid(_) | StoreError::Stale)) => {
             let status = if matches!(e, StoreError::Stale) {
@@ -453,13 +473,22 @@ pub async fn delete_row(
     match store::delete(&state.db, &def, id, v.version, &staff.actor()).await {
         Ok(()) => {
             state.invalidate_plan();
-            Ok(Redirect::to(&staff.path(&format!("/staff/registers/{key}?done=deleted"))).into_response())
+            Ok(
+                Redirect::to(&staff.path(&format!("/staff/registers/{key}?done=deleted")))
+                    .into_response(),
+            )
         }
         Err(StoreError::Stale) => {
             let values = form::values_of(&row);
             Ok((
                 StatusCode::CONFLICT,
-                row_page(&staff, def, Some(&row), &values, vec![StoreError::Stale.to_string()]),
+                row_page(
+                    &staff,
+                    def,
+                    Some(&row),
+                    &values,
+                    vec![StoreError::Stale.to_string()],
+                ),
             )
                 .into_response())
         }
@@ -613,8 +642,10 @@ pub async fn save_definition(
     match result {
         Ok(def) => {
             state.invalidate_plan();
-            Ok(Redirect::to(&staff.path(&format!("/staff/registers/{}?done=defined", def.key)))
-                .into_response())
+            Ok(
+                Redirect::to(&staff.path(&format!("/staff/registers/{}?done=defined", def.key)))
+                    .into_response(),
+            )
         }
         Err(SaveError::Db(e)) => Err(AppError::Internal(e.into())),
         Err(e) => {

@@ -25,7 +25,10 @@ pub struct Stored {
 impl Stored {
     /// A cell as written back ("" when blank).
     pub fn text(&self, field: &str) -> String {
-        self.cells.get(field).map(FieldValue::text).unwrap_or_default()
+        self.cells
+            .get(field)
+            .map(FieldValue::text)
+            .unwrap_or_default()
     }
 }
 

@@ -21,6 +21,7 @@ mod plan_file;
 mod plan_life;
 mod procedures;
 mod progress;
+mod register_pages;
 mod registers;
 mod reporting;
 mod revisions;
