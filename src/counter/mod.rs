@@ -52,6 +52,7 @@ impl crate::modules::Module for CounterModule {
                         values,
                         baseline_year,
                         label: None,
+                        link: None,
                     })
                 })
             },

@@ -174,6 +174,8 @@ pub struct SourceFigures {
     /// Where the figure comes from, when the source's own label is too general (a family's
     /// member: which register).
     pub label: Option<String>,
+    /// A public page (path below the town's base) where residents can see what was counted.
+    pub link: Option<String>,
 }
 
 /// The figures for the 年度 asked, as of a day; the key is the KPI's `source` as the plan names
@@ -200,9 +202,7 @@ impl KpiSource {
     /// Whether a KPI's `source` names this source (or a member of this family).
     pub fn names(&self, source: &str) -> bool {
         match self.key.strip_suffix('*') {
-            Some(prefix) => source
-                .strip_prefix(prefix)
-                .is_some_and(is_member_key),
+            Some(prefix) => source.strip_prefix(prefix).is_some_and(is_member_key),
             None => self.key == source,
         }
     }

@@ -59,6 +59,7 @@ impl crate::modules::Module for OpendataModule {
                         values: catalog::published_count_by_year(&state.db, years, today).await?,
                         baseline_year: None,
                         label: None,
+                        link: Some("/opendata".into()),
                     })
                 })
             },

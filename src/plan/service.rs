@@ -128,6 +128,8 @@ pub struct PlanData {
     /// Where a module-fed KPI's figures come from, as pages say it, by KPI key (a register's
     /// own label; filled by `sources::apply`).
     pub source_labels: HashMap<String, String>,
+    /// A public page showing what a module-fed KPI counted, by KPI key (a public register).
+    pub source_links: HashMap<String, String>,
     /// The body's words, from the plan.
     pub words: Arc<super::model::Words>,
     /// The town's other plans (earlier ones, browsable): (id, title).
@@ -217,6 +219,7 @@ impl PlanData {
             kpi_changes: Vec::new(),
             discrepancies: Vec::new(),
             source_labels: HashMap::new(),
+            source_links: HashMap::new(),
             identity: Arc::default(),
         };
         data.reevaluate();

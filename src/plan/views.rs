@@ -331,6 +331,8 @@ pub struct KpiCard {
     pub continues: bool,
     /// Where the figures come from, in words.
     pub source: String,
+    /// A public page with what was counted (path below the town's base), if any.
+    pub source_link: String,
     /// The figure's provenance in words (確定 …, 記録 …, 自動集計 …).
     pub provenance: String,
     /// How the plan's wording was read into the typed fields (shown to staff only).
@@ -473,6 +475,7 @@ pub fn kpi_card(data: &PlanData, kpi: &KpiDefinition) -> KpiCard {
         deadline: k.deadline_label(),
         continues: k.continues,
         source: source_text(k, data),
+        source_link: data.source_links.get(&k.key).cloned().unwrap_or_default(),
         provenance: ev
             .and_then(|e| e.provenance)
             .map(|p| p.describe())

@@ -45,5 +45,6 @@ pub async fn figures(
         values: aggregate::figures(kpi, &rows, years, today),
         baseline_year: None,
         label: Some(label),
+        link: def.public.then(|| format!("/registers/{}", def.key)),
     })
 }

@@ -181,6 +181,12 @@ async fn a_town_declares_a_register_in_a_file_and_its_kpi_is_counted_without_cod
         assert!(line("2023").contains(",1,"), "{series}");
         assert!(line("2024").contains(",2,"), "{series}");
 
+        assert!(
+            page.body
+                .contains("href=\"/registers/cashless_desks\">記録を見る"),
+            "{}",
+            page.body
+        );
         // The public summary shows the rows and the figures.
         let summary = public.get("/registers/cashless_desks").await;
         assert_eq!(summary.status, 200);
