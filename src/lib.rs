@@ -19,6 +19,7 @@ pub mod plan;
 pub mod procedures;
 pub mod registers;
 pub mod reporting;
+pub mod standardization;
 pub mod textfile;
 pub mod towns;
 pub mod web;

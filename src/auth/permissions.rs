@@ -150,6 +150,8 @@ mod tests {
             crate::registers::VIEW_REGISTERS,
             crate::registers::EDIT_REGISTERS,
             crate::registers::DEFINE_REGISTERS,
+            crate::standardization::VIEW_STANDARDIZATION,
+            crate::standardization::EDIT_STANDARDIZATION,
         ];
         assert_eq!(
             actions.len(),
@@ -158,13 +160,13 @@ mod tests {
         );
         // Columns follow `actions`.
         let table: [(Role, &str); 7] = [
-            (Role::SystemAdmin, "YYYY.............Y..."),
-            (Role::DxOffice, "Y.YYY.YYYY.YYYYYYYYYY"),
-            (Role::DepartmentEditor, "Y.Y.............Y.Y.."),
-            (Role::Committee, "Y.Y..Y....Y..Y....Y.."),
-            (Role::Advisor, "Y.Y..........Y......."),
-            (Role::Viewer, "Y.Y...............Y.."),
-            (Role::PlatformAdmin, "Y...................."),
+            (Role::SystemAdmin, "YYYY.............Y....."),
+            (Role::DxOffice, "Y.YYY.YYYY.YYYYYYYYYYYY"),
+            (Role::DepartmentEditor, "Y.Y.............Y.Y..Y."),
+            (Role::Committee, "Y.Y..Y....Y..Y....Y..Y."),
+            (Role::Advisor, "Y.Y..........Y........."),
+            (Role::Viewer, "Y.Y...............Y..Y."),
+            (Role::PlatformAdmin, "Y......................"),
         ];
         let subject = Subject::Measure {
             department: "総務課",

@@ -87,6 +87,7 @@ pub fn all() -> Vec<Box<dyn Module>> {
         Box::new(crate::reporting::ReportingModule),
         Box::new(crate::counter::CounterModule),
         Box::new(crate::registers::RegistersModule),
+        Box::new(crate::standardization::StandardizationModule),
         Box::new(crate::imports::ImportsModule),
         Box::new(crate::identity::IdentityModule),
         Box::new(crate::audit::AuditModule),

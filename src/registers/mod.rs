@@ -14,7 +14,6 @@ mod form;
 pub mod kpi;
 mod public;
 mod routes;
-pub mod standardization;
 pub mod store;
 pub mod value;
 

@@ -26,6 +26,7 @@ mod registers;
 mod reporting;
 mod revisions;
 mod security;
+mod standardization;
 mod storage;
 mod towns;
 mod validate_cases;
