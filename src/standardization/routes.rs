@@ -52,6 +52,8 @@ pub struct Grid {
     pub total: usize,
     /// 業務 not migrated, with why: (name, reasons).
     pub held_back: Vec<(String, Vec<String>)>,
+    /// 業務 nobody has recorded anything about yet.
+    pub unrecorded: Vec<String>,
     pub deadline: String,
 }
 
@@ -99,6 +101,7 @@ pub async fn grid_of(state: &AppState) -> Result<Grid, AppError> {
     let mut rows = Vec::new();
     let mut all = Vec::new();
     let mut held_back = Vec::new();
+    let mut unrecorded = Vec::new();
     for b in &shown {
         let no = i64::from(b.no);
         let statuses: Vec<StepStatus> = list
@@ -113,7 +116,9 @@ pub async fn grid_of(state: &AppState) -> Result<Grid, AppError> {
         let r = rates::rates(&statuses, n);
         let record = records.get(&no).cloned().unwrap_or_default();
         let migrated = record.migrated_by(today);
-        if !migrated {
+        if !records.contains_key(&no) {
+            unrecorded.push(b.dashboard_name.to_string());
+        } else if !migrated {
             held_back.push((
                 b.dashboard_name.to_string(),
                 record.held_back(deadline, today),
@@ -157,6 +162,7 @@ pub async fn grid_of(state: &AppState) -> Result<Grid, AppError> {
         steps: list.steps,
         edition: list.edition,
         held_back,
+        unrecorded,
         deadline: crate::fiscal::wareki_date(deadline),
     })
 }

@@ -31,7 +31,7 @@ async fn the_tracker_records_steps_and_systems_and_feeds_the_migration_kpi() {
         assert_eq!(grid.status, 200);
         assert!(grid.body.contains("0 / 20 業務"), "{}", grid.body);
         assert!(grid.body.contains("住民記録") && grid.body.contains("戸籍附票"));
-        assert!(grid.body.contains("移行予定日が未記入"));
+        assert!(grid.body.contains("まだ何も記録していない業務(20)"), "{}", grid.body);
 
         // 住民記録: switched over on 令和6年10月1日, every step done.
         let path = "/staff/standardization/business/1";
