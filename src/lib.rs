@@ -14,6 +14,7 @@ pub mod identity;
 pub mod imports;
 pub mod input;
 pub mod modules;
+pub mod mynumber;
 pub mod opendata;
 pub mod plan;
 pub mod procedures;

@@ -117,7 +117,7 @@ test('every page of the suite passes axe at WCAG 2.1 A/AA and reflows', async ()
       '/plan/measures/2-2-3', '/plan/measures/1-1-1/action-plan', '/plan/action-plans', '/plan/summary',
       '/opendata', '/opendata/datasets/kami-toilets', '/procedures', '/procedures?q=ひっこし',
       '/procedures/tenshutsu', '/life-events', '/life-events/death', '/life-events/move_in?asked=1&q_kokuho=yes',
-      '/registers', '/registers/ai_rpa', '/standardization', '/login', '/no-such-page', entryUrl.replace(/^https?:\/\/[^/]+/, ''),
+      '/registers', '/registers/ai_rpa', '/standardization', '/mynumber-card', '/login', '/no-such-page', entryUrl.replace(/^https?:\/\/[^/]+/, ''),
       '/towns', '/t/285854/plan/kpis', '/t/999999/', '/platform/login',
     ];
     const staffPages = [
@@ -130,7 +130,7 @@ test('every page of the suite passes axe at WCAG 2.1 A/AA and reflows', async ()
       `${visitUrl.replace(base, '')}/print`, `${openVisitUrl.replace(base, '')}/print`, '/staff/forms/juumin-idou',
       '/staff/counter/stats', '/staff/password', '/staff/registers', '/staff/registers/ai_rpa',
       '/staff/registers/telework/rows/new', '/staff/registers/new', '/staff/registers/paper/definition',
-      '/staff/standardization', '/staff/standardization/business/1', '/staff/standardization/steps',
+      '/staff/standardization', '/staff/standardization/business/1', '/staff/standardization/steps', '/staff/mynumber-card',
       snapshotUrl.replace(base, ''), '/staff/kpis', '/staff/kpis/1-1-1', '/staff/identity',
       '/staff/identity/departments?name=企画課', '/staff/plan/departments', '/staff/plan/roadmap-progress?year=R5',
     ];

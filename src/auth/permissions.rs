@@ -152,6 +152,7 @@ mod tests {
             crate::registers::DEFINE_REGISTERS,
             crate::standardization::VIEW_STANDARDIZATION,
             crate::standardization::EDIT_STANDARDIZATION,
+            crate::mynumber::IMPORT_MYNUMBER,
         ];
         assert_eq!(
             actions.len(),
@@ -160,13 +161,13 @@ mod tests {
         );
         // Columns follow `actions`.
         let table: [(Role, &str); 7] = [
-            (Role::SystemAdmin, "YYYY.............Y....."),
-            (Role::DxOffice, "Y.YYY.YYYY.YYYYYYYYYYYY"),
-            (Role::DepartmentEditor, "Y.Y.............Y.Y..Y."),
-            (Role::Committee, "Y.Y..Y....Y..Y....Y..Y."),
-            (Role::Advisor, "Y.Y..........Y........."),
-            (Role::Viewer, "Y.Y...............Y..Y."),
-            (Role::PlatformAdmin, "Y......................"),
+            (Role::SystemAdmin, "YYYY.............Y......"),
+            (Role::DxOffice, "Y.YYY.YYYY.YYYYYYYYYYYYY"),
+            (Role::DepartmentEditor, "Y.Y.............Y.Y..Y.."),
+            (Role::Committee, "Y.Y..Y....Y..Y....Y..Y.."),
+            (Role::Advisor, "Y.Y..........Y.........."),
+            (Role::Viewer, "Y.Y...............Y..Y.."),
+            (Role::PlatformAdmin, "Y......................."),
         ];
         let subject = Subject::Measure {
             department: "総務課",

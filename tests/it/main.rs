@@ -15,6 +15,7 @@ mod identity;
 mod imports;
 mod kpi_examples;
 mod kpi_record;
+mod mynumber;
 mod opendata;
 mod pages;
 mod plan_file;
