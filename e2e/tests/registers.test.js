@@ -84,6 +84,15 @@ test('registers: a row in each, counted for its KPI, public where not personal',
     await page.goto(`${base}/staff/registers/telework`);
     assert.match(await page.textContent('main'), /但馬 一郎/);
     assert.match(await page.textContent('section.card'), /令和6年度\s*1名/);
+    // マイナンバーカード: 総務省's table as CSV, with the 基準日 in its header.
+    await page.getByRole('link', { name: 'マイナンバーカード' }).click();
+    await page.getByLabel('表のファイル').setInputFiles({
+      name: 'localgovs.csv', mimeType: 'text/csv',
+      buffer: Buffer.from('都道府県名,市区町村名,人口(R6.1.1時点),保有枚数(R6.10末時点),人口に対する保有枚数率\r\n全国,,125416877,93000000,74.2%\r\n兵庫県,香美町,15836,12401,78.3%\r\n'),
+    });
+    await page.getByRole('button', { name: '取り込む' }).click();
+    await page.waitForURL(/done=added$/);
+    assert.match(await page.textContent('main'), /令和6年10月31日[\s\S]*78\.30%/);
     await signOut(page);
 
     // Residents: the public summaries leave out what is personal; the plan says where figures
@@ -99,6 +108,9 @@ test('registers: a row in each, counted for its KPI, public where not personal',
     await page.screenshot({ path: join(OUT, 'register-public-375.png'), fullPage: true });
     await page.goto(`${base}/plan/measures/2-2-1`);
     assert.match(await page.textContent('main'), /自動集計: AI・RPA導入業務の台帳/);
+    await page.goto(`${base}/mynumber-card`);
+    assert.match(await page.textContent('main'), /78\.30%/);
+    await page.screenshot({ path: join(OUT, 'mynumber-public-375.png'), fullPage: true });
   } finally {
     await browser.close();
     machi.stop();
