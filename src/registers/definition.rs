@@ -36,6 +36,8 @@ pub enum FieldKind {
     Choice,
     Flag,
     Url,
+    /// A month (2024-04, 令和6年4月); kept as its first day.
+    Month,
 }
 
 impl FieldKind {
@@ -49,6 +51,7 @@ impl FieldKind {
             FieldKind::Choice => "選択肢のどれか",
             FieldKind::Flag => "「はい」か「いいえ」",
             FieldKind::Url => "https:// で始まるアドレス",
+            FieldKind::Month => "年月(例: 2025-04、令和7年4月)",
         }
     }
 }
@@ -72,6 +75,13 @@ pub struct FieldDef {
     /// the row's owner, never in a public summary or open data.
     #[serde(default)]
     pub personal: bool,
+    /// Other column names a CSV may use for this field (a copier vendor's 「部署名」 for 課).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Filled in when a form opens and when an imported line leaves the cell blank or has no
+    /// such column.
+    #[serde(default)]
+    pub default: Option<String>,
 }
 
 /// How a register's rows become a KPI figure per 年度.
@@ -133,6 +143,9 @@ pub struct RegisterDef {
     pub fields: Vec<FieldDef>,
     #[serde(default)]
     pub kpi: Option<KpiDef>,
+    /// Columns a CSV to import may have that the register does not keep (they are skipped).
+    #[serde(default)]
+    pub ignore_columns: Vec<String>,
 }
 
 /// Why a register file cannot be used, in Japanese, naming the line or the field.
@@ -192,6 +205,11 @@ impl RegisterDef {
             if !seen.insert(f.key.as_str()) {
                 return err(format!("項目のkey「{}」が二度あります", f.key));
             }
+            if let Some(d) = &f.default
+                && let Err(e) = FieldValue::read(f, d)
+            {
+                return err(format!("項目「{}」の default: {e}", f.label));
+            }
             if (f.kind == FieldKind::Choice) == f.choices.is_empty() {
                 return err(format!(
                     "項目「{}」: 選択肢(choices)は type = \"choice\" の項目にだけ、必ず書きます",
@@ -242,7 +260,7 @@ impl RegisterDef {
             Measure::Sum => need("field", &k.field, &numbers)?,
             Measure::Latest => {
                 need("field", &k.field, &numbers)?;
-                need("year_by", &k.year_by, &[FieldKind::Date])?;
+                need("year_by", &k.year_by, &[FieldKind::Date, FieldKind::Month])?;
             }
             Measure::Ratio => {
                 need("numerator", &k.numerator, &numbers)?;
@@ -250,7 +268,7 @@ impl RegisterDef {
             }
         }
         if k.year_by.is_some() {
-            need("year_by", &k.year_by, &[FieldKind::Date])?;
+            need("year_by", &k.year_by, &[FieldKind::Date, FieldKind::Month])?;
         }
         if k.active_from.is_some() || k.active_until.is_some() {
             need("active_from", &k.active_from, &[FieldKind::Date])?;

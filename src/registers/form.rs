@@ -68,6 +68,7 @@ fn kind(f: &FieldDef) -> &'static str {
         FieldKind::Choice => "select",
         FieldKind::Flag => "flag",
         FieldKind::Url => "url",
+        FieldKind::Month => "text",
     }
 }
 
@@ -91,6 +92,7 @@ pub fn inputs(
             help: match (&f.help, f.kind) {
                 (Some(h), _) => h.clone(),
                 (None, FieldKind::Date) => "例: 2025-04-01、令和7年4月1日".into(),
+                (None, FieldKind::Month) => "例: 2025-04、令和7年4月".into(),
                 (None, FieldKind::Flag) => "はい・いいえ".into(),
                 _ => String::new(),
             },

@@ -70,12 +70,12 @@ pub async fn register(
         .map(|r| {
             fields
                 .iter()
-                .map(
-                    |f| match r.cells.get(&f.key).and_then(super::value::FieldValue::date) {
-                        Some(d) => crate::fiscal::wareki_date(d),
-                        None => r.text(&f.key),
-                    },
-                )
+                .map(|f| {
+                    r.cells
+                        .get(&f.key)
+                        .map(|v| v.shown(f.kind))
+                        .unwrap_or_default()
+                })
                 .collect()
         })
         .collect();

@@ -184,15 +184,10 @@ fn shown(def: &RegisterDef, row: &Stored, personal: bool) -> Vec<String> {
             if f.personal && !personal {
                 "(非公開)".to_string()
             } else {
-                let t = row.text(&f.key);
-                match row
-                    .cells
+                row.cells
                     .get(&f.key)
-                    .and_then(super::value::FieldValue::date)
-                {
-                    Some(d) => crate::fiscal::wareki_date(d),
-                    None => t,
-                }
+                    .map(|v| v.shown(f.kind))
+                    .unwrap_or_default()
             }
         })
         .collect()
@@ -306,7 +301,11 @@ pub async fn new_row(
     if !form::may_add(&staff, &def) {
         staff.require(EDIT_REGISTERS, Subject::None)?;
     }
-    let mut values = BTreeMap::new();
+    let mut values: BTreeMap<String, String> = def
+        .fields
+        .iter()
+        .filter_map(|f| Some((f.key.clone(), f.default.clone()?)))
+        .collect();
     // A 課 enters its own rows: its name is filled in.
     if let Some(owner) = &def.owner_field {
         values.insert(owner.clone(), staff.user.department.clone());

@@ -273,18 +273,23 @@ pub async fn import_csv(
         .headers()
         .map_err(|_| StoreError::Invalid(vec!["1行目(見出し)を読めません".into()]))?
         .clone();
-    let mut columns = Vec::new();
+    let mut columns: Vec<(usize, String)> = Vec::new();
     let mut errors = Vec::new();
     for (i, h) in header.iter().enumerate() {
-        match def
+        let h = h.trim();
+        let field = def
             .fields
             .iter()
-            .find(|f| f.label == h.trim() || f.key == h.trim())
-        {
+            .find(|f| f.label == h || f.key == h || f.aliases.iter().any(|a| a == h));
+        match field {
+            Some(f) if columns.iter().any(|(_, k)| *k == f.key) => errors.push(format!(
+                "1行目: 見出し「{h}」も「{}」の列です(同じ項目の列は1つにしてください)",
+                f.label
+            )),
             Some(f) => columns.push((i, f.key.clone())),
+            None if h.is_empty() || def.ignore_columns.iter().any(|c| c == h) => {}
             None => errors.push(format!(
-                "1行目: 見出し「{}」は台帳「{}」の項目にありません",
-                h.trim(),
+                "1行目: 見出し「{h}」は台帳「{}」の項目にありません(読まない列なら、台帳の定義の ignore_columns に書きます)",
                 def.title
             )),
         }
@@ -296,12 +301,20 @@ pub async fn import_csv(
             errors.push(format!("{line}行目を読めません"));
             continue;
         };
-        let input: BTreeMap<String, String> = columns
+        let mut input: BTreeMap<String, String> = columns
             .iter()
             .map(|(i, k)| (k.clone(), record.get(*i).unwrap_or("").to_string()))
             .collect();
         if input.values().all(|v| v.trim().is_empty()) {
             continue;
+        }
+        for f in &def.fields {
+            if let Some(d) = &f.default {
+                let cell = input.entry(f.key.clone()).or_default();
+                if cell.trim().is_empty() {
+                    *cell = d.clone();
+                }
+            }
         }
         match def.read_row(&input) {
             Ok(cells) => {

@@ -42,6 +42,12 @@ impl FieldValue {
             FieldKind::Date => {
                 FieldValue::Date(crate::fiscal::parse_date(text).map_err(|_| wrong())?)
             }
+            FieldKind::Month => {
+                let d = crate::fiscal::parse_date(text)
+                    .or_else(|_| crate::fiscal::parse_date(&format!("{text}/1")))
+                    .map_err(|_| wrong())?;
+                FieldValue::Date(d.replace_day(1).map_err(|_| wrong())?)
+            }
             FieldKind::Choice => match f.choices.iter().find(|c| c.as_str() == text) {
                 Some(c) => FieldValue::Text(c.clone()),
                 None => {
@@ -71,6 +77,17 @@ impl FieldValue {
                 FieldValue::Text(text.to_string())
             }
         }))
+    }
+
+    /// The value as a page shows it: dates in 和暦, a month as 令和6年4月.
+    pub fn shown(&self, kind: FieldKind) -> String {
+        match (self, kind) {
+            (FieldValue::Date(d), FieldKind::Month) => {
+                crate::fiscal::wareki_month(d.year(), u8::from(d.month()))
+            }
+            (FieldValue::Date(d), _) => crate::fiscal::wareki_date(*d),
+            (v, _) => v.text(),
+        }
     }
 
     /// The value as it is written back (forms, CSV): dates as YYYY-MM-DD, flags as はい/いいえ.

@@ -96,3 +96,46 @@ async fn register_rows_are_kept_changed_imported_and_counted() {
     })
     .await;
 }
+
+/// The copier vendor's monthly CSV (Shift_JIS, its own column names, columns the register does
+/// not keep) goes into the paper register as it comes; the 令和3年度 total entered once is the
+/// baseline, and the plan's 20%削減 target is counted from it.
+#[tokio::test]
+async fn paper_counts_from_the_copier_csv_against_the_baseline_year() {
+    each_backend(|town| async move {
+        crate::support::with_plan(&town).await;
+        let db = &town.db;
+        let def = register("paper");
+        let actor = Actor::cli();
+        store::add(
+            db,
+            &def,
+            &input(&[("month", "令和3年4月"), ("department", "全庁"), ("how", "購入枚数"), ("sheets", "1,500,000")]),
+            &actor,
+        )
+        .await
+        .unwrap();
+        let vendor = "機器番号,設置場所,部署名,集計月,モノクロ,カラー,合計枚数\r\nMX-001,本庁2階,総務課,2024/04,\"10,200\",2200,12400\r\nMX-002,本庁1階,税務課,2024/4,9000,1000,10000\r\nMX-001,本庁2階,総務課,2025/03,8000,1500,9500\r\nMX-001,本庁2階,総務課,2025/04,8000,1500,9900\r\n";
+        let sjis = encoding_rs::SHIFT_JIS.encode(vendor).0.into_owned();
+        assert_eq!(store::import_csv(db, &def, &sjis, &|_| true, &actor).await.unwrap(), 4);
+        // A column neither kept nor ignored is named, and nothing is added.
+        let odd = "部署名,集計月,合計枚数,トナー\r\n総務課,2024/05,100,1\r\n";
+        let e = store::import_csv(db, &def, odd.as_bytes(), &|_| true, &actor).await.unwrap_err();
+        assert!(e.to_string().contains("見出し「トナー」"), "{e}");
+        let rows: Vec<_> = store::rows(db, &def).await.unwrap();
+        assert_eq!(rows.len(), 5);
+        assert_eq!(rows[1].text("how"), "複合機カウンター", "the file's default");
+        assert_eq!(rows[1].text("month"), "2024-04-01");
+
+        // The plan's KPI 2-②-3: 令和3年度 1,500,000 is the baseline, the target 20% less.
+        let state = town.state_on(time::macros::date!(2025 - 05 - 10)).await;
+        let data = state.plan_data().await.unwrap();
+        let ev = data.evaluation("2-2-3").unwrap();
+        assert_eq!(ev.baseline, Some(1_500_000.0));
+        assert_eq!(ev.target, Some(1_200_000.0));
+        // 令和6年度 = April 2024 … March 2025.
+        let fy2024 = data.actuals["2-2-3"].iter().find(|a| a.fiscal_year == FiscalYear(2024)).unwrap();
+        assert_eq!(fy2024.value, 12_400.0 + 10_000.0 + 9_500.0);
+    })
+    .await;
+}
