@@ -139,3 +139,171 @@ async fn paper_counts_from_the_copier_csv_against_the_baseline_year() {
     })
     .await;
 }
+
+/// Each bundled register's KPI over stored rows on either side of a 年度's end: a row of 3月31日
+/// belongs to the 年度 ending then, one of 4月1日 to the next.
+#[tokio::test]
+async fn every_bundled_register_counts_its_rows_by_the_fiscal_year_boundary() {
+    each_backend(|town| async move {
+        let db = &town.db;
+        let actor = Actor::cli();
+        let state = town.state_on(date!(2025 - 06 - 01)).await;
+        let cases: Vec<(&str, Vec<Vec<(&str, &str)>>, Vec<(i32, f64)>)> = vec![
+            (
+                "ai_rpa",
+                vec![
+                    vec![
+                        ("business", "給与"),
+                        ("department", "A課"),
+                        ("tool", "RPA"),
+                        ("started_on", "2024-03-31"),
+                    ],
+                    vec![
+                        ("business", "税申告"),
+                        ("department", "B課"),
+                        ("tool", "AI-OCR"),
+                        ("started_on", "2024-04-01"),
+                        ("stopped_on", "2025-03-31"),
+                    ],
+                ],
+                // 令和6年度末: the second stopped on 3月31日, so only the first is in use.
+                vec![(2023, 1.0), (2024, 1.0), (2025, 1.0)],
+            ),
+            (
+                "telework",
+                vec![
+                    vec![
+                        ("applicant", "甲"),
+                        ("department", "A課"),
+                        ("applied_on", "2024-03-31"),
+                        ("period_from", "2024-04-01"),
+                        ("state", "承認"),
+                    ],
+                    vec![
+                        ("applicant", "甲"),
+                        ("department", "A課"),
+                        ("applied_on", "2024-04-01"),
+                        ("period_from", "2024-04-08"),
+                        ("state", "承認"),
+                    ],
+                    vec![
+                        ("applicant", "乙"),
+                        ("department", "A課"),
+                        ("applied_on", "2024-04-02"),
+                        ("period_from", "2024-04-08"),
+                        ("state", "承認"),
+                    ],
+                    vec![
+                        ("applicant", "丙"),
+                        ("department", "B課"),
+                        ("applied_on", "2024-05-01"),
+                        ("period_from", "2024-05-08"),
+                        ("state", "却下"),
+                    ],
+                ],
+                vec![(2023, 1.0), (2024, 2.0), (2025, 0.0)],
+            ),
+            (
+                "paper",
+                vec![
+                    vec![
+                        ("month", "2024-03"),
+                        ("department", "A課"),
+                        ("how", "購入枚数"),
+                        ("sheets", "1000"),
+                    ],
+                    vec![
+                        ("month", "2024-04"),
+                        ("department", "A課"),
+                        ("how", "購入枚数"),
+                        ("sheets", "700"),
+                    ],
+                    vec![
+                        ("month", "令和7年3月"),
+                        ("department", "B課"),
+                        ("how", "購入枚数"),
+                        ("sheets", "300"),
+                    ],
+                ],
+                vec![(2023, 1000.0), (2024, 1000.0), (2025, 0.0)],
+            ),
+            (
+                "publicity",
+                vec![
+                    vec![
+                        ("published_on", "2024-03-31"),
+                        ("medium", "広報誌"),
+                        ("title", "マイナポータル"),
+                    ],
+                    vec![
+                        ("published_on", "2024-04-01"),
+                        ("medium", "ホームページ"),
+                        ("title", "電子申請"),
+                    ],
+                ],
+                vec![(2023, 1.0), (2024, 1.0), (2025, 0.0)],
+            ),
+            (
+                "initiatives",
+                vec![
+                    vec![
+                        ("title", "スマート農業"),
+                        ("department", "A課"),
+                        ("state", "実施中"),
+                        ("planned_on", "2024-03-31"),
+                    ],
+                    vec![
+                        ("title", "観光VR"),
+                        ("department", "B課"),
+                        ("state", "立案"),
+                        ("planned_on", "2024-04-01"),
+                    ],
+                    vec![("title", "防災"), ("department", "B課"), ("state", "構想")],
+                ],
+                vec![(2023, 1.0), (2024, 1.0), (2025, 0.0)],
+            ),
+            (
+                "school_survey",
+                vec![
+                    vec![
+                        ("surveyed_on", "2024-03-31"),
+                        ("level", "小中合計"),
+                        ("question", "ICT"),
+                        ("town", "70.5"),
+                    ],
+                    vec![
+                        ("surveyed_on", "2024-04-18"),
+                        ("level", "小中合計"),
+                        ("question", "ICT"),
+                        ("town", "74.0"),
+                    ],
+                    vec![
+                        ("surveyed_on", "2024-04-18"),
+                        ("level", "中学3年"),
+                        ("question", "ICT"),
+                        ("town", "60.0"),
+                    ],
+                ],
+                vec![(2023, 70.5), (2024, 74.0)],
+            ),
+        ];
+        let years: Vec<FiscalYear> = (2022..=2025).map(FiscalYear).collect();
+        for (key, rows, expected) in cases {
+            let def = register(key);
+            for r in &rows {
+                store::add(db, &def, &input(r), &actor).await.unwrap();
+            }
+            let f = machi::registers::kpi::figures(
+                &state,
+                &format!("registers.{key}"),
+                &years,
+                date!(2025 - 06 - 01),
+            )
+            .await
+            .unwrap();
+            let got: Vec<(i32, f64)> = f.values.iter().map(|(y, v)| (y.0, *v)).collect();
+            assert_eq!(got, expected, "{key}");
+        }
+    })
+    .await;
+}
