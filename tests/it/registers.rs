@@ -148,7 +148,7 @@ async fn every_bundled_register_counts_its_rows_by_the_fiscal_year_boundary() {
         let db = &town.db;
         let actor = Actor::cli();
         let state = town.state_on(date!(2025 - 06 - 01)).await;
-        let cases: Vec<(&str, Vec<Vec<(&str, &str)>>, Vec<(i32, f64)>)> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "ai_rpa",
                 vec![
