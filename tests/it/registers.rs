@@ -140,6 +140,13 @@ async fn paper_counts_from_the_copier_csv_against_the_baseline_year() {
     .await;
 }
 
+/// A register, rows to store, and the figures expected per 年度.
+type Case = (
+    &'static str,
+    Vec<Vec<(&'static str, &'static str)>>,
+    Vec<(i32, f64)>,
+);
+
 /// Each bundled register's KPI over stored rows on either side of a 年度's end: a row of 3月31日
 /// belongs to the 年度 ending then, one of 4月1日 to the next.
 #[tokio::test]
