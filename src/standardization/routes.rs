@@ -69,6 +69,18 @@ impl Grid {
     }
 }
 
+/// A 業務's status per step (unmarked: 未着手).
+fn statuses_of(no: i64, steps: &[Step], cells: &HashMap<(i64, i64), Cell>) -> Vec<StepStatus> {
+    steps
+        .iter()
+        .map(|s| {
+            cells
+                .get(&(no, s.no))
+                .map_or(StepStatus::NotStarted, |c| c.status)
+        })
+        .collect()
+}
+
 fn mark(s: StepStatus) -> (&'static str, &'static str) {
     match s {
         StepStatus::Done => ("st-done", "済"),
@@ -104,15 +116,7 @@ pub async fn grid_of(state: &AppState) -> Result<Grid, AppError> {
     let mut unrecorded = Vec::new();
     for b in &shown {
         let no = i64::from(b.no);
-        let statuses: Vec<StepStatus> = list
-            .steps
-            .iter()
-            .map(|s| {
-                cells
-                    .get(&(no, s.no))
-                    .map_or(StepStatus::NotStarted, |c| c.status)
-            })
-            .collect();
+        let statuses = statuses_of(no, &list.steps, &cells);
         let r = rates::rates(&statuses, n);
         let record = records.get(&no).cloned().unwrap_or_default();
         let migrated = record.migrated_by(today);
@@ -338,15 +342,7 @@ async fn business_view(
     let cells = store::cells(&state.db).await?;
     let record = records.get(&no).cloned().unwrap_or_default();
     let form = form.unwrap_or_else(|| form_of(&record, &list.steps, no, &cells));
-    let statuses: Vec<StepStatus> = list
-        .steps
-        .iter()
-        .map(|s| {
-            cells
-                .get(&(no, s.no))
-                .map_or(StepStatus::NotStarted, |c| c.status)
-        })
-        .collect();
+    let statuses = statuses_of(no, &list.steps, &cells);
     let r = rates::rates(&statuses, list.steps.len());
     let get = |k: String| form.get(&k).cloned().unwrap_or_default();
     let lines = list
