@@ -8,6 +8,7 @@
 pub mod aggregate;
 pub mod commands;
 pub mod definition;
+mod definition_routes;
 pub mod defs;
 mod exports;
 mod form;
@@ -94,16 +95,16 @@ impl crate::modules::Module for RegistersModule {
             .route("/staff/registers", get(routes::index))
             .route(
                 "/staff/registers/new",
-                get(routes::new_definition).post(routes::save_definition),
+                get(definition_routes::new_definition).post(definition_routes::save_definition),
             )
             .route("/staff/registers/{key}", get(routes::register))
             .route(
                 "/staff/registers/{key}/definition",
-                get(routes::definition).post(routes::save_definition),
+                get(definition_routes::definition).post(definition_routes::save_definition),
             )
             .route(
                 "/staff/registers/{key}/definition.toml",
-                get(routes::definition_file),
+                get(definition_routes::definition_file),
             )
             .route(
                 "/staff/registers/{key}/rows/new",

@@ -4,6 +4,7 @@
 //! that prints on A3 landscape; CSV in and out; and the KPI — 業務 migrated — with what holds
 //! the others back.
 
+mod business_routes;
 pub mod csv;
 pub mod model;
 pub mod rates;
@@ -144,7 +145,7 @@ impl crate::modules::Module for StandardizationModule {
             )
             .route(
                 "/staff/standardization/business/{no}",
-                get(routes::business_page).post(routes::save_business),
+                get(business_routes::business_page).post(business_routes::save_business),
             )
             .route(
                 "/staff/standardization/import",
