@@ -32,6 +32,8 @@ const ACTIONS: &[(&str, &str)] = &[
     ("register.update", "台帳の行を変更"),
     ("register.import", "台帳にCSVを取り込み"),
     ("register.delete", "台帳の行を削除"),
+    ("register.attach", "台帳の行にファイルを添付"),
+    ("register.detach", "台帳の行からファイルを外す"),
     ("register.define", "台帳の定義を登録"),
     ("standardization.save", "標準化の進み具合を保存"),
     (

@@ -173,20 +173,10 @@ pub fn website(text: &str) -> Result<String, String> {
 /// The image types an emblem may be, by their first bytes. SVG is refused: a file that can
 /// carry script is not served from the town's own address.
 pub fn emblem_type(bytes: &[u8]) -> Result<&'static str, String> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Ok("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Ok("image/jpeg")
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        Ok("image/gif")
-    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Ok("image/webp")
-    } else {
-        Err(
-            "画像は PNG・JPEG・GIF・WebP のいずれかにしてください(SVG は安全のため受け付けません)"
-                .into(),
-        )
-    }
+    crate::filetype::image(bytes).map(|t| t.mime).ok_or_else(|| {
+        "画像は PNG・JPEG・GIF・WebP のいずれかにしてください(SVG は安全のため受け付けません)"
+            .into()
+    })
 }
 
 /// Largest emblem accepted.

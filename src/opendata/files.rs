@@ -6,7 +6,6 @@ use super::catalog::{
 };
 use crate::audit::{self, Actor, Change};
 use crate::db::{Db, now_text};
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// Where an upload is kept: data/opendata/{dataset id}/{resource id}.{ext}. Names come from ids
@@ -32,21 +31,7 @@ pub fn safe_extension(file_name: &str) -> String {
     }
 }
 
-/// The file name shown and offered for download: no path, no control characters.
-pub fn clean_file_name(file_name: &str) -> String {
-    let base = file_name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | ':' | '|' | '?' | '*'))
-        .take(200)
-        .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').to_string();
-    if cleaned.is_empty() {
-        "file".into()
-    } else {
-        cleaned
-    }
-}
+pub use crate::filetype::clean_file_name;
 
 pub struct NewResource<'a> {
     pub name: String,
@@ -106,10 +91,7 @@ pub(crate) async fn store_file(
         file_name,
         stored: path.display().to_string(),
         size: bytes.len() as i64,
-        sha256: Sha256::digest(bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+        sha256: crate::filetype::sha256_hex(bytes),
         mime: mime.to_string(),
         ext,
         validation,

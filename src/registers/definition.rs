@@ -7,6 +7,7 @@
 //! title = "AI・RPA導入業務"
 //! owner_field = "department"          # the field naming the 課 that owns a row
 //! public = true                       # a public summary may be shown (no personal data)
+//! attachments = true                  # rows may hold files (images, PDF) as evidence
 //!
 //! [[fields]]
 //! key = "business"
@@ -140,6 +141,9 @@ pub struct RegisterDef {
     pub owner_field: Option<String>,
     #[serde(default)]
     pub public: bool,
+    /// Rows may hold files (images, PDF): a flyer, a screenshot, a plan.
+    #[serde(default)]
+    pub attachments: bool,
     pub fields: Vec<FieldDef>,
     #[serde(default)]
     pub kpi: Option<KpiDef>,

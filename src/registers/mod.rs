@@ -6,11 +6,13 @@
 //! summaries (`public`).
 
 pub mod aggregate;
+mod attachment_routes;
 pub mod commands;
 pub mod definition;
 mod definition_routes;
 pub mod defs;
 mod exports;
+pub mod files;
 mod form;
 pub mod kpi;
 mod public;
@@ -89,6 +91,10 @@ impl crate::modules::Module for RegistersModule {
         Router::new()
             .route("/registers", get(public::index))
             .route("/registers/{key}", get(public::register))
+            .route(
+                "/registers/{key}/files/{file}",
+                get(attachment_routes::public_file),
+            )
     }
     fn staff_routes(&self) -> Router<AppState> {
         Router::new()
@@ -117,6 +123,19 @@ impl crate::modules::Module for RegistersModule {
             .route(
                 "/staff/registers/{key}/rows/{id}/delete",
                 post(routes::delete_row),
+            )
+            .route(
+                "/staff/registers/{key}/rows/{id}/files",
+                post(attachment_routes::attach)
+                    .layer(DefaultBodyLimit::max(files::MAX_FILE + 64 * 1024)),
+            )
+            .route(
+                "/staff/registers/{key}/rows/{id}/files/{file}",
+                get(attachment_routes::open),
+            )
+            .route(
+                "/staff/registers/{key}/rows/{id}/files/{file}/delete",
+                post(attachment_routes::remove),
             )
             .route(
                 "/staff/registers/{key}/import",

@@ -3,7 +3,7 @@
 
 use super::definition::RegisterDef;
 use super::routes::{FedKpi, fed_kpis};
-use super::{defs, store};
+use super::{defs, files, store};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::web::Layout;
@@ -48,8 +48,16 @@ struct RegisterPage {
     layout: Layout,
     def: RegisterDef,
     columns: Vec<String>,
-    rows: Vec<Vec<String>>,
+    rows: Vec<PublicRow>,
     kpis: Vec<FedKpi>,
+    /// Some row has a file marked public (the column is shown).
+    any_files: bool,
+}
+
+struct PublicRow {
+    cells: Vec<String>,
+    /// (id, name, kind and size)
+    files: Vec<(i64, String, String)>,
 }
 
 pub async fn register(
@@ -64,11 +72,20 @@ pub async fn register(
     let stored = store::rows(&state.db, &def).await?;
     let kpis = fed_kpis(&state, &def, &stored).await?;
     let fields: Vec<_> = def.fields.iter().filter(|f| !f.personal).collect();
+    let public_files: Vec<_> = if def.attachments {
+        files::of_register(&state.db, &def)
+            .await?
+            .into_iter()
+            .filter(|f| f.public)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let rows = stored
         .iter()
         .rev()
-        .map(|r| {
-            fields
+        .map(|r| PublicRow {
+            cells: fields
                 .iter()
                 .map(|f| {
                     r.cells
@@ -76,7 +93,18 @@ pub async fn register(
                         .map(|v| v.shown(f.kind))
                         .unwrap_or_default()
                 })
-                .collect()
+                .collect(),
+            files: public_files
+                .iter()
+                .filter(|f| f.row_id == r.id)
+                .map(|f| {
+                    (
+                        f.id,
+                        f.file_name.clone(),
+                        format!("{}、{}", f.kind_words(), f.size_words()),
+                    )
+                })
+                .collect(),
         })
         .collect();
     Ok(RegisterPage {
@@ -84,6 +112,7 @@ pub async fn register(
         columns: fields.iter().map(|f| f.label.clone()).collect(),
         rows,
         kpis,
+        any_files: !public_files.is_empty(),
         def,
     }
     .into_response())

@@ -4,6 +4,7 @@
 use super::definition::RegisterDef;
 use super::defs::{self, StoredDef};
 use super::form::{self, Input};
+use super::files::{self, Attached};
 use super::store::{self, StoreError, Stored};
 use super::{DEFINE_REGISTERS, EDIT_REGISTERS, VIEW_REGISTERS, aggregate};
 use crate::app::AppState;
@@ -141,6 +142,8 @@ struct RowLine {
     id: i64,
     cells: Vec<String>,
     editable: bool,
+    /// The row's files this person may open: (id, name).
+    files: Vec<(i64, String)>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -168,6 +171,8 @@ fn notice_of(done: &str) -> String {
         "added" => "行を追加しました。".into(),
         "saved" => "行を保存しました。".into(),
         "deleted" => "行を削除しました。".into(),
+        "attached" => "ファイルを添付しました。".into(),
+        "detached" => "ファイルを外しました。".into(),
         "defined" => "台帳の定義を登録しました。".into(),
         d if d.starts_with("imported-") => {
             format!("CSVから{}行を取り込みました。", &d["imported-".len()..])
@@ -204,12 +209,26 @@ async fn register_page(
     let mut stored = store::rows(&state.db, &def).await?;
     let kpis = fed_kpis(state, &def, &stored).await?;
     stored.reverse();
+    let attached = if def.attachments {
+        files::of_register(&state.db, &def).await?
+    } else {
+        Vec::new()
+    };
+    let has_personal = def.fields.iter().any(|f| f.personal);
     let rows = stored
         .iter()
-        .map(|r| RowLine {
-            id: r.id,
-            cells: shown(&def, r, form::sees_personal(staff, Some(r))),
-            editable: form::may_edit(staff, &def, r),
+        .map(|r| {
+            let personal = form::sees_personal(staff, Some(r));
+            RowLine {
+                id: r.id,
+                cells: shown(&def, r, personal),
+                editable: form::may_edit(staff, &def, r),
+                files: attached
+                    .iter()
+                    .filter(|f| f.row_id == r.id && (personal || !has_personal))
+                    .map(|f| (f.id, f.file_name.clone()))
+                    .collect(),
+            }
         })
         .collect();
     Ok(RegisterPage {
@@ -249,7 +268,7 @@ pub async fn register(
 
 #[derive(Template, WebTemplate)]
 #[template(path = "registers/templates/row.html")]
-struct RowPage {
+pub(super) struct RowPage {
     layout: Layout,
     def: RegisterDef,
     inputs: Vec<Input>,
@@ -260,18 +279,29 @@ struct RowPage {
     /// Some fields are personal and not shown to this person.
     hidden_personal: bool,
     entered: String,
+    notice: String,
+    /// The row's files (a register that takes them, a row already saved).
+    files: Vec<Attached>,
+    /// Why a file was not attached.
+    pub file_errors: Vec<String>,
 }
 
-fn row_page(
+/// The row form; for a saved row of a register that takes files, its files too.
+pub(super) async fn row_page(
+    state: &AppState,
     staff: &Staff,
     def: RegisterDef,
     row: Option<&Stored>,
     values: &BTreeMap<String, String>,
     errors: Vec<String>,
-) -> RowPage {
+) -> Result<RowPage, AppError> {
     let personal = form::sees_personal(staff, row) || row.is_none();
     let by_field = form::errors_by_field(&def, errors.clone());
-    RowPage {
+    let files = match row {
+        Some(r) if def.attachments => files::of_row(&state.db, &def, r.id).await?,
+        _ => Vec::new(),
+    };
+    Ok(RowPage {
         layout: Layout::staff(staff, "registers"),
         inputs: form::inputs(&def, values, &by_field, personal),
         id: row.map(|r| r.id),
@@ -288,8 +318,11 @@ fn row_page(
                 )
             })
             .unwrap_or_default(),
+        notice: String::new(),
+        files,
+        file_errors: Vec::new(),
         def,
-    }
+    })
 }
 
 pub async fn new_row(
@@ -310,7 +343,9 @@ pub async fn new_row(
     if let Some(owner) = &def.owner_field {
         values.insert(owner.clone(), staff.user.department.clone());
     }
-    Ok(row_page(&staff, def, None, &values, Vec::new()).into_response())
+    Ok(row_page(&state, &staff, def, None, &values, Vec::new())
+        .await?
+        .into_response())
 }
 
 fn owner_error(def: &RegisterDef, owner: &str) -> String {
@@ -352,7 +387,7 @@ pub async fn add_row(
         }
         Err(StoreError::Invalid(errors)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            row_page(&staff, def, None, &values, errors),
+            row_page(&state, &staff, def, None, &values, errors).await?,
         )
             .into_response()),
         Err(e) => Err(store_error(e)),
@@ -373,7 +408,7 @@ impl From<StoreError> for AppError {
     }
 }
 
-async fn row_of(state: &AppState, def: &RegisterDef, id: i64) -> Result<Stored, AppError> {
+pub(super) async fn row_of(state: &AppState, def: &RegisterDef, id: i64) -> Result<Stored, AppError> {
     store::row(&state.db, def, id).await.map_err(store_error)
 }
 
@@ -381,6 +416,7 @@ pub async fn edit_row(
     State(state): State<AppState>,
     staff: Staff,
     Path((key, id)): Path<(String, i64)>,
+    Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
     staff.require(VIEW_REGISTERS, Subject::None)?;
     let def = register_def(&state, &key).await?.def;
@@ -389,7 +425,9 @@ pub async fn edit_row(
         staff.require(EDIT_REGISTERS, Subject::None)?;
     }
     let values = form::values_of(&row);
-    Ok(row_page(&staff, def, Some(&row), &values, Vec::new()).into_response())
+    let mut page = row_page(&state, &staff, def, Some(&row), &values, Vec::new()).await?;
+    page.notice = notice_of(&q.done);
+    Ok(page.into_response())
 }
 
 #[derive(Deserialize)]
@@ -453,7 +491,8 @@ pub async fn update_row(
                 StoreError::Invalid(es) => es,
                 e => vec![e.to_string()],
             };
-            Ok((status, row_page(&staff, def, Some(&row), &values, errors)).into_response())
+            let page = row_page(&state, &staff, def, Some(&row), &values, errors).await?;
+            Ok((status, page).into_response())
         }
         Err(e) => Err(store_error(e)),
     }
@@ -482,12 +521,14 @@ pub async fn delete_row(
             Ok((
                 StatusCode::CONFLICT,
                 row_page(
+                    &state,
                     &staff,
                     def,
                     Some(&row),
                     &values,
                     vec![StoreError::Stale.to_string()],
-                ),
+                )
+                .await?,
             )
                 .into_response())
         }

@@ -130,6 +130,7 @@ pub async fn delete(
         .bind(&def.key)
         .execute(&mut *tx)
         .await?;
+    let files = super::files::delete_with_row(&mut tx, def, id).await?;
     audit::record(
         &mut tx,
         actor,
@@ -139,7 +140,11 @@ pub async fn delete(
             entity_id: &format!("{}/{id}", def.key),
             before: serde_json::from_str(&before).ok(),
             after: None,
-            note: "",
+            note: &if files > 0 {
+                format!("添付ファイル{files}件も削除")
+            } else {
+                String::new()
+            },
         },
     )
     .await?;

@@ -22,6 +22,7 @@ mod plan_file;
 mod plan_life;
 mod procedures;
 mod progress;
+mod register_files;
 mod register_pages;
 mod registers;
 mod reporting;
