@@ -72,6 +72,17 @@ test('registers: a row in each, counted for its KPI, public where not personal',
       [/掲載日/, '令和6年5月1日'], [/媒体/, '広報誌'], [/^題名/, 'マイナポータルでできること'], [/内容/, '自己情報'],
     ]);
     assert.match(await page.textContent('section.card'), /令和6年度\s*1回/);
+    // The flyer as evidence, on the public summary too.
+    await page.getByRole('link', { name: '直す' }).first().click();
+    await page.getByLabel(/ファイル\(PDF または画像/).setInputFiles({
+      name: '広報5月号.pdf', mimeType: 'application/pdf',
+      buffer: Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n'),
+    });
+    await page.getByLabel(/公開ページにも載せる/).check();
+    await page.getByRole('button', { name: '添付する' }).click();
+    await page.waitForURL(/done=attached$/);
+    assert.match(await page.textContent('main'), /広報5月号\.pdf\(PDF、[\s\S]*公開ページに掲載/);
+    await page.screenshot({ path: join(OUT, 'register-row-files.png'), fullPage: true });
     await addRow(page, base, 'initiatives', [
       [/^取組/, 'スマート農業の実証'], [/担当課/, '農林水産課'], [/分野/, '農業'], [/状態/, '立案'], [/立案した日/, '2024-07-01'],
     ]);
@@ -106,6 +117,8 @@ test('registers: a row in each, counted for its KPI, public where not personal',
     await page.goto(`${base}/registers/ai_rpa`);
     assert.match(await page.textContent('main'), /給与明細の作成/);
     await page.screenshot({ path: join(OUT, 'register-public-375.png'), fullPage: true });
+    await page.goto(`${base}/registers/publicity`);
+    assert.match(await page.textContent('main'), /広報5月号\.pdf\(PDF/);
     await page.goto(`${base}/plan/measures/2-2-1`);
     assert.match(await page.textContent('main'), /自動集計: AI・RPA導入業務の台帳/);
     await page.goto(`${base}/mynumber-card`);

@@ -173,10 +173,12 @@ pub fn website(text: &str) -> Result<String, String> {
 /// The image types an emblem may be, by their first bytes. SVG is refused: a file that can
 /// carry script is not served from the town's own address.
 pub fn emblem_type(bytes: &[u8]) -> Result<&'static str, String> {
-    crate::filetype::image(bytes).map(|t| t.mime).ok_or_else(|| {
-        "画像は PNG・JPEG・GIF・WebP のいずれかにしてください(SVG は安全のため受け付けません)"
-            .into()
-    })
+    crate::filetype::image(bytes)
+        .map(|t| t.mime)
+        .ok_or_else(|| {
+            "画像は PNG・JPEG・GIF・WebP のいずれかにしてください(SVG は安全のため受け付けません)"
+                .into()
+        })
 }
 
 /// Largest emblem accepted.

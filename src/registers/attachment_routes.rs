@@ -76,9 +76,9 @@ pub async fn attach(
         }
     };
     match result {
-        Ok(_) => Ok(Redirect::to(&staff.path(&format!(
-            "/staff/registers/{key}/rows/{id}?done=attached"
-        )))
+        Ok(_) => Ok(Redirect::to(
+            &staff.path(&format!("/staff/registers/{key}/rows/{id}?done=attached")),
+        )
         .into_response()),
         Err(StoreError::Invalid(errors)) => {
             let values = form::values_of(&row);
@@ -122,10 +122,10 @@ pub async fn remove(
         staff.require(EDIT_REGISTERS, Subject::None)?;
     }
     files::detach(&state.db, &def, id, file, &staff.actor()).await?;
-    Ok(Redirect::to(&staff.path(&format!(
-        "/staff/registers/{key}/rows/{id}?done=detached"
-    )))
-    .into_response())
+    Ok(
+        Redirect::to(&staff.path(&format!("/staff/registers/{key}/rows/{id}?done=detached")))
+            .into_response(),
+    )
 }
 
 /// A file of a public register that staff marked public; anything else is not found.

@@ -3,8 +3,8 @@
 
 use super::definition::RegisterDef;
 use super::defs::{self, StoredDef};
-use super::form::{self, Input};
 use super::files::{self, Attached};
+use super::form::{self, Input};
 use super::store::{self, StoreError, Stored};
 use super::{DEFINE_REGISTERS, EDIT_REGISTERS, VIEW_REGISTERS, aggregate};
 use crate::app::AppState;
@@ -408,7 +408,11 @@ impl From<StoreError> for AppError {
     }
 }
 
-pub(super) async fn row_of(state: &AppState, def: &RegisterDef, id: i64) -> Result<Stored, AppError> {
+pub(super) async fn row_of(
+    state: &AppState,
+    def: &RegisterDef,
+    id: i64,
+) -> Result<Stored, AppError> {
     store::row(&state.db, def, id).await.map_err(store_error)
 }
 

@@ -7,8 +7,10 @@ use crate::support::{each_backend, form_fields, signed_in};
 use crate::words::{add_body, client_of, staff_of};
 use machi::auth::model::Role;
 
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 
 /// The id of the newest row of a register, from its staff page's 「直す」 link.
 fn newest_row(body: &str, key: &str) -> i64 {
@@ -41,7 +43,9 @@ async fn files_attach_to_register_rows_and_only_public_ones_reach_residents() {
         let files = format!("/staff/registers/publicity/rows/{row}/files");
 
         // The form offers the upload once the row is saved.
-        let form = dx.get(&format!("/staff/registers/publicity/rows/{row}")).await;
+        let form = dx
+            .get(&format!("/staff/registers/publicity/rows/{row}"))
+            .await;
         assert!(form.body.contains("添付ファイル"), "{}", form.body);
         assert!(form.body.contains(&format!("action=\"{files}\"")));
 
@@ -74,14 +78,18 @@ async fn files_attach_to_register_rows_and_only_public_ones_reach_residents() {
         // A page with script renamed .pdf, and an SVG: refused by their bytes, named in Japanese.
         for (name, bytes) in [
             ("flyer.pdf", &b"<html><script>alert(1)</script>"[..]),
-            ("logo.svg", &b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"[..]),
+            (
+                "logo.svg",
+                &b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"[..],
+            ),
         ] {
             let r = dx
                 .post_multipart(&files, &[], Some(("file", name, bytes)))
                 .await;
             assert_eq!(r.status, 422, "{name}");
             assert!(
-                r.body.contains(&format!("「{name}」は添付できない種類のファイルです")),
+                r.body
+                    .contains(&format!("「{name}」は添付できない種類のファイルです")),
                 "{}",
                 r.body
             );
@@ -96,7 +104,9 @@ async fn files_attach_to_register_rows_and_only_public_ones_reach_residents() {
         assert_eq!(r.status, 422);
         assert!(r.body.contains("添付するファイルを選んでください"));
 
-        let form = dx.get(&format!("/staff/registers/publicity/rows/{row}")).await;
+        let form = dx
+            .get(&format!("/staff/registers/publicity/rows/{row}"))
+            .await;
         assert_eq!(form.body.matches("/delete\" class=\"inline\"").count(), 2);
         assert!(form.body.contains("広報6月号 p.4.pdf"), "{}", form.body);
         assert!(form.body.contains("投稿.png</a>(画像"), "{}", form.body);
@@ -127,7 +137,10 @@ async fn files_attach_to_register_rows_and_only_public_ones_reach_residents() {
         let mut viewer = signed_in(&t, "viewer", Role::Viewer, "総務課").await;
         let list = viewer.get("/staff/registers/publicity").await;
         assert_eq!(list.status, 200);
-        assert!(list.body.contains("投稿.png"), "viewers see the files listed");
+        assert!(
+            list.body.contains("投稿.png"),
+            "viewers see the files listed"
+        );
         assert_eq!(viewer.get_bytes(&format!("{files}/{png_id}")).await.0, 200);
         // …but only those who may edit the row attach or remove.
         let r = viewer
@@ -138,7 +151,11 @@ async fn files_attach_to_register_rows_and_only_public_ones_reach_residents() {
         // Residents: the public summary links the public file only.
         let mut public = crate::support::Client::new(&t);
         let summary = public.get("/registers/publicity").await;
-        assert!(summary.body.contains("広報6月号 p.4.pdf</a>(PDF"), "{}", summary.body);
+        assert!(
+            summary.body.contains("広報6月号 p.4.pdf</a>(PDF"),
+            "{}",
+            summary.body
+        );
         assert!(!summary.body.contains("投稿.png"));
         let (status, _, bytes) = public
             .get_bytes(&format!("/registers/publicity/files/{pdf_id}"))
@@ -157,7 +174,9 @@ async fn files_attach_to_register_rows_and_only_public_ones_reach_residents() {
         let r = dx.post(&rm, &[]).await;
         assert_eq!(r.status, 303, "{}", r.body);
         assert_eq!(dx.get_bytes(&format!("{files}/{png_id}")).await.0, 404);
-        let form = dx.get(&format!("/staff/registers/publicity/rows/{row}")).await;
+        let form = dx
+            .get(&format!("/staff/registers/publicity/rows/{row}"))
+            .await;
         let del = format!("/staff/registers/publicity/rows/{row}/delete");
         let fields = form_fields(&form.body, &del);
         let fields: Vec<(&str, &str)> = fields
@@ -200,7 +219,10 @@ async fn files_attach_to_register_rows_and_only_public_ones_reach_residents() {
             )
             .await;
         assert_eq!(r.status, 303, "{}", r.body);
-        let row = newest_row(&dx.get("/staff/registers/publicity").await.body, "publicity");
+        let row = newest_row(
+            &dx.get("/staff/registers/publicity").await.body,
+            "publicity",
+        );
         let r = dx
             .post_multipart(
                 &format!("/staff/registers/publicity/rows/{row}/files"),
@@ -284,9 +306,13 @@ async fn a_department_attaches_only_to_its_own_rows() {
             )
             .await;
         assert_eq!(r.status, 303, "{}", r.body);
-        let row = newest_row(&dx.get("/staff/registers/initiatives").await.body, "initiatives");
+        let row = newest_row(
+            &dx.get("/staff/registers/initiatives").await.body,
+            "initiatives",
+        );
         let files = format!("/staff/registers/initiatives/rows/{row}/files");
-        a.get(&format!("/staff/registers/initiatives/rows/{row}")).await;
+        a.get(&format!("/staff/registers/initiatives/rows/{row}"))
+            .await;
         let r = a
             .post_multipart(&files, &[], Some(("file", "計画書.pdf", PDF)))
             .await;

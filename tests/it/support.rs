@@ -403,7 +403,8 @@ impl Client {
         let boundary = "machi-test-boundary-7d1f";
         let mut body = Vec::new();
         let csrf = self.csrf.clone();
-        for (name, value) in std::iter::once(("csrf", csrf.as_str())).chain(fields.iter().copied()) {
+        for (name, value) in std::iter::once(("csrf", csrf.as_str())).chain(fields.iter().copied())
+        {
             body.extend_from_slice(
                 format!(
                     "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
