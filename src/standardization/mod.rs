@@ -9,6 +9,7 @@ pub mod csv;
 pub mod model;
 pub mod rates;
 mod routes;
+mod workbook;
 pub mod steps;
 pub mod store;
 
@@ -152,5 +153,9 @@ impl crate::modules::Module for StandardizationModule {
                 post(routes::import).layer(DefaultBodyLimit::max(2 * 1024 * 1024)),
             )
             .route("/staff/standardization/export.csv", get(routes::export))
+            .route(
+                "/staff/standardization/export.xlsx",
+                get(routes::export_xlsx),
+            )
     }
 }

@@ -339,6 +339,30 @@ pub async fn export(
     ))
 }
 
+/// The tracker as an Excel workbook (grid on A3 landscape, each 業務's record, the steps).
+pub async fn export_xlsx(State(state): State<AppState>, staff: Staff) -> Result<Response, AppError> {
+    staff.require(VIEW_STANDARDIZATION, Subject::None)?;
+    let grid = grid_of(&state).await?;
+    let records = store::businesses(&state.db).await?;
+    let cells = store::cells(&state.db).await?;
+    let businesses = businesses_of(&state);
+    let bytes = super::workbook::workbook(&super::workbook::Tracker {
+        grid: &grid,
+        businesses: &businesses,
+        records: &records,
+        cells: &cells,
+        as_of: crate::fiscal::wareki_date(state.today()),
+    })
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("workbook: {e}")))?;
+    let day = crate::fiscal::today_jst();
+    Ok(crate::plan::exports::download(
+        bytes,
+        crate::plan::exports::XLSX,
+        &format!("standardization-{day}.xlsx"),
+        &format!("標準化の進み具合_{day}.xlsx"),
+    ))
+}
+
 pub async fn import(
     State(state): State<AppState>,
     staff: Staff,

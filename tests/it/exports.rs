@@ -4,7 +4,7 @@ use crate::support::{Client, each_backend, record, with_plan};
 use calamine::{Data, Reader};
 use std::io::{Cursor, Read};
 
-fn workbook(bytes: &[u8]) -> calamine::Xlsx<Cursor<Vec<u8>>> {
+pub fn workbook(bytes: &[u8]) -> calamine::Xlsx<Cursor<Vec<u8>>> {
     calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).expect("opens as xlsx")
 }
 
@@ -17,7 +17,7 @@ fn all_text(range: &calamine::Range<Data>) -> String {
 }
 
 /// The XML of a part inside the xlsx zip.
-fn part(bytes: &[u8], name: &str) -> String {
+pub fn part(bytes: &[u8], name: &str) -> String {
     let mut z = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
     let mut s = String::new();
     z.by_name(name).unwrap().read_to_string(&mut s).unwrap();

@@ -109,6 +109,48 @@ async fn the_tracker_records_steps_and_systems_and_feeds_the_migration_kpi() {
         let csv = String::from_utf8(csv).unwrap();
         assert_eq!(csv.lines().count(), 20 * 40 + 1);
         assert!(csv.contains("3,固定資産税,24,RFPベンダー質問回答,完了済み"), "{csv}");
+        // The workbook: the grid on one A3 landscape page, rates as numbers, the records, the steps.
+        let (status, headers, xlsx) = dx.get_bytes("/staff/standardization/export.xlsx").await;
+        assert_eq!(status, 200);
+        assert!(headers["content-disposition"].to_str().unwrap().contains(".xlsx"));
+        let mut wb = crate::exports::workbook(&xlsx);
+        use calamine::{DataType, Reader};
+        assert_eq!(wb.sheet_names(), ["進み具合", "業務の記録", "ステップ"]);
+        let grid = wb.worksheet_range("進み具合").unwrap();
+        let row_of = |name: &str| {
+            grid.rows()
+                .find(|r| r.get(1).is_some_and(|c| c.to_string() == name))
+                .unwrap_or_else(|| panic!("no row {name}"))
+                .to_vec()
+        };
+        let fixed = row_of("固定資産税");
+        // No, 業務, 担当課, steps 1–40, then 完了率 · 作業中率 · 未着手率 · 移行.
+        assert_eq!(fixed[3 + 23].to_string(), "済");
+        assert_eq!(fixed[3 + 24].to_string(), "外");
+        assert_eq!(fixed[3 + 26].to_string(), "中");
+        assert_eq!(fixed[3 + 29].to_string(), "・");
+        assert_eq!(fixed[43].as_f64(), Some(0.65));
+        assert_eq!(fixed[44].as_f64(), Some(0.075));
+        assert_eq!(fixed[45].as_f64(), Some(0.275));
+        let resident = row_of("住民記録");
+        assert_eq!((resident[43].as_f64(), resident[46].to_string()), (Some(1.0), "済".into()));
+        let total = grid.rows().find(|r| r[0].to_string() == "全体").unwrap();
+        assert_eq!(total[46].to_string(), "1/20");
+        // (40 + 26) done or n/a of 20 × 40 steps.
+        assert_eq!(total[43].as_f64(), Some(66.0 / 800.0));
+        let sheet = crate::exports::part(&xlsx, "xl/worksheets/sheet1.xml");
+        assert!(sheet.contains("paperSize=\"8\"") && sheet.contains("orientation=\"landscape\""), "A3 landscape");
+        assert!(sheet.contains("<pageSetUpPr fitToPage=\"1\"/>") && !sheet.contains("fitToHeight=\"0\""), "one page: {sheet}");
+        let records = wb.worksheet_range("業務の記録").unwrap();
+        let text: Vec<String> = records.rows().nth(1).unwrap().iter().map(|c| c.to_string()).collect();
+        assert_eq!(&text[1..3], ["住民記録", "A課"]);
+        // 移行日 as an Excel date: serial 45566 is 2024-10-01.
+        let cutover = &records.rows().nth(1).unwrap()[9];
+        assert!(matches!(cutover, calamine::Data::DateTime(d) if d.as_f64() == 45566.0), "{cutover:?}");
+        let steps = wb.worksheet_range("ステップ").unwrap();
+        let names: Vec<String> = steps.rows().map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",")).collect();
+        assert!(names.iter().any(|l| l == "24,システム選定,RFPベンダー質問回答,確認済み"), "{names:?}");
+        assert!(names.iter().any(|l| l.ends_with(",未確認")));
 
         // The step list is the town's data: a fault names its line; a new edition is kept.
         let r = dx
