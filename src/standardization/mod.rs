@@ -9,9 +9,9 @@ pub mod csv;
 pub mod model;
 pub mod rates;
 mod routes;
-mod workbook;
 pub mod steps;
 pub mod store;
+mod workbook;
 
 use crate::app::AppState;
 use crate::auth::model::Role;

@@ -340,7 +340,10 @@ pub async fn export(
 }
 
 /// The tracker as an Excel workbook (grid on A3 landscape, each 業務's record, the steps).
-pub async fn export_xlsx(State(state): State<AppState>, staff: Staff) -> Result<Response, AppError> {
+pub async fn export_xlsx(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<Response, AppError> {
     staff.require(VIEW_STANDARDIZATION, Subject::None)?;
     let grid = grid_of(&state).await?;
     let records = store::businesses(&state.db).await?;

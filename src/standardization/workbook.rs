@@ -87,7 +87,11 @@ fn grid_sheet(ws: &mut Worksheet, st: &Styles, t: &Tracker) -> Result<(), XlsxEr
             t.as_of, t.grid.migrated, t.grid.total
         ),
     )?;
-    let vertical = st.head.clone().set_rotation(90).set_align(FormatAlign::Center);
+    let vertical = st
+        .head
+        .clone()
+        .set_rotation(90)
+        .set_align(FormatAlign::Center);
     let head = 3u32;
     for (c, label) in [(0, "No"), (1, "業務"), (2, "担当課")] {
         ws.merge_range(head, c, head + 1, c, label, &st.head)?;
@@ -140,11 +144,15 @@ fn grid_sheet(ws: &mut Worksheet, st: &Styles, t: &Tracker) -> Result<(), XlsxEr
     ws.write_string_with_format(
         r,
         rate_col + 3,
-        &format!("{}/{}", t.grid.migrated, t.grid.total),
+        format!("{}/{}", t.grid.migrated, t.grid.total),
         &st.head,
     )?;
     r += 2;
-    ws.write_string(r, 0, "済 = 完了済み ・ 中 = 作業中 ・ 外 = 対象外 ・ ・ = 未着手(記録なしを含む)")?;
+    ws.write_string(
+        r,
+        0,
+        "済 = 完了済み ・ 中 = 作業中 ・ 外 = 対象外 ・ ・ = 未着手(記録なしを含む)",
+    )?;
     if !t.grid.held_back.is_empty() {
         r += 1;
         ws.write_string_with_format(r, 0, "移行が済んでいない業務", &st.section)?;
@@ -234,7 +242,12 @@ fn records_sheet(ws: &mut Worksheet, st: &Styles, t: &Tracker) -> Result<(), Xls
             (4, rec.current_system.clone()),
             (5, rec.target_system.clone()),
             (6, flag(rec.compliant).into()),
-            (7, rec.gov_cloud.map(|g| g.label().to_string()).unwrap_or_default()),
+            (
+                7,
+                rec.gov_cloud
+                    .map(|g| g.label().to_string())
+                    .unwrap_or_default(),
+            ),
             (10, flag(rec.tokutei).into()),
         ];
         for (c, text) in texts {
@@ -276,7 +289,11 @@ fn records_sheet(ws: &mut Worksheet, st: &Styles, t: &Tracker) -> Result<(), Xls
         let updated = if rec.updated_at.is_empty() {
             String::new()
         } else {
-            format!("{}({})", crate::fiscal::jst(&rec.updated_at), rec.updated_by)
+            format!(
+                "{}({})",
+                crate::fiscal::jst(&rec.updated_at),
+                rec.updated_by
+            )
         };
         ws.write_string_with_format(r, 16, &updated, &st.cell)?;
     }
@@ -305,7 +322,11 @@ fn steps_sheet(ws: &mut Worksheet, st: &Styles, grid: &Grid) -> Result<(), XlsxE
         ws.write_number_with_format(r, 0, s.no as f64, &st.num)?;
         ws.write_string_with_format(r, 1, &s.phase, &st.cell)?;
         ws.write_string_with_format(r, 2, &s.name, &st.cell)?;
-        let checked = if s.verified { "確認済み" } else { "未確認" };
+        let checked = if s.verified {
+            "確認済み"
+        } else {
+            "未確認"
+        };
         ws.write_string_with_format(r, 3, checked, &st.cell)?;
     }
     Ok(())
