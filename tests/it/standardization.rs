@@ -119,7 +119,7 @@ async fn the_tracker_records_steps_and_systems_and_feeds_the_migration_kpi() {
         let grid = wb.worksheet_range("進み具合").unwrap();
         let row_of = |name: &str| {
             grid.rows()
-                .find(|r| r.get(1).is_some_and(|c| c.to_string() == name))
+                .find(|r| r.get(1).is_some_and(|c| *c == name))
                 .unwrap_or_else(|| panic!("no row {name}"))
                 .to_vec()
         };
@@ -134,7 +134,7 @@ async fn the_tracker_records_steps_and_systems_and_feeds_the_migration_kpi() {
         assert_eq!(fixed[45].as_f64(), Some(0.275));
         let resident = row_of("住民記録");
         assert_eq!((resident[43].as_f64(), resident[46].to_string()), (Some(1.0), "済".into()));
-        let total = grid.rows().find(|r| r[0].to_string() == "全体").unwrap();
+        let total = grid.rows().find(|r| r[0] == "全体").unwrap();
         assert_eq!(total[46].to_string(), "1/20");
         // (40 + 26) done or n/a of 20 × 40 steps.
         assert_eq!(total[43].as_f64(), Some(66.0 / 800.0));
