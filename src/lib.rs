@@ -9,6 +9,7 @@ pub mod config;
 pub mod counter;
 pub mod db;
 pub mod error;
+pub mod faq;
 pub mod filetype;
 pub mod fiscal;
 pub mod identity;

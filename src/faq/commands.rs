@@ -1,0 +1,1 @@
+//! `machi faq …` commands.

@@ -1,0 +1,149 @@
+//! The synonym dictionary: groups of words residents and the town hall use for the same thing
+//! (マイナカード = マイナンバーカード = 個人番号カード). A group is either equivalent (each word
+//! finds the others) or one-way (the first word also finds the rest — 引っ越し finds 転入届, but
+//! 転入届 must not find 転出届). The bundled groups (`synonyms.txt`) are general municipal words;
+//! a town adds its own.
+//!
+//! File format, one group per line: `= word word …` (equivalent) or `> word word …` (one-way);
+//! `#` starts a comment.
+
+use super::normalize::key;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Equivalent,
+    OneWay,
+}
+
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub direction: Direction,
+    /// The words as written.
+    pub words: Vec<String>,
+    keys: Vec<String>,
+}
+
+impl Group {
+    pub fn new(direction: Direction, words: Vec<String>) -> Group {
+        let keys = words.iter().map(|w| key(w)).collect();
+        Group {
+            direction,
+            words,
+            keys,
+        }
+    }
+}
+
+/// The bundled groups.
+pub const BUNDLED: &str = include_str!("synonyms.txt");
+
+/// Reads groups from the file format; a fault names its line.
+pub fn parse(text: &str) -> Result<Vec<Group>, String> {
+    let mut groups = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (direction, rest) = match line.chars().next() {
+            Some('=') => (Direction::Equivalent, &line[1..]),
+            Some('>') => (Direction::OneWay, &line[1..]),
+            _ => {
+                return Err(format!(
+                    "{}行目: 行の始めに「=」(同じ意味)か「>」(最初の語から広げる)を書きます",
+                    i + 1
+                ));
+            }
+        };
+        let words: Vec<String> = rest
+            .split([' ', '　', ',', '、'])
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .map(String::from)
+            .collect();
+        if words.len() < 2 {
+            return Err(format!("{}行目: 語を2つ以上書きます", i + 1));
+        }
+        groups.push(Group::new(direction, words));
+    }
+    Ok(groups)
+}
+
+/// The dictionary, ready to expand query keys.
+#[derive(Debug, Clone, Default)]
+pub struct Synonyms {
+    groups: Vec<Group>,
+}
+
+impl Synonyms {
+    pub fn new(groups: Vec<Group>) -> Synonyms {
+        Synonyms { groups }
+    }
+
+    pub fn bundled() -> Synonyms {
+        Synonyms::new(parse(BUNDLED).expect("the bundled synonyms read"))
+    }
+
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// The keys a query key also stands for: for each word of a group found in the query, the
+    /// query with that word replaced by each other word of the group (one-way groups only from
+    /// their first word). Distinct, without the query itself.
+    pub fn expand(&self, query: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for g in &self.groups {
+            for (i, k) in g.keys.iter().enumerate() {
+                if k.is_empty() || !query.contains(k.as_str()) {
+                    continue;
+                }
+                if g.direction == Direction::OneWay && i != 0 {
+                    continue;
+                }
+                for (j, other) in g.keys.iter().enumerate() {
+                    if j == i || other.is_empty() {
+                        continue;
+                    }
+                    let v = query.replacen(k.as_str(), other, 1);
+                    if v != query && !out.contains(&v) {
+                        out.push(v);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equivalent_words_find_each_other_and_one_way_words_do_not_return() {
+        let s = Synonyms::new(
+            parse("= マイナンバーカード マイナカード 個人番号カード\n> 引っ越し 転入届 転出届\n")
+                .unwrap(),
+        );
+        let e = s.expand(&key("マイナカードなくした"));
+        assert!(e.contains(&key("マイナンバーカードなくした")), "{e:?}");
+        assert!(e.contains(&key("個人番号カードなくした")));
+        assert!(
+            s.expand(&key("引っ越しの手続"))
+                .contains(&key("転入届の手続"))
+        );
+        assert!(s.expand(&key("転入届")).is_empty());
+    }
+
+    #[test]
+    fn a_fault_names_its_line_and_the_bundled_file_reads() {
+        assert!(parse("= a b\nc d\n").unwrap_err().starts_with("2行目"));
+        assert!(parse("= ひとつ\n").unwrap_err().contains("2つ以上"));
+        assert!(Synonyms::bundled().len() > 60);
+    }
+}
