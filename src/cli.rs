@@ -47,6 +47,9 @@ pub enum Command {
     /// Registers (台帳): check and declare register files, import rows.
     #[command(subcommand)]
     Registers(crate::registers::commands::RegistersCommand),
+    /// FAQ search: measure the ranking on resident-style queries.
+    #[command(subcommand)]
+    Faq(crate::faq::commands::FaqCommand),
     /// Copy the database and uploaded files of a running instance into an empty folder (SQLite;
     /// PostgreSQL uses pg_dump). The folder is a data folder: restore with --data-dir FOLDER.
     Backup { dir: PathBuf },
@@ -366,6 +369,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Registers(cmd) => crate::registers::commands::run(cmd, || town(&cli.config)).await,
+        Command::Faq(cmd) => crate::faq::commands::run(cmd),
         Command::Backup { dir } => {
             let s = crate::backup::backup(&cli.config, &dir).await?;
             println!(

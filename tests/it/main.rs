@@ -11,6 +11,7 @@ mod counter_people;
 mod crash;
 mod departments;
 mod exports;
+mod faq_eval;
 mod identity;
 mod imports;
 mod kpi_examples;
