@@ -32,8 +32,8 @@ pub fn run(cmd: FaqCommand) -> anyhow::Result<()> {
             let read = |p: &PathBuf| {
                 std::fs::read_to_string(p).with_context(|| format!("{} を読めません", p.display()))
             };
-            let entries = eval::lines(&read(&faq)?)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", faq.display()))?;
+            let entries =
+                eval::lines(&read(&faq)?).map_err(|e| anyhow::anyhow!("{}: {e}", faq.display()))?;
             let queries: Vec<eval::Query> = eval::lines(&read(&queries)?)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", queries.display()))?;
             let index = Index::new(eval::docs(entries), Synonyms::bundled());

@@ -131,8 +131,8 @@ impl Index {
             ix.phrases.push(phrases);
         }
         let n = docs.len().max(1) as f64;
-        for f in 0..FIELDS {
-            ix.avg[f] = (totals[f] / n).max(1.0);
+        for (avg, total) in ix.avg.iter_mut().zip(totals) {
+            *avg = (total / n).max(1.0);
         }
         ix.docs = docs;
         ix
