@@ -1,7 +1,7 @@
 //! What the `machi plan` and `machi kpi` commands do, kept apart from argument parsing so tests
 //! call the same code.
 
-use super::file::{self, BUNDLED_KAMI, BUNDLED_KAMI_NAME, PlanFileError, PlanFileErrors};
+use super::file::{self, BUNDLED_PLAN, BUNDLED_PLAN_NAME, PlanFileError, PlanFileErrors};
 use super::model::Plan;
 use super::service::check_actual;
 use super::store::{self, ImportOutcome};
@@ -125,8 +125,8 @@ pub async fn ensure_plan(db: &Db) -> anyhow::Result<Option<(Plan, ImportOutcome)
     if store::current_plan_id(db).await?.is_some() {
         return Ok(None);
     }
-    let plan = file::parse(BUNDLED_KAMI, BUNDLED_KAMI_NAME)?;
-    let outcome = store::import(db, &plan, BUNDLED_KAMI_NAME).await?;
+    let plan = file::parse(BUNDLED_PLAN, BUNDLED_PLAN_NAME)?;
+    let outcome = store::import(db, &plan, BUNDLED_PLAN_NAME).await?;
     Ok(Some((plan, outcome)))
 }
 

@@ -13,13 +13,13 @@ pub fn is_bundled_town(town: &crate::app::AppState) -> bool {
 }
 
 /// The plan bundled with machi (`plans/kami-2023.toml`); its body's words live in that file.
-pub const BUNDLED_KAMI: &str = include_str!("../../plans/kami-2023.toml");
-pub const BUNDLED_KAMI_NAME: &str = "plans/kami-2023.toml";
+pub const BUNDLED_PLAN: &str = include_str!("../../plans/kami-2023.toml");
+pub const BUNDLED_PLAN_NAME: &str = "plans/kami-2023.toml";
 
 /// The bundled plan, parsed once.
 pub fn bundled() -> &'static Plan {
     static PLAN: std::sync::OnceLock<Plan> = std::sync::OnceLock::new();
-    PLAN.get_or_init(|| parse(BUNDLED_KAMI, BUNDLED_KAMI_NAME).expect("the bundled plan parses"))
+    PLAN.get_or_init(|| parse(BUNDLED_PLAN, BUNDLED_PLAN_NAME).expect("the bundled plan parses"))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

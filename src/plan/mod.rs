@@ -97,7 +97,7 @@ impl crate::modules::Module for PlanModule {
                 .map(|(plan, outcome)| {
                     format!(
                         "{}: {}",
-                        file::BUNDLED_KAMI_NAME,
+                        file::BUNDLED_PLAN_NAME,
                         commands::describe_import(&plan, &outcome)
                     )
                 }))

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 pub const FORMAT: &str = "machi-procedures/1";
 
-pub const BUNDLED_KAMI: &str = include_str!("seed/kami.toml");
+pub const BUNDLED_PLAN: &str = include_str!("seed/kami.toml");
 
 /// The bundled forms, one file each.
 pub const BUNDLED_FORMS: [&str; 12] = [
@@ -78,7 +78,7 @@ impl CatalogFile {
     }
 
     pub fn bundled() -> CatalogFile {
-        CatalogFile::parse(BUNDLED_KAMI).expect("the bundled catalog is valid")
+        CatalogFile::parse(BUNDLED_PLAN).expect("the bundled catalog is valid")
     }
 }
 

@@ -40,7 +40,7 @@ async fn import_record_and_export_from_the_command_line() {
     .await
     .unwrap();
     let exported = std::fs::read_to_string(&out).unwrap();
-    let original = machi::plan::file::parse(machi::plan::file::BUNDLED_KAMI, "b").unwrap();
+    let original = machi::plan::file::parse(machi::plan::file::BUNDLED_PLAN, "b").unwrap();
     assert_eq!(machi::plan::file::parse(&exported, "e").unwrap(), original);
 }
 
@@ -50,7 +50,7 @@ async fn a_broken_plan_file_writes_nothing() {
     let bad = dir.join("bad.toml");
     std::fs::write(
         &bad,
-        machi::plan::file::BUNDLED_KAMI.replacen("target = 45", "target = \"x\"", 1),
+        machi::plan::file::BUNDLED_PLAN.replacen("target = 45", "target = \"x\"", 1),
     )
     .unwrap();
     let data = dir.join("data");

@@ -1,12 +1,12 @@
 //! A worked example for each of the bundled plan's 18 KPIs, with the plan's own definitions.
 
 use machi::fiscal::FiscalYear;
-use machi::plan::file::{self, BUNDLED_KAMI, BUNDLED_KAMI_NAME};
+use machi::plan::file::{self, BUNDLED_PLAN, BUNDLED_PLAN_NAME};
 use machi::plan::kpi::{Actual, Context, Evaluation, Method, PaceBasis, Status, evaluate};
 use machi::plan::model::{Baseline, KpiDefinition};
 
 fn kpi(code: &str) -> KpiDefinition {
-    file::parse(BUNDLED_KAMI, BUNDLED_KAMI_NAME)
+    file::parse(BUNDLED_PLAN, BUNDLED_PLAN_NAME)
         .unwrap()
         .measure(code)
         .unwrap()

@@ -1,9 +1,9 @@
 use machi::fiscal::FiscalYear;
-use machi::plan::file::{self, BUNDLED_KAMI, BUNDLED_KAMI_NAME, PlanFileErrors};
+use machi::plan::file::{self, BUNDLED_PLAN, BUNDLED_PLAN_NAME, PlanFileErrors};
 use machi::plan::model::{Accumulation, Direction, Plan};
 
 fn kami() -> Plan {
-    file::parse(BUNDLED_KAMI, BUNDLED_KAMI_NAME).unwrap()
+    file::parse(BUNDLED_PLAN, BUNDLED_PLAN_NAME).unwrap()
 }
 
 #[test]
@@ -209,10 +209,10 @@ fn errors(text: &str) -> PlanFileErrors {
 /// The bundled plan with one replacement applied.
 fn broken(from: &str, to: &str) -> String {
     assert!(
-        BUNDLED_KAMI.contains(from),
+        BUNDLED_PLAN.contains(from),
         "fixture text not found: {from}"
     );
-    BUNDLED_KAMI.replacen(from, to, 1)
+    BUNDLED_PLAN.replacen(from, to, 1)
 }
 
 fn line_of(text: &str, needle: &str) -> usize {

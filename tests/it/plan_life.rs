@@ -158,8 +158,8 @@ async fn an_ended_plan_has_its_summary_and_a_successor_takes_over() {
 
         // Correcting the earlier plan does not make it current again.
         let bundled = machi::plan::file::parse(
-            machi::plan::file::BUNDLED_KAMI,
-            machi::plan::file::BUNDLED_KAMI_NAME,
+            machi::plan::file::BUNDLED_PLAN,
+            machi::plan::file::BUNDLED_PLAN_NAME,
         )
         .unwrap();
         commands::import(&t.db, &bundled, "kami.toml")

@@ -1,7 +1,7 @@
 use crate::support::{each_backend, record, with_plan};
 use machi::db::{self, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
 use machi::fiscal::FiscalYear;
-use machi::plan::file::{self, BUNDLED_KAMI, BUNDLED_KAMI_NAME};
+use machi::plan::file::{self, BUNDLED_PLAN, BUNDLED_PLAN_NAME};
 use machi::plan::store::{self, ImportOutcome};
 
 #[test]
@@ -79,7 +79,7 @@ async fn the_bundled_plan_is_loaded_once() {
 async fn importing_a_changed_plan_makes_a_new_revision_and_the_same_plan_nothing() {
     each_backend(|db| async move {
         // The bundled plan was loaded when the town opened; the same file again is nothing new.
-        let mut plan = file::parse(BUNDLED_KAMI, BUNDLED_KAMI_NAME).unwrap();
+        let mut plan = file::parse(BUNDLED_PLAN, BUNDLED_PLAN_NAME).unwrap();
         assert!(matches!(
             store::import(&db, &plan, "a.toml").await.unwrap(),
             ImportOutcome::Unchanged(_)
@@ -153,7 +153,7 @@ async fn export_of_an_import_is_the_same_plan() {
         with_plan(&db).await;
         let exported = machi::plan::commands::export(&db).await.unwrap();
         let again = file::parse(&exported, "export.toml").unwrap();
-        let original = file::parse(BUNDLED_KAMI, BUNDLED_KAMI_NAME).unwrap();
+        let original = file::parse(BUNDLED_PLAN, BUNDLED_PLAN_NAME).unwrap();
         assert_eq!(again, original);
         // Importing the export changes nothing.
         assert!(matches!(

@@ -13,7 +13,7 @@ const B_NAME: &str = "テスト区";
 
 /// Another body's plan file: the bundled structure under another code, name and id.
 fn plan_b(dir: &std::path::Path) -> std::path::PathBuf {
-    let text = machi::plan::file::BUNDLED_KAMI
+    let text = machi::plan::file::BUNDLED_PLAN
         .replace("id = \"kami-2023\"", "id = \"test-2024\"")
         .replace("code = \"285854\"", &format!("code = \"{B}\""))
         .replace("name = \"香美町\"", &format!("name = \"{B_NAME}\""))
