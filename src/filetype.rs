@@ -19,18 +19,33 @@ impl Sniffed {
 
 /// PNG, JPEG, GIF or WebP.
 pub fn image(bytes: &[u8]) -> Option<Sniffed> {
-    let (mime, ext) = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        ("image/png", "png")
+    let mime = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "image/png"
     } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        ("image/jpeg", "jpg")
+        "image/jpeg"
     } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        ("image/gif", "gif")
+        "image/gif"
     } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        ("image/webp", "webp")
+        "image/webp"
     } else {
         return None;
     };
-    Some(Sniffed { mime, ext })
+    Some(Sniffed {
+        mime,
+        ext: extension(mime),
+    })
+}
+
+/// The extension machi gives a file of a sniffed type ("bin" for any other).
+pub fn extension(mime: &str) -> &'static str {
+    match mime {
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        "image/gif" => "gif",
+        "image/webp" => "webp",
+        "application/pdf" => "pdf",
+        _ => "bin",
+    }
 }
 
 /// An image, or a PDF (which may start after a few bytes of junk, as readers allow).
@@ -39,7 +54,7 @@ pub fn image_or_pdf(bytes: &[u8]) -> Option<Sniffed> {
         let head = &bytes[..bytes.len().min(1024)];
         head.windows(5).any(|w| w == b"%PDF-").then_some(Sniffed {
             mime: "application/pdf",
-            ext: "pdf",
+            ext: extension("application/pdf"),
         })
     })
 }

@@ -7,7 +7,7 @@
 
 use super::normalize::{key, query_key};
 use super::synonyms::Synonyms;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -105,7 +105,7 @@ impl Index {
                 key(&doc.answer),
             ];
             let mut len = [0u32; FIELDS];
-            let mut seen: HashMap<String, ()> = HashMap::new();
+            let mut seen: HashSet<String> = HashSet::new();
             for (f, t) in texts.iter().enumerate() {
                 let mut tf: HashMap<String, u16> = HashMap::new();
                 for g in grams(t) {
@@ -119,10 +119,10 @@ impl Index {
                         field: f as u8,
                         tf: n,
                     });
-                    seen.insert(g, ());
+                    seen.insert(g);
                 }
             }
-            for g in seen.into_keys() {
+            for g in seen {
                 *ix.df.entry(g).or_default() += 1;
             }
             ix.lens.push(len);

@@ -13,13 +13,16 @@ use crate::registers::store::StoreError;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 
 /// The file as a response: images shown in the browser, a PDF downloaded (a PDF viewer runs
 /// outside the page's rules); the type is the one sniffed when it was attached.
 fn serve(file: &Attached, bytes: Vec<u8>, cache: &'static str) -> Response {
     let encoded = crate::auth::session::urlencode(&file.file_name);
-    let ascii = format!("file-{}.{}", file.id, ext_of(&file.content_type));
+    let ascii = format!(
+        "file-{}.{}",
+        file.id,
+        crate::filetype::extension(&file.content_type)
+    );
     let disposition = if file.content_type.starts_with("image/") {
         "inline"
     } else {
@@ -37,17 +40,6 @@ fn serve(file: &Attached, bytes: Vec<u8>, cache: &'static str) -> Response {
         bytes,
     )
         .into_response()
-}
-
-fn ext_of(content_type: &str) -> &'static str {
-    match content_type {
-        "application/pdf" => "pdf",
-        "image/png" => "png",
-        "image/jpeg" => "jpg",
-        "image/gif" => "gif",
-        "image/webp" => "webp",
-        _ => "bin",
-    }
 }
 
 pub async fn attach(
@@ -108,13 +100,10 @@ pub async fn open(
     Ok(serve(&f, bytes, "private, no-store"))
 }
 
-#[derive(Deserialize)]
-pub struct Nothing {}
-
 pub async fn remove(
     State(state): State<AppState>,
     Path((key, id, file)): Path<(String, i64, i64)>,
-    StaffForm(staff, _): StaffForm<Nothing>,
+    StaffForm(staff, _): StaffForm<crate::auth::routes::Empty>,
 ) -> Result<Response, AppError> {
     let def = register_def(&state, &key).await?.def;
     let row = row_of(&state, &def, id).await?;
