@@ -369,7 +369,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Registers(cmd) => crate::registers::commands::run(cmd, || town(&cli.config)).await,
-        Command::Faq(cmd) => crate::faq::commands::run(cmd),
+        Command::Faq(cmd) => crate::faq::commands::run(cmd, || town(&cli.config)).await,
         Command::Backup { dir } => {
             let s = crate::backup::backup(&cli.config, &dir).await?;
             println!(

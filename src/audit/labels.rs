@@ -35,6 +35,12 @@ const ACTIONS: &[(&str, &str)] = &[
     ("register.attach", "台帳の行にファイルを添付"),
     ("register.detach", "台帳の行からファイルを外す"),
     ("register.define", "台帳の定義を登録"),
+    ("faq.save", "よくある質問を保存"),
+    ("faq.delete", "よくある質問を削除"),
+    ("faq.import", "よくある質問を取り込み"),
+    ("faq.synonym_add", "同義語の組を追加"),
+    ("faq.synonym_delete", "同義語の組を削除"),
+    ("faq.message_done", "ヘルプのメッセージを対応済みに"),
     ("standardization.save", "標準化の進み具合を保存"),
     (
         "standardization.import",

@@ -153,6 +153,8 @@ mod tests {
             crate::standardization::VIEW_STANDARDIZATION,
             crate::standardization::EDIT_STANDARDIZATION,
             crate::mynumber::IMPORT_MYNUMBER,
+            crate::faq::MANAGE_FAQ,
+            crate::faq::READ_VOICES,
         ];
         assert_eq!(
             actions.len(),
@@ -161,13 +163,13 @@ mod tests {
         );
         // Columns follow `actions`.
         let table: [(Role, &str); 7] = [
-            (Role::SystemAdmin, "YYYY.............Y......"),
-            (Role::DxOffice, "Y.YYY.YYYY.YYYYYYYYYYYYY"),
-            (Role::DepartmentEditor, "Y.Y.............Y.Y..Y.."),
-            (Role::Committee, "Y.Y..Y....Y..Y....Y..Y.."),
-            (Role::Advisor, "Y.Y..........Y.........."),
-            (Role::Viewer, "Y.Y...............Y..Y.."),
-            (Role::PlatformAdmin, "Y......................."),
+            (Role::SystemAdmin, "YYYY.............Y........"),
+            (Role::DxOffice, "Y.YYY.YYYY.YYYYYYYYYYYYYYY"),
+            (Role::DepartmentEditor, "Y.Y.............Y.Y..Y...Y"),
+            (Role::Committee, "Y.Y..Y....Y..Y....Y..Y...Y"),
+            (Role::Advisor, "Y.Y..........Y............"),
+            (Role::Viewer, "Y.Y...............Y..Y...Y"),
+            (Role::PlatformAdmin, "Y........................."),
         ];
         let subject = Subject::Measure {
             department: "総務課",

@@ -83,6 +83,7 @@ pub fn all() -> Vec<Box<dyn Module>> {
         Box::new(crate::web::home::HomeModule),
         Box::new(crate::plan::PlanModule),
         Box::new(crate::procedures::ProceduresModule),
+        Box::new(crate::faq::FaqModule),
         Box::new(crate::opendata::OpendataModule),
         Box::new(crate::reporting::ReportingModule),
         Box::new(crate::counter::CounterModule),

@@ -108,7 +108,8 @@ async fn forward(router: Router, mut req: Request, path: Option<String>) -> Resp
             Err(_) => return (StatusCode::BAD_REQUEST, Body::empty()).into_response(),
         }
     }
-    match router.oneshot(req).await {
+    let page = req.uri().path().to_string();
+    match crate::web::PAGE.scope(page, router.oneshot(req)).await {
         Ok(r) => r,
         Err(never) => match never {},
     }

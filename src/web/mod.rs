@@ -37,7 +37,19 @@ pub struct Layout {
     /// A form handed to a resident on the counter's tablet: the town's name only, no menu, no
     /// links that lead away from the form.
     pub kiosk: bool,
+    /// The address of the page below the town's base (`/plan/kpis`), for the frame's
+    /// 「このページは役に立ちましたか?」; empty where the frame asks nothing.
+    pub page: String,
 }
+
+tokio::task_local! {
+    /// The path of the request a town's router is answering (below the town's base): set by
+    /// the dispatcher, read by the public frame.
+    pub static PAGE: String;
+}
+
+/// Pages that ask their own question (or none): the help chat, the vote itself, sign-in.
+const NO_PAGE_VOTE: [&str; 4] = ["/help", "/feedback", "/login", "/staff"];
 
 /// A menu link as the frame prints it.
 #[derive(Debug, Clone)]
@@ -111,6 +123,7 @@ impl Layout {
         let nav = menu(Menu::Public, &state.base, current, |n| {
             n.shown_if.is_none_or(|f| f(&words))
         });
+        let page = PAGE.try_with(Clone::clone).unwrap_or_default();
         Layout {
             base: state.base.to_string(),
             plan: state.base.to_string(),
@@ -118,8 +131,20 @@ impl Layout {
             words,
             current,
             nav,
+            page,
             ..Layout::default()
         }
+    }
+
+    /// Whether the frame asks 「このページは役に立ちましたか?」: on a town's public pages.
+    pub fn asks_feedback(&self) -> bool {
+        self.staff.is_none()
+            && !self.kiosk
+            && !self.town.is_empty()
+            && self.page.starts_with('/')
+            && !NO_PAGE_VOTE
+                .iter()
+                .any(|p| self.page == *p || self.page.starts_with(&format!("{p}/")))
     }
 
     /// The frame of a page of the installation itself (the list of towns).
@@ -177,6 +202,7 @@ impl Layout {
             identity: Default::default(),
             earlier_plan: String::new(),
             kiosk: false,
+            page: String::new(),
         }
     }
 
