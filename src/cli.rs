@@ -47,7 +47,7 @@ pub enum Command {
     /// Registers (台帳): check and declare register files, import rows.
     #[command(subcommand)]
     Registers(crate::registers::commands::RegistersCommand),
-    /// FAQ search: measure the ranking on resident-style queries.
+    /// FAQ: import and export the town's FAQ, measure the search on resident-style queries.
     #[command(subcommand)]
     Faq(crate::faq::commands::FaqCommand),
     /// Copy the database and uploaded files of a running instance into an empty folder (SQLite;

@@ -96,6 +96,10 @@ const ACTIONS: &[(&str, &str)] = &[
 
 /// What the entries are about.
 const ENTITIES: &[(&str, &str)] = &[
+    ("faq_entry", "よくある質問"),
+    ("faq", "よくある質問(全体)"),
+    ("faq_synonym", "同義語の組"),
+    ("help_message", "ヘルプからのメッセージ"),
     ("session", "サインイン"),
     ("user", "アカウント"),
     ("identity", "団体の基本情報"),

@@ -87,7 +87,7 @@ impl std::fmt::Display for RowError {
 pub fn read(name: &str, bytes: &[u8]) -> Result<Vec<Entry>, Vec<RowError>> {
     let whole = |m: String| vec![RowError { row: 0, message: m }];
     let lower = name.to_lowercase();
-    let rows: Vec<(usize, Vec<(String, Value)>)> = if bytes.starts_with(b"PK") {
+    let rows: Rows = if bytes.starts_with(b"PK") {
         table_rows(crate::mynumber::table::read(bytes).map_err(whole)?)?
     } else {
         let text = crate::textfile::decode_text(bytes)
@@ -136,7 +136,10 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Vec<Entry>, Vec<RowError>> {
     }
 }
 
-fn json_rows(text: &str) -> Result<Vec<(usize, Vec<(String, Value)>)>, Vec<RowError>> {
+/// Rows by their number in the file, each its (header, value) pairs.
+type Rows = Vec<(usize, Vec<(String, Value)>)>;
+
+fn json_rows(text: &str) -> Result<Rows, Vec<RowError>> {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -159,9 +162,7 @@ fn json_rows(text: &str) -> Result<Vec<(usize, Vec<(String, Value)>)>, Vec<RowEr
 }
 
 /// A table's rows (first row the headers), numbered as a spreadsheet numbers them.
-fn table_rows(
-    cells: Vec<Vec<String>>,
-) -> Result<Vec<(usize, Vec<(String, Value)>)>, Vec<RowError>> {
+fn table_rows(cells: Vec<Vec<String>>) -> Result<Rows, Vec<RowError>> {
     let mut it = cells.into_iter().enumerate();
     let headers = loop {
         match it.next() {
@@ -301,7 +302,7 @@ pub fn to_csv(entries: &[Entry]) -> anyhow::Result<Vec<u8>> {
             },
         ]
     });
-    Ok(crate::textfile::csv_bytes(
+    crate::textfile::csv_bytes(
         &[
             "番号",
             "質問",
@@ -317,7 +318,7 @@ pub fn to_csv(entries: &[Entry]) -> anyhow::Result<Vec<u8>> {
         ],
         rows,
         crate::textfile::CsvEncoding::Utf8Bom,
-    )?)
+    )
 }
 
 #[cfg(test)]

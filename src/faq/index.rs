@@ -18,6 +18,16 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// How much an answer of this kind counts against an FAQ entry that scores the same: an
+    /// entry written for the question beats the catalog entry that names its procedure.
+    fn prior(self) -> f64 {
+        match self {
+            Kind::Faq => 1.0,
+            Kind::Procedure => PROCEDURE_PRIOR,
+            Kind::LifeEvent => LIFE_EVENT_PRIOR,
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Kind> {
         match text {
             "faq" => Some(Kind::Faq),
@@ -48,6 +58,9 @@ pub struct Hit {
     pub score: f64,
 }
 
+const PROCEDURE_PRIOR: f64 = 0.6;
+const LIFE_EVENT_PRIOR: f64 = 0.7;
+
 const FIELDS: usize = 4;
 /// question, keywords, category, answer.
 const WEIGHTS: [f64; FIELDS] = [1.0, 0.9, 0.35, 0.3];
@@ -75,6 +88,8 @@ pub struct Index {
     avg: [f64; FIELDS],
     /// The question's key and its alternative phrasings', for whole-phrase matches.
     phrases: Vec<Vec<String>>,
+    /// Every field's key, for the check that a document answers the query at all.
+    texts: Vec<String>,
     synonyms: Synonyms,
 }
 
@@ -84,6 +99,10 @@ fn grams(k: &str) -> Vec<String> {
     let mut out: Vec<String> = chars.iter().map(|c| c.to_string()).collect();
     out.extend(chars.windows(2).map(|w| w.iter().collect()));
     out
+}
+
+fn is_kanji(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '々')
 }
 
 fn is_pair(g: &str) -> bool {
@@ -126,6 +145,7 @@ impl Index {
                 *ix.df.entry(g).or_default() += 1;
             }
             ix.lens.push(len);
+            ix.texts.push(texts.join("\u{1}"));
             let mut phrases = vec![texts[0].clone()];
             phrases.extend(doc.keywords.iter().map(|k| key(k)));
             ix.phrases.push(phrases);
@@ -171,10 +191,14 @@ impl Index {
             *tf_query.entry(g).or_default() += w;
         }
         let n = self.docs.len() as f64;
+        // A longer query must share a pair of characters or a kanji with a document: one kana
+        // in common (ヨ of ぴよぴよ) is not an answer.
+        let mut matched = vec![short; scores.len()];
         for (g, qw) in tf_query {
             let Some(list) = self.postings.get(&g) else {
                 continue;
             };
+            let telling = is_pair(&g) || g.chars().next().is_some_and(is_kanji);
             let df = f64::from(*self.df.get(&g).unwrap_or(&0));
             // A single character in most documents says nothing and costs the most.
             if !is_pair(&g) && !short && df > n * 0.3 {
@@ -187,6 +211,12 @@ impl Index {
                 let len = f64::from(self.lens[p.doc as usize][f]);
                 let norm = tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * len / self.avg[f]));
                 scores[p.doc as usize] += qw * WEIGHTS[f] * idf * norm;
+                matched[p.doc as usize] |= telling;
+            }
+        }
+        for (s, m) in scores.iter_mut().zip(&matched) {
+            if !m {
+                *s = 0.0;
             }
         }
         // The whole query inside a question or phrasing, or a phrasing inside the query.
@@ -244,8 +274,8 @@ impl Index {
         for (reading, weight) in self.readings(&query) {
             scores.iter_mut().for_each(|s| *s = 0.0);
             self.score_reading(&reading, &mut scores);
-            for (b, s) in best.iter_mut().zip(&scores) {
-                let s = s * weight;
+            for ((b, s), d) in best.iter_mut().zip(&scores).zip(&self.docs) {
+                let s = s * weight * d.kind.prior();
                 if s > *b {
                     *b = s;
                 }
@@ -258,8 +288,11 @@ impl Index {
             .map(|(doc, score)| Hit { doc, score })
             .collect();
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
-        hits.truncate(limit);
-        hits
+        let words = super::relevance::words(&query, &self.synonyms);
+        hits.into_iter()
+            .filter(|h| super::relevance::answers(&self.texts[h.doc], &words))
+            .take(limit)
+            .collect()
     }
 }
 
@@ -329,5 +362,9 @@ mod tests {
         assert!(ix.search("😀😀😀", None, 10).is_empty());
         assert!(ix.search(&"あ".repeat(2000), None, 10).len() <= 10);
         assert!(ix.search("ごみ", Some(Kind::Procedure), 10).is_empty());
+        assert!(
+            ix.search("ぴよぴよ", None, 10).is_empty(),
+            "one kana in common"
+        );
     }
 }

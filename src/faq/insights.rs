@@ -98,11 +98,11 @@ pub fn group(log: &[Exchange]) -> Vec<QueryGroup> {
     let mut out: Vec<QueryGroup> = groups
         .into_iter()
         .map(|(_, mut g)| {
-            g.wordings.sort_by(|a, b| b.1.cmp(&a.1));
+            g.wordings.sort_by_key(|w| std::cmp::Reverse(w.1));
             g
         })
         .collect();
-    out.sort_by(|a, b| b.asked.cmp(&a.asked));
+    out.sort_by_key(|g| std::cmp::Reverse(g.asked));
     out
 }
 

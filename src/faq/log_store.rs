@@ -167,7 +167,7 @@ pub async fn votes_by_page(
     since: Date,
 ) -> anyhow::Result<Vec<(String, i64, i64, String)>> {
     let rows = sqlx::query(
-        "SELECT page, SUM(helpful) AS yes, SUM(1 - helpful) AS no, MAX(day) AS last
+        "SELECT page, CAST(SUM(helpful) AS BIGINT) AS yes, CAST(SUM(1 - helpful) AS BIGINT) AS no, MAX(day) AS last
          FROM page_votes WHERE day >= $1 GROUP BY page",
     )
     .bind(since.to_string())
@@ -287,9 +287,9 @@ pub async fn message_done(db: &Db, id: i64, actor: &crate::audit::Actor) -> anyh
 pub async fn helpful_counts(db: &Db, year: FiscalYear) -> anyhow::Result<(i64, i64)> {
     let (from, to) = (year.first_day().to_string(), year.last_day().to_string());
     let row = sqlx::query(
-        "SELECT (SELECT COALESCE(SUM(helpful), 0) FROM page_votes WHERE day >= $1 AND day <= $2) AS vy,
+        "SELECT (SELECT CAST(COALESCE(SUM(helpful), 0) AS BIGINT) FROM page_votes WHERE day >= $1 AND day <= $2) AS vy,
                 (SELECT COUNT(*) FROM page_votes WHERE day >= $1 AND day <= $2) AS vn,
-                (SELECT COALESCE(SUM(solved), 0) FROM help_log WHERE solved IS NOT NULL AND day >= $1 AND day <= $2) AS hy,
+                (SELECT CAST(COALESCE(SUM(solved), 0) AS BIGINT) FROM help_log WHERE solved IS NOT NULL AND day >= $1 AND day <= $2) AS hy,
                 (SELECT COUNT(*) FROM help_log WHERE solved IS NOT NULL AND day >= $1 AND day <= $2) AS hn",
     )
     .bind(from)

@@ -16,6 +16,7 @@ pub mod log_store;
 pub mod model;
 pub mod normalize;
 pub mod public;
+pub mod relevance;
 pub mod service;
 pub mod staff;
 pub mod store;

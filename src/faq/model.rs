@@ -105,10 +105,11 @@ impl Entry {
                 errors.push((name, format!("{label}は{max}文字までです")));
             }
         }
-        if !self.url.is_empty()
-            && !self.url.starts_with('/')
-            && !(self.url.starts_with("https://") || self.url.starts_with("http://"))
-        {
+        let linkable = self.url.is_empty()
+            || self.url.starts_with('/')
+            || self.url.starts_with("https://")
+            || self.url.starts_with("http://");
+        if !linkable {
             errors.push((
                 "url",
                 format!(

@@ -77,7 +77,7 @@ pub async fn get(db: &Db, id: &str) -> anyhow::Result<Option<Stored>> {
 pub async fn stamp(db: &Db) -> anyhow::Result<String> {
     let row = sqlx::query(
         "SELECT (SELECT COUNT(*) FROM faq_entries) AS n,
-                (SELECT COALESCE(SUM(version), 0) FROM faq_entries) AS v,
+                (SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM faq_entries) AS v,
                 (SELECT COALESCE(MAX(updated_at), '') FROM faq_entries) AS u,
                 (SELECT COUNT(*) FROM faq_synonyms) AS sn,
                 (SELECT COALESCE(MAX(id), 0) FROM faq_synonyms) AS sm",

@@ -118,6 +118,25 @@ impl Synonyms {
         }
         out
     }
+
+    /// The words of every group one of whose words contains `word` (実印 → the group of
+    /// 実印登録): what a single content word may stand for.
+    pub fn around(&self, word: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        if word.chars().count() < 2 {
+            return out;
+        }
+        for g in &self.groups {
+            if g.keys.iter().any(|k| k.contains(word)) {
+                for k in &g.keys {
+                    if !out.contains(k) {
+                        out.push(k.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]

@@ -25,3 +25,29 @@ fn the_ranking_finds_residents_answers() {
         assert!(s.recall(s.at10) >= 0.90, "{kind}: {table}");
     }
 }
+
+/// The same queries in a town whose search also holds the bundled procedure catalog and life
+/// events (what residents search at /faq and /help): the FAQ entry must still come first
+/// mostly, though a procedure is often a fair answer too.
+#[tokio::test]
+async fn the_faq_answers_stay_on_top_beside_the_procedure_catalog() {
+    let t = crate::support::sqlite_town().await;
+    machi::procedures::store::ensure_catalog(&t.db)
+        .await
+        .unwrap();
+    let entries =
+        machi::faq::import::read("faq.jsonl", read("eval/faq/faq.jsonl").as_bytes()).unwrap();
+    machi::faq::store::import(&t.db, &entries, "faq.jsonl", &machi::audit::Actor::cli())
+        .await
+        .unwrap();
+    let queries: Vec<Query> = eval::lines(&read("eval/faq/queries.jsonl")).unwrap();
+    let searcher = machi::faq::service::searcher(&t.state).await.unwrap();
+    assert!(
+        searcher.index.len() > entries.len() + 50,
+        "procedures are indexed too"
+    );
+    let report = eval::evaluate(&searcher.index, &queries);
+    let table = report.table();
+    assert!(report.overall.mrr() >= 0.83, "{table}");
+    assert!(report.overall.recall(report.overall.at5) >= 0.95, "{table}");
+}
