@@ -117,7 +117,8 @@ test('every page of the suite passes axe at WCAG 2.1 A/AA and reflows', async ()
       '/plan/measures/2-2-3', '/plan/measures/1-1-1/action-plan', '/plan/action-plans', '/plan/summary',
       '/opendata', '/opendata/datasets/kami-toilets', '/procedures', '/procedures?q=ひっこし',
       '/procedures/tenshutsu', '/life-events', '/life-events/death', '/life-events/move_in?asked=1&q_kokuho=yes',
-      '/registers', '/registers/ai_rpa', '/standardization', '/mynumber-card', '/login', '/no-such-page', entryUrl.replace(/^https?:\/\/[^/]+/, ''),
+      '/registers', '/registers/ai_rpa', '/standardization', '/mynumber-card', '/faq', '/faq?q=ごみ',
+      '/help', '/feedback?page=%2Fplan&helpful=no', '/login', '/no-such-page', entryUrl.replace(/^https?:\/\/[^/]+/, ''),
       '/towns', '/t/285854/plan/kpis', '/t/999999/', '/platform/login',
     ];
     const staffPages = [
@@ -133,6 +134,7 @@ test('every page of the suite passes axe at WCAG 2.1 A/AA and reflows', async ()
       '/staff/standardization', '/staff/standardization/business/1', '/staff/standardization/steps', '/staff/mynumber-card',
       snapshotUrl.replace(base, ''), '/staff/kpis', '/staff/kpis/1-1-1', '/staff/identity',
       '/staff/identity/departments?name=企画課', '/staff/plan/departments', '/staff/plan/roadmap-progress?year=R5',
+      '/staff/faq', '/staff/faq/new', '/staff/faq/queries', '/staff/faq/synonyms', '/staff/feedback',
     ];
     const adminPages = ['/staff/users', '/staff/users/new', '/staff/users/2', '/staff/audit'];
     let pages = 0;

@@ -7,7 +7,7 @@
 
 use super::normalize::{key, query_key};
 use super::synonyms::Synonyms;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -61,6 +61,15 @@ pub struct Hit {
 const PROCEDURE_PRIOR: f64 = 0.6;
 const LIFE_EVENT_PRIOR: f64 = 0.7;
 
+/// A pair of characters in more than this share of the documents is not searched.
+const COMMON_PAIR: f64 = 0.25;
+
+/// From this many characters on, a query's single kana are not searched.
+const LONG: usize = 5;
+
+/// Readings of one query tried at most (as typed first, then the synonyms' rewritings).
+const MAX_READINGS: usize = 16;
+
 const FIELDS: usize = 4;
 /// question, keywords, category, answer.
 const WEIGHTS: [f64; FIELDS] = [1.0, 0.9, 0.35, 0.3];
@@ -71,21 +80,54 @@ const UNIGRAM: f64 = 0.25;
 /// A reading the synonym dictionary made counts this much of the query as typed.
 const REWRITTEN: f64 = 0.92;
 
+/// A document holding a gram, with the gram's BM25 weight there (field weight × saturated,
+/// length-normalised frequency), summed over its fields.
 #[derive(Debug, Clone, Copy)]
 struct Posting {
     doc: u32,
-    field: u8,
-    tf: u16,
+    weight: f32,
+}
+
+/// A gram: how rare it is and where it is.
+#[derive(Debug, Default)]
+struct Term {
+    idf: f64,
+    df: u32,
+    postings: Vec<Posting>,
+}
+
+/// Per-search working space: scores of the documents a reading touched.
+struct Scratch {
+    scores: Vec<f64>,
+    matched: Vec<bool>,
+    seen: Vec<bool>,
+    touched: Vec<u32>,
+}
+
+impl Scratch {
+    fn new(n: usize) -> Scratch {
+        Scratch {
+            scores: vec![0.0; n],
+            matched: vec![false; n],
+            seen: vec![false; n],
+            touched: Vec::new(),
+        }
+    }
+
+    fn clear(&mut self) {
+        for d in self.touched.drain(..) {
+            let d = d as usize;
+            self.scores[d] = 0.0;
+            self.matched[d] = false;
+            self.seen[d] = false;
+        }
+    }
 }
 
 #[derive(Debug, Default)]
 pub struct Index {
     docs: Vec<Doc>,
-    postings: HashMap<String, Vec<Posting>>,
-    /// Documents each gram is in.
-    df: HashMap<String, u32>,
-    lens: Vec<[u32; FIELDS]>,
-    avg: [f64; FIELDS],
+    terms: HashMap<String, Term>,
     /// The question's key and its alternative phrasings', for whole-phrase matches.
     phrases: Vec<Vec<String>>,
     /// Every field's key, for the check that a document answers the query at all.
@@ -115,44 +157,54 @@ impl Index {
             synonyms,
             ..Index::default()
         };
+        // Keys and lengths first: BM25 needs each field's average length.
+        let mut keyed: Vec<[String; FIELDS]> = Vec::with_capacity(docs.len());
         let mut totals = [0f64; FIELDS];
-        for (d, doc) in docs.iter().enumerate() {
+        for doc in &docs {
             let texts: [String; FIELDS] = [
                 key(&doc.question),
                 key(&doc.keywords.join(" ")),
                 key(&doc.category),
                 key(&doc.answer),
             ];
-            let mut len = [0u32; FIELDS];
-            let mut seen: HashSet<String> = HashSet::new();
+            for (t, total) in texts.iter().zip(totals.iter_mut()) {
+                *total += t.chars().count() as f64;
+            }
+            keyed.push(texts);
+        }
+        let n = docs.len().max(1) as f64;
+        let avg = totals.map(|t| (t / n).max(1.0));
+        for (d, texts) in keyed.into_iter().enumerate() {
+            let mut weights: HashMap<String, f64> = HashMap::new();
             for (f, t) in texts.iter().enumerate() {
                 let mut tf: HashMap<String, u16> = HashMap::new();
                 for g in grams(t) {
                     *tf.entry(g).or_default() += 1;
                 }
-                len[f] = t.chars().count() as u32;
-                totals[f] += f64::from(len[f]);
+                let len = t.chars().count() as f64;
                 for (g, n) in tf {
-                    ix.postings.entry(g.clone()).or_default().push(Posting {
-                        doc: d as u32,
-                        field: f as u8,
-                        tf: n,
-                    });
-                    seen.insert(g);
+                    let tf = f64::from(n);
+                    let norm = tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * len / avg[f]));
+                    *weights.entry(g).or_default() += WEIGHTS[f] * norm;
                 }
             }
-            for g in seen {
-                *ix.df.entry(g).or_default() += 1;
+            for (g, w) in weights {
+                let term = ix.terms.entry(g).or_default();
+                term.df += 1;
+                term.postings.push(Posting {
+                    doc: d as u32,
+                    weight: w as f32,
+                });
             }
-            ix.lens.push(len);
             ix.texts.push(texts.join("\u{1}"));
+            let doc = &docs[d];
             let mut phrases = vec![texts[0].clone()];
             phrases.extend(doc.keywords.iter().map(|k| key(k)));
             ix.phrases.push(phrases);
         }
-        let n = docs.len().max(1) as f64;
-        for (avg, total) in ix.avg.iter_mut().zip(totals) {
-            *avg = (total / n).max(1.0);
+        for term in ix.terms.values_mut() {
+            let df = f64::from(term.df);
+            term.idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
         }
         ix.docs = docs;
         ix
@@ -170,15 +222,11 @@ impl Index {
         self.docs.is_empty()
     }
 
-    fn idf(&self, g: &str) -> f64 {
-        let n = self.docs.len() as f64;
-        let df = f64::from(*self.df.get(g).unwrap_or(&0));
-        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
-    }
-
-    /// Scores of every document for one reading of the query.
-    fn score_reading(&self, k: &str, scores: &mut [f64]) {
+    /// Scores of the documents one reading of the query touches.
+    fn score_reading(&self, k: &str, acc: &mut Scratch) {
+        acc.clear();
         let short = k.chars().count() <= 2;
+        let long = k.chars().count() >= LONG;
         let mut tf_query: HashMap<String, f64> = HashMap::new();
         for g in grams(k) {
             let w = if is_pair(&g) {
@@ -191,45 +239,58 @@ impl Index {
             *tf_query.entry(g).or_default() += w;
         }
         let n = self.docs.len() as f64;
-        // A longer query must share a pair of characters or a kanji with a document: one kana
-        // in common (ヨ of ぴよぴよ) is not an answer.
-        let mut matched = vec![short; scores.len()];
-        for (g, qw) in tf_query {
-            let Some(list) = self.postings.get(&g) else {
+        for (g, qw) in &tf_query {
+            let Some(term) = self.terms.get(g) else {
                 continue;
             };
-            let telling = is_pair(&g) || g.chars().next().is_some_and(is_kanji);
-            let df = f64::from(*self.df.get(&g).unwrap_or(&0));
-            // A single character in most documents says nothing and costs the most.
-            if !is_pair(&g) && !short && df > n * 0.3 {
+            // A single character in most documents says nothing and costs the most; a single
+            // kana of a longer query says little its pairs do not.
+            if !is_pair(g)
+                && !short
+                && (f64::from(term.df) > n * 0.3
+                    || (long && !g.chars().next().is_some_and(is_kanji)))
+            {
                 continue;
             }
-            let idf = self.idf(&g);
-            for p in list {
-                let f = p.field as usize;
-                let tf = f64::from(p.tf);
-                let len = f64::from(self.lens[p.doc as usize][f]);
-                let norm = tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * len / self.avg[f]));
-                scores[p.doc as usize] += qw * WEIGHTS[f] * idf * norm;
-                matched[p.doc as usize] |= telling;
+            // A pair in a quarter of all documents (ください, します) is a stop word.
+            if is_pair(g) && !short && f64::from(term.df) > n * COMMON_PAIR {
+                continue;
+            }
+            // A longer query must share a pair of characters or a kanji with a document: one
+            // kana in common (ヨ of ぴよぴよ) is not an answer.
+            let telling = short || is_pair(g) || g.chars().next().is_some_and(is_kanji);
+            let factor = qw * term.idf;
+            for p in &term.postings {
+                let d = p.doc as usize;
+                if !acc.seen[d] {
+                    acc.seen[d] = true;
+                    acc.touched.push(p.doc);
+                }
+                acc.scores[d] += factor * f64::from(p.weight);
+                acc.matched[d] |= telling;
             }
         }
-        for (s, m) in scores.iter_mut().zip(&matched) {
-            if !m {
-                *s = 0.0;
+        let mut top = 0f64;
+        for &d in &acc.touched {
+            let d = d as usize;
+            if !acc.matched[d] {
+                acc.scores[d] = 0.0;
             }
+            top = top.max(acc.scores[d]);
         }
-        // The whole query inside a question or phrasing, or a phrasing inside the query.
+        // The whole query inside a question or phrasing, or a phrasing inside the query: looked
+        // for among the documents that could still come first.
         if k.chars().count() >= 2 {
-            for (d, phrases) in self.phrases.iter().enumerate() {
-                if scores[d] <= 0.0 {
+            for &d in &acc.touched {
+                let d = d as usize;
+                if acc.scores[d] < top * 0.5 {
                     continue;
                 }
-                let whole = phrases
+                let whole = self.phrases[d]
                     .iter()
                     .any(|p| p.contains(k) || (p.chars().count() >= 2 && k.contains(p.as_str())));
                 if whole {
-                    scores[d] *= 1.3;
+                    acc.scores[d] *= 1.3;
                 }
             }
         }
@@ -249,7 +310,7 @@ impl Index {
             }
             out.push((first.clone(), REWRITTEN));
             for second in self.synonyms.expand(&first) {
-                if out.len() >= 48 {
+                if out.len() >= MAX_READINGS {
                     break;
                 }
                 if !out.iter().any(|(r, _)| *r == second) {
@@ -257,7 +318,7 @@ impl Index {
                 }
             }
         }
-        out.truncate(48);
+        out.truncate(MAX_READINGS);
         out
     }
 
@@ -270,27 +331,53 @@ impl Index {
         // A resident's question longer than a page is cut: what matters is at its start.
         let query: String = query.chars().take(200).collect();
         let mut best = vec![0f64; n];
-        let mut scores = vec![0f64; n];
+        let mut found: Vec<u32> = Vec::new();
+        let mut acc = Scratch::new(n);
         for (reading, weight) in self.readings(&query) {
-            scores.iter_mut().for_each(|s| *s = 0.0);
-            self.score_reading(&reading, &mut scores);
-            for ((b, s), d) in best.iter_mut().zip(&scores).zip(&self.docs) {
-                let s = s * weight * d.kind.prior();
-                if s > *b {
-                    *b = s;
+            self.score_reading(&reading, &mut acc);
+            for &d in &acc.touched {
+                let i = d as usize;
+                let s = acc.scores[i] * weight * self.docs[i].kind.prior();
+                if s > best[i] {
+                    if best[i] == 0.0 {
+                        found.push(d);
+                    }
+                    best[i] = s;
                 }
             }
         }
-        let mut hits: Vec<Hit> = best
+        let mut hits: Vec<Hit> = found
             .into_iter()
-            .enumerate()
-            .filter(|(d, s)| *s > 0.0 && kind.is_none_or(|k| self.docs[*d].kind == k))
-            .map(|(doc, score)| Hit { doc, score })
+            .map(|d| d as usize)
+            .filter(|d| kind.is_none_or(|k| self.docs[*d].kind == k))
+            .map(|doc| Hit {
+                doc,
+                score: best[doc],
+            })
             .collect();
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+        let order = |a: &Hit, b: &Hit| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
         let words = super::relevance::words(&query, &self.synonyms);
+        let answers = |h: &Hit| super::relevance::answers(&self.texts[h.doc], &words);
+        // Most searches need only the first few: order those, and the rest only when too few of
+        // them answer the query.
+        let first = (limit * 4).max(40);
+        if hits.len() > first {
+            hits.select_nth_unstable_by(first, order);
+            let (head, _) = hits.split_at_mut(first);
+            head.sort_by(order);
+            let out: Vec<Hit> = head
+                .iter()
+                .filter(|h| answers(h))
+                .take(limit)
+                .cloned()
+                .collect();
+            if out.len() == limit {
+                return out;
+            }
+        }
+        hits.sort_by(order);
         hits.into_iter()
-            .filter(|h| super::relevance::answers(&self.texts[h.doc], &words))
+            .filter(|h| answers(h))
             .take(limit)
             .collect()
     }

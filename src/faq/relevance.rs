@@ -37,8 +37,18 @@ fn class(c: char) -> Class {
 /// Kanji that ask rather than name (何時 → 時 is still a word; 何 is not).
 const ASKING: [char; 3] = ['何', '誰', '等'];
 
-/// A content word, the keys it may be found as, and its weight (a single kanji counts half).
-pub struct Word(Vec<String>, f64);
+/// A content word: the keys it may be found as (each as its character pairs, or its one
+/// character), and its weight (a single kanji counts half).
+pub struct Word(Vec<Vec<String>>, f64);
+
+/// A key's character pairs, or the key itself when it is one character.
+fn pieces(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    if chars.len() < 2 {
+        return vec![word.to_string()];
+    }
+    chars.windows(2).map(|w| w.iter().collect()).collect()
+}
 
 /// The content words of a query, each with its synonyms' keys.
 pub fn words(query: &str, synonyms: &Synonyms) -> Vec<Word> {
@@ -83,19 +93,15 @@ pub fn words(query: &str, synonyms: &Synonyms) -> Vec<Word> {
                 (_, 1) => 0.5,
                 _ => 1.0,
             };
-            Word(keys, weight)
+            Word(keys.iter().map(|k| pieces(k)).collect(), weight)
         })
         .collect()
 }
 
-fn holds(text: &str, word: &str) -> bool {
-    let chars: Vec<char> = word.chars().collect();
-    if chars.len() < 2 {
-        return !word.is_empty() && text.contains(word);
-    }
-    let pairs: Vec<String> = chars.windows(2).map(|w| w.iter().collect()).collect();
-    let found = pairs.iter().filter(|p| text.contains(p.as_str())).count();
-    found * 2 >= pairs.len()
+/// Whether at least half of a key's pieces are in the text.
+fn holds(text: &str, pieces: &[String]) -> bool {
+    let found = pieces.iter().filter(|p| text.contains(p.as_str())).count();
+    !pieces.is_empty() && found * 2 >= pieces.len()
 }
 
 /// Whether a document's search text (its fields' keys) holds at least half of the words.
@@ -117,11 +123,11 @@ mod tests {
     fn content_words_are_runs_of_kanji_katakana_and_letters() {
         let s = Synonyms::default();
         let w = words("ドローンの飛行許可をとりたい。Wi-Fi は?", &s);
-        let first: Vec<&str> = w.iter().map(|w| w.0[0].as_str()).collect();
-        assert_eq!(first, vec!["ドローン", "飛行許可", "wi", "fi"]);
+        let first: Vec<String> = w.iter().map(|w| w.0[0].concat()).collect();
+        assert_eq!(first, vec!["ドロローーン", "飛行行許許可", "wi", "fi"]);
         let first: Vec<String> = words("役場何時まで", &s)
             .into_iter()
-            .map(|w| w.0[0].clone())
+            .map(|w| w.0[0].concat())
             .collect();
         assert_eq!(first, vec!["役場", "時"]);
         assert!(words("じゅうみんひょう ほしい", &s).is_empty());
