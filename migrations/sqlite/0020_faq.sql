@@ -69,3 +69,9 @@ CREATE TABLE help_messages (
     contact TEXT NOT NULL DEFAULT '',
     done BIGINT NOT NULL DEFAULT 0
 );
+-- One row: bumped by every write to the FAQ or the synonyms in the same transaction, so a
+-- server asks one number, not the whole table, whether its search index is still current.
+CREATE TABLE faq_state (
+    generation BIGINT NOT NULL
+);
+INSERT INTO faq_state (generation) VALUES (0);

@@ -72,26 +72,20 @@ pub async fn get(db: &Db, id: &str) -> anyhow::Result<Option<Stored>> {
     row.as_ref().map(stored).transpose()
 }
 
-/// What changes when the FAQ or the town's synonyms change: the search index is rebuilt when it
-/// differs (another process may have written).
-pub async fn stamp(db: &Db) -> anyhow::Result<String> {
-    let row = sqlx::query(
-        "SELECT (SELECT COUNT(*) FROM faq_entries) AS n,
-                (SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM faq_entries) AS v,
-                (SELECT COALESCE(MAX(updated_at), '') FROM faq_entries) AS u,
-                (SELECT COUNT(*) FROM faq_synonyms) AS sn,
-                (SELECT COALESCE(MAX(id), 0) FROM faq_synonyms) AS sm",
-    )
-    .fetch_one(&mut *db.conn().await?)
-    .await?;
-    Ok(format!(
-        "{}:{}:{}:{}:{}",
-        row.try_get::<i64, _>("n")?,
-        row.try_get::<i64, _>("v")?,
-        row.try_get::<String, _>("u")?,
-        row.try_get::<i64, _>("sn")?,
-        row.try_get::<i64, _>("sm")?
-    ))
+/// What changes when the FAQ or the town's synonyms change: the search index is made again
+/// when it differs (another process may have written).
+pub async fn stamp(db: &Db) -> anyhow::Result<i64> {
+    Ok(sqlx::query_scalar("SELECT generation FROM faq_state")
+        .fetch_one(&mut *db.conn().await?)
+        .await?)
+}
+
+/// Marks a change, in the writing transaction.
+async fn bump(tx: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE faq_state SET generation = generation + 1")
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }
 
 fn content(e: &Entry) -> serde_json::Value {
@@ -199,6 +193,7 @@ pub async fn save(
         },
     )
     .await?;
+    bump(&mut tx).await?;
     tx.commit().await?;
     Ok(version)
 }
@@ -234,6 +229,7 @@ pub async fn delete(db: &Db, id: &str, actor: &Actor) -> anyhow::Result<bool> {
         },
     )
     .await?;
+    bump(&mut tx).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -293,6 +289,7 @@ pub async fn import(
         },
     )
     .await?;
+    bump(&mut tx).await?;
     tx.commit().await?;
     Ok(done)
 }
@@ -350,6 +347,7 @@ pub async fn add_synonym(db: &Db, line: &str, actor: &Actor) -> anyhow::Result<(
         },
     )
     .await?;
+    bump(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -380,6 +378,7 @@ pub async fn delete_synonym(db: &Db, id: i64, actor: &Actor) -> anyhow::Result<b
         },
     )
     .await?;
+    bump(&mut tx).await?;
     tx.commit().await?;
     Ok(true)
 }
