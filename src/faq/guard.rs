@@ -15,7 +15,7 @@ fn patterns() -> &'static [(regex::Regex, &'static str)] {
                 "[メールアドレス]",
             ),
             (
-                // 10–11 digits with or without separators (0796-36-1111, 09012345678, (0796)36-1111).
+                // 10–11 digits with or without separators (03-1234-5678, 09012345678, (03)1234-5678).
                 regex::Regex::new(r"\(?0\d{1,4}[-\s()]{0,2}\d{1,4}[-\s()]{0,2}\d{3,4}")
                     .expect("phone pattern"),
                 "[電話番号]",
@@ -72,12 +72,12 @@ mod tests {
     fn phone_numbers_and_addresses_are_masked() {
         assert_eq!(
             mask(
-                "電話は0796-36-1111、携帯09012345678、メール taro.y@example.jp です",
+                "電話は03-1234-5678、携帯09012345678、メール taro.y@example.jp です",
                 200
             ),
             "電話は[電話番号]、携帯[電話番号]、メール [メールアドレス] です"
         );
-        assert_eq!(mask("０７９６（３６）１１１１まで", 200), "[電話番号]まで");
+        assert_eq!(mask("０３（１２３４）５６７８まで", 200), "[電話番号]まで");
         assert_eq!(
             mask("令和7年4月1日から3000円", 200),
             "令和7年4月1日から3000円"

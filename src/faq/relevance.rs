@@ -1,5 +1,5 @@
 //! Whether a document answers a query at all, beyond sharing a pair of characters: bigram
-//! scoring happily matches ドローンの飛行許可 with 火葬許可 (許可) or 飛ばす with 町営バス (バス).
+//! scoring happily matches ドローンの飛行許可 with 火葬許可 (許可) or 飛ばす with 循環バス (バス).
 //! The query's content words — runs of kanji, of katakana, of letters and digits, as the
 //! resident typed them — are what it is about; a document must hold enough of them (a word
 //! counts when at least half of its character pairs are in the document, as written or as the

@@ -181,3 +181,49 @@ steps = [{ procedure = "tennyu", when = "card or kard" }]
         .unwrap();
     assert!(v.purged_at.is_some());
 }
+
+#[tokio::test]
+async fn the_faq_is_imported_and_measured_from_the_command_line() {
+    let dir = crate::support::temp_dir();
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "番号,質問,回答,分類\n1,ごみの日は?,,ごみ\n1,ごみの日は?,地区ごとです,ごみ\n",
+    )
+    .unwrap();
+    let err = run(cli(&dir, &["faq", "import", bad.to_str().unwrap()]))
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("何も書き込んでいません"),
+        "{err:#}"
+    );
+    let faq = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("eval/faq/faq.jsonl");
+    run(cli(&dir, &["faq", "import", faq.to_str().unwrap()]))
+        .await
+        .unwrap();
+    // Imported again: nothing changes, nothing is versioned twice.
+    run(cli(&dir, &["faq", "import", faq.to_str().unwrap()]))
+        .await
+        .unwrap();
+    let queries = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("eval/faq/queries.jsonl");
+    run(cli(&dir, &["faq", "eval", queries.to_str().unwrap()]))
+        .await
+        .unwrap();
+    let config = machi::config::Config::for_data_dir(dir.clone());
+    let app = machi::app::Application::build_without_listener(&config)
+        .await
+        .unwrap();
+    let town = app
+        .platform()
+        .towns()
+        .only_town()
+        .unwrap()
+        .state(app.platform())
+        .unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM faq_versions")
+        .fetch_one(&mut *town.db.conn().await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(n, 216);
+}
