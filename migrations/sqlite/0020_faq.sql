@@ -44,6 +44,8 @@ CREATE TABLE help_log (
     query TEXT NOT NULL,
     shown TEXT NOT NULL DEFAULT '',
     opened TEXT NOT NULL DEFAULT '',
+    -- 0 when the answers shown were only near the question (none held what it was about).
+    answered BIGINT NOT NULL DEFAULT 1,
     solved BIGINT
 );
 CREATE INDEX help_log_by_day ON help_log (day);

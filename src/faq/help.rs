@@ -86,6 +86,8 @@ pub struct Turn {
     pub query: String,
     pub cards: Vec<Card>,
     pub solved: Option<bool>,
+    /// The cards hold what the question was about (not only near it).
+    pub answered: bool,
     /// Where 「ほかの答え」 starts.
     pub next_offset: usize,
     /// More answers exist after these.
@@ -143,6 +145,7 @@ fn turns(searcher: &Searcher, log: &[Exchange]) -> Vec<Turn> {
                 && searcher.find(&x.query, None, None, offset + 1).len() > offset,
             cards,
             solved: x.solved,
+            answered: x.answered,
             next_offset: offset,
             last: i + 1 == log.len(),
             department,
@@ -260,7 +263,7 @@ pub async fn ask(
     };
     let searcher = service::searcher(&state).await?;
     let category = form.category.trim();
-    let found = searcher.find(
+    let (found, answered) = searcher.find_checked(
         &form.q,
         None,
         (!category.is_empty()).then_some(category),
@@ -277,6 +280,7 @@ pub async fn ask(
         &conversation,
         &query,
         &shown,
+        answered,
         crate::fiscal::today_jst(),
     )
     .await?;

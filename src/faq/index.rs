@@ -61,6 +61,9 @@ pub struct Hit {
 const PROCEDURE_PRIOR: f64 = 0.6;
 const LIFE_EVENT_PRIOR: f64 = 0.7;
 
+/// How many of the best documents are asked whether they answer the query at all.
+const CHECKED: usize = 10;
+
 /// A pair of characters in more than this share of the documents is not searched.
 const COMMON_PAIR: f64 = 0.25;
 
@@ -324,9 +327,20 @@ impl Index {
 
     /// The best documents for a query (of one kind, if given), best first.
     pub fn search(&self, query: &str, kind: Option<Kind>, limit: usize) -> Vec<Hit> {
+        self.search_checked(query, kind, limit).0
+    }
+
+    /// The best documents, and whether any of the leaders holds what the query is about (when
+    /// none does, they are only near: the question has no answer yet).
+    pub fn search_checked(
+        &self,
+        query: &str,
+        kind: Option<Kind>,
+        limit: usize,
+    ) -> (Vec<Hit>, bool) {
         let n = self.docs.len();
         if n == 0 || limit == 0 {
-            return Vec::new();
+            return (Vec::new(), false);
         }
         // A resident's question longer than a page is cut: what matters is at its start.
         let query: String = query.chars().take(200).collect();
@@ -358,28 +372,22 @@ impl Index {
         let order = |a: &Hit, b: &Hit| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc));
         let words = super::relevance::words(&query, &self.synonyms);
         let answers = |h: &Hit| super::relevance::answers(&self.texts[h.doc], &words);
-        // Most searches need only the first few: order those, and the rest only when too few of
-        // them answer the query.
+        // The leaders, in order; the rest are never shown.
         let first = (limit * 4).max(40);
         if hits.len() > first {
             hits.select_nth_unstable_by(first, order);
-            let (head, _) = hits.split_at_mut(first);
-            head.sort_by(order);
-            let out: Vec<Hit> = head
-                .iter()
-                .filter(|h| answers(h))
-                .take(limit)
-                .cloned()
-                .collect();
-            if out.len() == limit {
-                return out;
-            }
+            hits.truncate(first);
         }
         hits.sort_by(order);
-        hits.into_iter()
-            .filter(|h| answers(h))
-            .take(limit)
-            .collect()
+        // When none of the leaders holds what the query is about, they are only near (and the
+        // question is listed for staff as unanswered). Otherwise those that hold it come first;
+        // the others stay — a word a document lacks may be one the dictionary does not know.
+        let answered = hits.iter().take(CHECKED).any(answers);
+        if answered {
+            hits.sort_by_key(|h| !answers(h));
+        }
+        hits.truncate(limit);
+        (hits, answered)
     }
 }
 

@@ -25,7 +25,7 @@ pub struct QueryGroup {
     /// The distinct wordings, most asked first.
     pub wordings: Vec<(String, usize)>,
     pub asked: usize,
-    /// Found nothing.
+    /// Found nothing, or only answers near it.
     pub unanswered: usize,
     /// Answers shown, the resident said いいえ.
     pub unsolved: usize,
@@ -69,7 +69,7 @@ pub fn group(log: &[Exchange]) -> Vec<QueryGroup> {
         if p.is_empty() {
             continue;
         }
-        let unanswered = usize::from(x.shown.is_empty());
+        let unanswered = usize::from(x.shown.is_empty() || !x.answered);
         let unsolved = usize::from(x.solved == Some(false));
         let at = groups.iter().position(|(g, _)| likeness(g, &p) >= 0.4);
         let g = match at {
@@ -385,6 +385,7 @@ mod tests {
             query: q.into(),
             shown: vec!["faq:a".into(); shown],
             opened: Vec::new(),
+            answered: shown > 0,
             solved,
         }
     }

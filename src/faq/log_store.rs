@@ -17,6 +17,8 @@ pub struct Exchange {
     /// The answers shown: `kind:id`, in order.
     pub shown: Vec<String>,
     pub opened: Vec<String>,
+    /// The answers shown held what the question was about (not only near it).
+    pub answered: bool,
     pub solved: Option<bool>,
 }
 
@@ -33,6 +35,7 @@ fn exchange(r: &sqlx::any::AnyRow) -> anyhow::Result<Exchange> {
         query: r.try_get("query")?,
         shown: split(r.try_get("shown")?),
         opened: split(r.try_get("opened")?),
+        answered: r.try_get::<i64, _>("answered")? != 0,
         solved: r.try_get::<Option<i64>, _>("solved")?.map(|s| s != 0),
     })
 }
@@ -43,17 +46,19 @@ pub async fn log_question(
     conversation: &str,
     query: &str,
     shown: &[String],
+    answered: bool,
     day: Date,
 ) -> anyhow::Result<i64> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO help_log (asked_at, day, conversation, query, shown) VALUES ($1, $2, $3, $4, $5)
-         RETURNING id",
+        "INSERT INTO help_log (asked_at, day, conversation, query, shown, answered)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(now_text())
     .bind(day.to_string())
     .bind(conversation)
     .bind(query)
     .bind(shown.join("\n"))
+    .bind(i64::from(answered))
     .fetch_one(&mut *db.conn().await?)
     .await?;
     Ok(id)
@@ -115,7 +120,7 @@ pub async fn solved(db: &Db, conversation: &str, id: i64, yes: bool) -> anyhow::
 /// Questions that found nothing or did not help, newest first (at most `limit`).
 pub async fn unhelped(db: &Db, since: Date, limit: i64) -> anyhow::Result<Vec<Exchange>> {
     let rows = sqlx::query(
-        "SELECT * FROM help_log WHERE day >= $1 AND (shown = '' OR solved = 0)
+        "SELECT * FROM help_log WHERE day >= $1 AND (shown = '' OR answered = 0 OR solved = 0)
          ORDER BY id DESC LIMIT $2",
     )
     .bind(since.to_string())

@@ -56,6 +56,9 @@ pub fn empty_reason(q: &str) -> Option<&'static str> {
     }
 }
 
+/// Said when the answers found are only near the question.
+const NEAR_ONLY: &str = "ぴったりの答えは見つかりませんでした。近いかもしれないものを表示します。別の言い方でもお試しください。";
+
 #[derive(Template, WebTemplate)]
 #[template(path = "faq/templates/search.html")]
 struct SearchPage {
@@ -98,7 +101,7 @@ pub async fn search_page(
         Some(m) if !q.q.is_empty() => (Vec::new(), m.to_string()),
         Some(_) => (Vec::new(), String::new()),
         None => {
-            let found = searcher.find(
+            let (found, answered) = searcher.find_checked(
                 &q.q,
                 None,
                 (!category.is_empty()).then_some(category.as_str()),
@@ -106,6 +109,8 @@ pub async fn search_page(
             );
             let message = if found.is_empty() {
                 "見つかりませんでした。短い言葉や別の言い方でお試しください。".to_string()
+            } else if !answered {
+                NEAR_ONLY.to_string()
             } else {
                 String::new()
             };
@@ -183,6 +188,8 @@ pub async fn entry_page(
 struct ApiAnswer {
     query: String,
     results: Vec<Found>,
+    /// Whether the results hold what the query is about (false: only near it, or none).
+    answered: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<&'static str>,
 }
@@ -200,18 +207,26 @@ pub async fn api_search(State(state): State<AppState>, Query(q): Query<SearchQue
                 .ok_or_else(|| AppError::BadRequest(format!("limit「{t}」は 1〜50 の整数です")))?,
         };
         let searcher = service::searcher(&state).await?;
-        let message = empty_reason(&q.q);
-        let mut results = if message.is_some() {
-            Vec::new()
+        let mut message = empty_reason(&q.q);
+        let (mut results, answered) = if message.is_some() {
+            (Vec::new(), false)
         } else {
-            searcher.find(&q.q, kind, None, limit)
+            searcher.find_checked(&q.q, kind, None, limit)
         };
+        if message.is_none() && !answered {
+            message = Some(if results.is_empty() {
+                "見つかりませんでした。短い言葉や別の言い方でお試しください。"
+            } else {
+                NEAR_ONLY
+            });
+        }
         for r in &mut results {
             r.url = format!("{}{}", state.base, r.url);
         }
         Ok::<_, AppError>(ApiAnswer {
             query: q.q.clone(),
             results,
+            answered,
             message,
         })
     };

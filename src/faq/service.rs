@@ -256,14 +256,25 @@ impl Searcher {
         category: Option<&str>,
         limit: usize,
     ) -> Vec<Found> {
+        self.find_checked(query, kind, category, limit).0
+    }
+
+    /// The best answers, and whether they answer the query or are only near it.
+    pub fn find_checked(
+        &self,
+        query: &str,
+        kind: Option<Kind>,
+        category: Option<&str>,
+        limit: usize,
+    ) -> (Vec<Found>, bool) {
         let query: String = query.chars().take(MAX_QUERY).collect();
         let wanted = if category.is_some() {
             limit * 8 + 40
         } else {
             limit
         };
-        self.index
-            .search(&query, kind, wanted)
+        let (hits, answered) = self.index.search_checked(&query, kind, wanted);
+        let found = hits
             .into_iter()
             .map(|h| {
                 let d = &self.index.docs()[h.doc];
@@ -281,6 +292,7 @@ impl Searcher {
             })
             .filter(|f| category.is_none_or(|c| f.category == c))
             .take(limit)
-            .collect()
+            .collect();
+        (found, answered)
     }
 }

@@ -102,7 +102,7 @@ async fn a_resident_asks_refines_says_no_and_writes_and_staff_see_it() {
             .await;
         let page = resident.get("/help").await;
         assert!(
-            page.body.contains("答えが見つかりませんでした"),
+            page.body.contains("ぴったりの答えは見つかりませんでした"),
             "{}",
             page.body
         );
@@ -142,15 +142,17 @@ async fn a_resident_asks_refines_says_no_and_writes_and_staff_see_it() {
         assert_eq!(r.status, 404);
 
         // The log: queries, what was shown and opened, solved or not; nothing about the person.
-        let rows: Vec<(String, String, String, Option<i64>)> =
-            sqlx::query_as("SELECT query, shown, opened, solved FROM help_log ORDER BY id")
-                .fetch_all(&mut *t.db.conn().await.unwrap())
-                .await
-                .unwrap();
+        let rows: Vec<(String, String, String, Option<i64>, i64)> = sqlx::query_as(
+            "SELECT query, shown, opened, solved, answered FROM help_log ORDER BY id",
+        )
+        .fetch_all(&mut *t.db.conn().await.unwrap())
+        .await
+        .unwrap();
         assert_eq!(rows.len(), 5);
         assert!(rows[0].1.starts_with("faq:env-01"), "{rows:?}");
         assert_eq!(rows[0].2, "faq:env-01");
-        assert_eq!(rows[2].1, "");
+        assert_eq!(rows[2].4, 0, "only near answers: {rows:?}");
+        assert_eq!(rows[0].4, 1);
         assert_eq!(rows[4].3, Some(0));
 
         // Staff see the unanswered questions grouped, the いいえ, and the message.
