@@ -382,9 +382,13 @@ impl Index {
         // When none of the leaders holds what the query is about, they are only near (and the
         // question is listed for staff as unanswered). Otherwise those that hold it come first;
         // the others stay — a word a document lacks may be one the dictionary does not know.
-        let answered = hits.iter().take(CHECKED).any(answers);
+        let holds: Vec<bool> = hits.iter().map(answers).collect();
+        let answered = holds.iter().take(CHECKED).any(|h| *h);
         if answered {
-            hits.sort_by_key(|h| !answers(h));
+            let (mut first, rest): (Vec<(Hit, bool)>, Vec<(Hit, bool)>) =
+                hits.into_iter().zip(holds).partition(|(_, h)| *h);
+            first.extend(rest);
+            hits = first.into_iter().map(|(h, _)| h).collect();
         }
         hits.truncate(limit);
         (hits, answered)

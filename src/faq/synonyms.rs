@@ -73,11 +73,36 @@ pub fn parse(text: &str) -> Result<Vec<Group>, String> {
 #[derive(Debug, Clone, Default)]
 pub struct Synonyms {
     groups: Vec<Group>,
+    /// The groups with a word starting with each character: a query only looks at the groups
+    /// its own characters start (each search asks the dictionary a dozen times).
+    by_first: std::collections::HashMap<char, Vec<usize>>,
 }
 
 impl Synonyms {
     pub fn new(groups: Vec<Group>) -> Synonyms {
-        Synonyms { groups }
+        let mut by_first: std::collections::HashMap<char, Vec<usize>> = Default::default();
+        for (i, g) in groups.iter().enumerate() {
+            for c in g.keys.iter().filter_map(|k| k.chars().next()) {
+                let list = by_first.entry(c).or_default();
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
+            }
+        }
+        Synonyms { groups, by_first }
+    }
+
+    /// The groups a key may hold a word of, in dictionary order.
+    fn candidates(&self, key: &str) -> Vec<&Group> {
+        let mut ids: Vec<usize> = key
+            .chars()
+            .filter_map(|c| self.by_first.get(&c))
+            .flatten()
+            .copied()
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter().map(|i| &self.groups[i]).collect()
     }
 
     pub fn bundled() -> Synonyms {
@@ -97,7 +122,7 @@ impl Synonyms {
     /// their first word). Distinct, without the query itself.
     pub fn expand(&self, query: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for g in &self.groups {
+        for g in self.candidates(query) {
             for (i, k) in g.keys.iter().enumerate() {
                 if k.is_empty() || !query.contains(k.as_str()) {
                     continue;
@@ -126,7 +151,12 @@ impl Synonyms {
         if word.chars().count() < 2 {
             return out;
         }
+        let first = word.chars().next().unwrap_or(' ');
         for g in &self.groups {
+            // A group word holding `word` holds its first character.
+            if !g.keys.iter().any(|k| k.contains(first)) {
+                continue;
+            }
             if g.keys.iter().any(|k| k.contains(word)) {
                 for k in &g.keys {
                     if !out.contains(k) {
