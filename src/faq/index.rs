@@ -385,10 +385,10 @@ impl Index {
         let holds: Vec<bool> = hits.iter().map(answers).collect();
         let answered = holds.iter().take(CHECKED).any(|h| *h);
         if answered {
-            let (mut first, rest): (Vec<(Hit, bool)>, Vec<(Hit, bool)>) =
-                hits.into_iter().zip(holds).partition(|(_, h)| *h);
-            first.extend(rest);
-            hits = first.into_iter().map(|(h, _)| h).collect();
+            let mut tagged: Vec<(bool, Hit)> = holds.into_iter().zip(hits).collect();
+            // Stable: each part keeps its order.
+            tagged.sort_by_key(|(holds, _)| !*holds);
+            hits = tagged.into_iter().map(|(_, h)| h).collect();
         }
         hits.truncate(limit);
         (hits, answered)
