@@ -171,21 +171,25 @@ pub struct SavedQuery {
     saved: String,
 }
 
-pub async fn edit_form(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<String>,
-    Query(q): Query<SavedQuery>,
-) -> Result<Response, AppError> {
-    let s = store::get(&state.db, &id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+/// An entry this person may edit (its department's, or any for the coordinating department).
+async fn editable(state: &AppState, staff: &Staff, id: &str) -> Result<Stored, AppError> {
+    let s = store::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
     staff.require(
         MANAGE_FAQ,
         Subject::Department {
             department: &s.entry.department,
         },
     )?;
+    Ok(s)
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, AppError> {
+    let s = editable(&state, &staff, &id).await?;
     Ok(EntryForm {
         layout: Layout::staff(&staff, "faq"),
         version: Some(s.version),
@@ -248,17 +252,9 @@ async fn save(
     f: EntryFields,
 ) -> Result<Response, AppError> {
     let before = match &id {
-        Some(id) => Some(store::get(&state.db, id).await?.ok_or(AppError::NotFound)?),
+        Some(id) => Some(editable(state, &staff, id).await?),
         None => None,
     };
-    if let Some(b) = &before {
-        staff.require(
-            MANAGE_FAQ,
-            Subject::Department {
-                department: &b.entry.department,
-            },
-        )?;
-    }
     staff.require(
         MANAGE_FAQ,
         Subject::Department {
@@ -353,15 +349,7 @@ pub async fn delete(
     Path(id): Path<String>,
     StaffForm(staff, _): StaffForm<crate::auth::routes::Empty>,
 ) -> Result<Response, AppError> {
-    let s = store::get(&state.db, &id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    staff.require(
-        MANAGE_FAQ,
-        Subject::Department {
-            department: &s.entry.department,
-        },
-    )?;
+    let s = editable(&state, &staff, &id).await?;
     store::delete(&state.db, &id, &staff.actor()).await?;
     service::invalidate(&state);
     Ok(Redirect::to(&staff.path("/staff/faq?done=deleted")).into_response())
