@@ -349,7 +349,7 @@ pub async fn delete(
     Path(id): Path<String>,
     StaffForm(staff, _): StaffForm<crate::auth::routes::Empty>,
 ) -> Result<Response, AppError> {
-    let s = editable(&state, &staff, &id).await?;
+    editable(&state, &staff, &id).await?;
     store::delete(&state.db, &id, &staff.actor()).await?;
     service::invalidate(&state);
     Ok(Redirect::to(&staff.path("/staff/faq?done=deleted")).into_response())
