@@ -119,6 +119,15 @@ fn card(searcher: &Searcher, exchange: i64, shown: &str) -> Option<Card> {
     })
 }
 
+/// The 担当課 of an exchange's first answer (empty when it has none).
+fn department(searcher: &Searcher, x: &Exchange) -> String {
+    x.shown
+        .first()
+        .and_then(|s| s.split_once(':'))
+        .and_then(|(k, id)| Some(searcher.department(Kind::parse(k)?, id)))
+        .unwrap_or_default()
+}
+
 fn turns(searcher: &Searcher, log: &[Exchange]) -> Vec<Turn> {
     let mut out: Vec<Turn> = Vec::new();
     let mut offset = 0;
@@ -132,23 +141,20 @@ fn turns(searcher: &Searcher, log: &[Exchange]) -> Vec<Turn> {
             .iter()
             .filter_map(|s| card(searcher, x.id, s))
             .collect();
-        let department = x
-            .shown
-            .first()
-            .and_then(|s| s.split_once(':'))
-            .and_then(|(k, id)| Some(searcher.department(Kind::parse(k)?, id)))
-            .unwrap_or_default();
+        let last = i + 1 == log.len();
         out.push(Turn {
             id: x.id,
             query: x.query.clone(),
-            more: cards.len() == CARDS
+            // Only the last exchange offers other answers: only it is searched again.
+            more: last
+                && cards.len() == CARDS
                 && searcher.find(&x.query, None, None, offset + 1).len() > offset,
             cards,
             solved: x.solved,
             answered: x.answered,
             next_offset: offset,
-            last: i + 1 == log.len(),
-            department,
+            last,
+            department: department(searcher, x),
         });
     }
     out
@@ -403,10 +409,7 @@ pub async fn message(
         .find(|x| x.id == form.id)
         .ok_or(AppError::NotFound)?;
     let searcher = service::searcher(&state).await?;
-    let department = turns(&searcher, std::slice::from_ref(x))
-        .pop()
-        .map(|t| t.department)
-        .unwrap_or_default();
+    let department = department(&searcher, x);
     log_store::send_message(
         &state.db,
         &department,

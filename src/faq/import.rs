@@ -87,8 +87,13 @@ impl std::fmt::Display for RowError {
 pub fn read(name: &str, bytes: &[u8]) -> Result<Vec<Entry>, Vec<RowError>> {
     let whole = |m: String| vec![RowError { row: 0, message: m }];
     let lower = name.to_lowercase();
+    let table = |bytes: &[u8]| {
+        crate::imports::read::read(bytes, name)
+            .map_err(|e| whole(e.to_string()))
+            .and_then(table_rows)
+    };
     let rows: Rows = if bytes.starts_with(b"PK") {
-        table_rows(crate::mynumber::table::read(bytes).map_err(whole)?)?
+        table(bytes)?
     } else {
         let text = crate::textfile::decode_text(bytes)
             .map_err(|e| whole(e.to_string()))?
@@ -101,7 +106,7 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Vec<Entry>, Vec<RowError>> {
         {
             json_rows(text)?
         } else {
-            table_rows(crate::mynumber::table::read(text.as_bytes()).map_err(whole)?)?
+            table(bytes)?
         }
     };
     if rows.is_empty() {
@@ -161,21 +166,28 @@ fn json_rows(text: &str) -> Result<Rows, Vec<RowError>> {
     }
 }
 
-/// A table's rows (first row the headers), numbered as a spreadsheet numbers them.
-fn table_rows(cells: Vec<Vec<String>>) -> Result<Rows, Vec<RowError>> {
-    let mut it = cells.into_iter().enumerate();
-    let headers = loop {
-        match it.next() {
-            Some((_, r)) if r.iter().all(|c| c.trim().is_empty()) => continue,
-            Some((_, r)) => break r,
-            None => return Ok(Vec::new()),
-        }
+/// A table's rows (the first that is not empty holds the headers), numbered as the file counts
+/// them.
+fn table_rows(table: crate::imports::read::Table) -> Result<Rows, Vec<RowError>> {
+    use crate::imports::read::Cell;
+    let cell = |c: &Cell| match c {
+        Cell::Empty => String::new(),
+        Cell::Text(t) | Cell::Date(t) | Cell::Error(t) => t.clone(),
+        Cell::Number(n) => n.to_string(),
+    };
+    let mut it = table
+        .rows
+        .into_iter()
+        .filter(|(_, r)| r.iter().any(|c| !c.is_empty()))
+        .map(|(line, r)| (line, r.iter().map(cell).collect::<Vec<String>>()));
+    let Some((header_line, headers)) = it.next() else {
+        return Ok(Vec::new());
     };
     let known: Vec<Option<&str>> = headers.iter().map(|h| field_of(h)).collect();
     for needed in ["id", "question", "answer", "category"] {
         if !known.contains(&Some(needed)) {
             return Err(vec![RowError {
-                row: 1,
+                row: header_line,
                 message: format!(
                     "見出しに「{needed}」({})の列がありません",
                     HEADERS
@@ -187,15 +199,14 @@ fn table_rows(cells: Vec<Vec<String>>) -> Result<Rows, Vec<RowError>> {
         }
     }
     Ok(it
-        .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()))
-        .map(|(i, r)| {
+        .map(|(line, r)| {
             let fields = headers
                 .iter()
                 .zip(r.iter().chain(std::iter::repeat(&String::new())))
                 .filter(|(h, _)| !h.trim().is_empty())
                 .map(|(h, v)| (h.trim().to_string(), Value::String(v.clone())))
                 .collect();
-            (i + 1, fields)
+            (line, fields)
         })
         .collect())
 }

@@ -260,7 +260,7 @@ pub async fn messages(db: &Db) -> anyhow::Result<Vec<Message>> {
         .collect()
 }
 
-/// Marks a message answered; audited by the caller's transaction-free log line.
+/// Marks a message answered (audited); false when it already was.
 pub async fn message_done(db: &Db, id: i64, actor: &crate::audit::Actor) -> anyhow::Result<bool> {
     let mut tx = db.begin().await?;
     let n = sqlx::query("UPDATE help_messages SET done = 1 WHERE id = $1 AND done = 0")

@@ -83,18 +83,13 @@ pub async fn search_page(
     Query(q): Query<SearchQuery>,
 ) -> Result<Response, AppError> {
     let searcher = service::searcher(&state).await?;
-    let mut by_category: Vec<(String, Vec<Entry>)> = Vec::new();
-    let mut entries: Vec<&Entry> = searcher.entries.values().collect();
-    entries.sort_by(|a, b| (&a.category, &a.id).cmp(&(&b.category, &b.id)));
-    for e in entries {
-        match by_category.last_mut() {
-            Some((c, list)) if *c == e.category => list.push(e.clone()),
-            _ => by_category.push((e.category.clone(), vec![e.clone()])),
-        }
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for e in searcher.entries.values() {
+        *counts.entry(e.category.as_str()).or_default() += 1;
     }
-    let categories = by_category
-        .iter()
-        .map(|(c, l)| (c.clone(), l.len()))
+    let categories = counts
+        .into_iter()
+        .map(|(c, n)| (c.to_string(), n))
         .collect();
     let category = q.category.trim().to_string();
     let (found, message) = match empty_reason(&q.q) {
@@ -117,8 +112,21 @@ pub async fn search_page(
             (found, message)
         }
     };
-    if !category.is_empty() && q.q.trim().is_empty() {
-        by_category.retain(|(c, _)| *c == category);
+    // Without a query the page lists the entries (of the chosen category) instead.
+    let mut by_category: Vec<(String, Vec<Entry>)> = Vec::new();
+    if q.q.is_empty() {
+        let mut entries: Vec<&Entry> = searcher
+            .entries
+            .values()
+            .filter(|e| category.is_empty() || e.category == category)
+            .collect();
+        entries.sort_by(|a, b| (&a.category, &a.id).cmp(&(&b.category, &b.id)));
+        for e in entries {
+            match by_category.last_mut() {
+                Some((c, list)) if *c == e.category => list.push(e.clone()),
+                _ => by_category.push((e.category.clone(), vec![e.clone()])),
+            }
+        }
     }
     Ok(SearchPage {
         layout: Layout::public(&state, "faq").await,
