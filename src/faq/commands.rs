@@ -3,7 +3,7 @@
 
 use super::eval;
 use super::index::Index;
-use super::synonyms::Synonyms;
+use super::synonyms::{self, Synonyms};
 use crate::app::AppState;
 use crate::audit::Actor;
 use anyhow::Context;
@@ -30,6 +30,10 @@ pub enum FaqCommand {
         /// Also list the queries whose answer was not first.
         #[arg(long)]
         misses: bool,
+        /// Synonym groups (the dictionary's file format) added to the bundled ones, as a town's
+        /// own are: try a change to the dictionary before it is made. Only with --faq.
+        #[arg(long, requires = "faq")]
+        synonyms: Option<PathBuf>,
     },
 }
 
@@ -87,6 +91,7 @@ where
             queries,
             faq,
             misses,
+            synonyms,
         } => {
             let queries: Vec<eval::Query> = eval::lines(&read(&queries)?)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", queries.display()))?;
@@ -94,7 +99,15 @@ where
                 Some(faq) => {
                     let entries = eval::lines(&read(&faq)?)
                         .map_err(|e| anyhow::anyhow!("{}: {e}", faq.display()))?;
-                    let index = Index::new(eval::docs(entries), Synonyms::bundled());
+                    let mut groups = synonyms::parse(synonyms::BUNDLED)
+                        .map_err(|e| anyhow::anyhow!("synonyms.txt: {e}"))?;
+                    if let Some(extra) = synonyms {
+                        groups.extend(
+                            synonyms::parse(&read(&extra)?)
+                                .map_err(|e| anyhow::anyhow!("{}: {e}", extra.display()))?,
+                        );
+                    }
+                    let index = Index::new(eval::docs(entries), Synonyms::new(groups));
                     eval::evaluate(&index, &queries)
                 }
                 None => {

@@ -70,6 +70,9 @@ const COMMON_PAIR: f64 = 0.25;
 /// From this many characters on, a query's single kana are not searched.
 const LONG: usize = 5;
 
+/// How much a rewriting longer than the query loses: (typed length ÷ its length) to this power.
+const LONGER: f64 = 1.0;
+
 /// Readings of one query tried at most (as typed first, then the synonyms' rewritings).
 const MAX_READINGS: usize = 16;
 
@@ -307,12 +310,36 @@ impl Index {
             return Vec::new();
         }
         let mut out = vec![(k.clone(), 1.0)];
-        for first in self.synonyms.expand(&k) {
-            if out.iter().any(|(r, _)| *r == first) {
-                continue;
+        // Said plainly (印鑑のカード → 印鑑カード), the query may hold a dictionary word it did
+        // not as typed; the plain reading counts as the query itself.
+        let plain = query_key(&super::normalize::plain(query));
+        let mut firsts = self.synonyms.expand(&k);
+        if !plain.is_empty() && plain != k {
+            out.push((plain.clone(), 1.0));
+            for v in self.synonyms.expand(&plain) {
+                if !firsts.contains(&v) {
+                    firsts.push(v);
+                }
             }
-            out.push((first.clone(), REWRITTEN));
-            for second in self.synonyms.expand(&first) {
+        }
+        // A kana word one kana off (じゅみんぜい) reads as the word it nearly is.
+        for v in self.synonyms.mended(&k) {
+            if !firsts.contains(&v) {
+                firsts.push(v);
+            }
+        }
+        // Breadth first: every word of the query gets its rewrites before any rewrite is
+        // rewritten again, so a long dictionary cannot spend the budget on the first word alone.
+        for first in &firsts {
+            if !out.iter().any(|(r, _)| r == first) {
+                out.push((first.clone(), REWRITTEN));
+            }
+        }
+        for first in &firsts {
+            if out.len() >= MAX_READINGS {
+                break;
+            }
+            for second in self.synonyms.expand(first) {
                 if out.len() >= MAX_READINGS {
                     break;
                 }
@@ -347,8 +374,14 @@ impl Index {
         let mut best = vec![0f64; n];
         let mut found: Vec<u32> = Vec::new();
         let mut acc = Scratch::new(n);
+        let typed = query_key(&query).chars().count().max(1) as f64;
         for (reading, weight) in self.readings(&query) {
             self.score_reading(&reading, &mut acc);
+            // A rewriting longer than what was typed shares more pairs with any document that
+            // holds the longer word (マイナポータル → マイナンバーカードポータル): it counts no
+            // more than the query would if it were found as typed.
+            let longer = (typed / reading.chars().count().max(1) as f64).min(1.0);
+            let weight = weight * longer.powf(LONGER);
             for &d in &acc.touched {
                 let i = d as usize;
                 let s = acc.scores[i] * weight * self.docs[i].kind.prior();

@@ -136,6 +136,45 @@ pub fn query_key(text: &str) -> String {
     }
 }
 
+/// Particles a resident may write or leave out between two words (印鑑のカード = 印鑑カード).
+const PARTICLES: [char; 9] = ['の', 'を', 'が', 'は', 'に', 'へ', 'で', 'と', 'も'];
+
+fn is_hiragana(c: char) -> bool {
+    ('ぁ'..='ゖ').contains(&c)
+}
+
+/// The same words said plainly, for the synonym dictionary to match: a particle between two
+/// words written in kanji, katakana or letters is dropped (印鑑のカード → 印鑑カード), and the
+/// spoken 〜てる / 〜でる after a verb's kana is written out (捨てられてる → 捨てられている).
+/// Only read as one more way to say the query; never stored.
+pub fn plain(text: &str) -> String {
+    let chars: Vec<char> = text.nfkc().collect();
+    let mut out = String::with_capacity(text.len() + 8);
+    let word = |c: Option<&char>| c.is_some_and(|c| !is_hiragana(*c) && c.is_alphanumeric());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if PARTICLES.contains(&c) && i > 0 && word(chars.get(i - 1)) && word(chars.get(i + 1)) {
+            i += 1;
+            continue;
+        }
+        if (c == 'て' || c == 'で')
+            && chars.get(i + 1) == Some(&'る')
+            && i > 0
+            && is_hiragana(chars[i - 1])
+            && !chars.get(i + 2).copied().is_some_and(is_hiragana)
+        {
+            out.push(c);
+            out.push_str("いる");
+            i += 2;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +193,21 @@ mod tests {
         assert_eq!(key("住民票 の 写し!?"), key("住民票の写し"));
         assert_eq!(key("🗑️🗑️"), "");
         assert_eq!(key("<script>alert(1)</script>"), "scriptalert1script");
+    }
+
+    #[test]
+    fn plain_words_drop_particles_between_words_and_spell_out_spoken_endings() {
+        assert_eq!(plain("印鑑のカード"), "印鑑カード");
+        assert_eq!(plain("投票所の入場券をなくした"), "投票所入場券をなくした");
+        assert_eq!(plain("ごみが捨てられてる"), "ごみが捨てられている");
+        assert_eq!(plain("いぬが死んでる"), "いぬが死んでいる");
+        assert_eq!(plain("犬が死んだ"), "犬死んだ");
+        assert_eq!(
+            plain("ごみを捨てる"),
+            "ごみを捨てる",
+            "a verb ending in て is not spoken"
+        );
+        assert_eq!(plain("この町"), "この町", "の inside a word stays");
     }
 
     #[test]

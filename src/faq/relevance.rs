@@ -37,6 +37,19 @@ fn class(c: char) -> Class {
 /// Kanji that ask rather than name (何時 → 時 is still a word; 何 is not).
 const ASKING: [char; 3] = ['何', '誰', '等'];
 
+/// Kana words of the dictionary that ask how, where or how much (in its やり方 and 場所 groups):
+/// never what a query is about.
+const KANA_ASKING: [&str; 8] = [
+    "ドウヤツテ",
+    "ドウスレバ",
+    "シカタ",
+    "ヤリカタ",
+    "ドコデ",
+    "イクラ",
+    "モラエル",
+    "イツマデ",
+];
+
 /// A content word: the keys it may be found as (each as its character pairs, or its one
 /// character), and its weight (a single kanji counts half).
 pub struct Word(Vec<Vec<String>>, f64);
@@ -80,10 +93,27 @@ pub fn words(query: &str, synonyms: &Synonyms) -> Vec<Word> {
         }
         run_class = k;
     }
+    // Kana alone asks nothing (verb endings, particles) — unless it starts with a word the
+    // dictionary knows in kana (いのしし, すいどう) that names a thing rather than asks how.
+    for run in text.split(|c: char| !(('ぁ'..='ゖ').contains(&c) || c == 'ー')) {
+        let k = key(run);
+        if let Some(w) = synonyms.kana_word_in(&k)
+            && k.starts_with(w.as_str())
+            && !KANA_ASKING.contains(&w.as_str())
+            && !runs.contains(&w)
+        {
+            runs.push(w);
+        }
+    }
     runs.truncate(MAX_WORDS);
+    let whole = key(&text);
     runs.into_iter()
         .map(|r| {
-            let k = key(&r);
+            // A kanji run that is part of a longer word the dictionary knows, as the query has
+            // it (赤 of 赤ちゃん, 生 of 生まれた), is that word.
+            let k = synonyms
+                .word_holding(&whole, &key(&r))
+                .unwrap_or_else(|| key(&r));
             let mut keys = vec![k.clone()];
             keys.extend(synonyms.expand(&k));
             keys.extend(synonyms.around(&k));
@@ -131,6 +161,16 @@ mod tests {
             .collect();
         assert_eq!(first, vec!["役場", "時"]);
         assert!(words("じゅうみんひょう ほしい", &s).is_empty());
+        let s = Synonyms::bundled();
+        let first: Vec<String> = words("いのしし出た", &s)
+            .into_iter()
+            .map(|w| w.0[0].concat())
+            .collect();
+        assert_eq!(
+            first,
+            vec!["出", "イノノシシシ"],
+            "a kana word the dictionary knows"
+        );
     }
 
     #[test]

@@ -76,6 +76,26 @@ pub struct Synonyms {
     /// The groups with a word starting with each character: a query only looks at the groups
     /// its own characters start (each search asks the dictionary a dozen times).
     by_first: std::collections::HashMap<char, Vec<usize>>,
+    /// The words written in kana only, four characters or more, as characters: what a typo
+    /// (one kana wrong, missing or extra) is mended towards.
+    kana: Vec<Vec<char>>,
+}
+
+fn is_kana(c: char) -> bool {
+    matches!(c, 'ァ'..='ヺ' | 'ー')
+}
+
+/// Whether two words differ by at most one character changed, missing or added.
+fn within_one(a: &[char], b: &[char]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    if short.len() == long.len() {
+        return short.iter().zip(long).filter(|(x, y)| x != y).count() <= 1;
+    }
+    let start = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    short[start..] == long[start + 1..]
 }
 
 impl Synonyms {
@@ -89,7 +109,56 @@ impl Synonyms {
                 }
             }
         }
-        Synonyms { groups, by_first }
+        let mut kana: Vec<Vec<char>> = groups
+            .iter()
+            .flat_map(|g| g.keys.iter())
+            .filter(|k| k.chars().count() >= 4 && k.chars().all(is_kana))
+            .map(|k| k.chars().collect())
+            .collect();
+        kana.sort();
+        kana.dedup();
+        Synonyms {
+            groups,
+            by_first,
+            kana,
+        }
+    }
+
+    /// The query with one word of kana mended, when it is one kana away from a kana word of the
+    /// dictionary (ジユミンゼイ → ジユウミンゼイ, which the dictionary reads as 住民税).
+    pub fn mended(&self, query: &str) -> Vec<String> {
+        let chars: Vec<char> = query.chars().collect();
+        let mut out: Vec<String> = Vec::new();
+        for word in &self.kana {
+            let m = word.len();
+            // Found as typed: nothing to mend (ホイクエンニ is not ホイクエン gone wrong).
+            if chars.windows(m).any(|w| w == word.as_slice()) {
+                continue;
+            }
+            for len in [m, m - 1, m + 1] {
+                if len > chars.len() {
+                    continue;
+                }
+                for start in 0..=chars.len() - len {
+                    let part = &chars[start..start + len];
+                    if part == word.as_slice() || !part.iter().all(|c| is_kana(*c)) {
+                        continue;
+                    }
+                    if within_one(part, word) {
+                        let mut v: String = chars[..start].iter().collect();
+                        v.extend(word.iter());
+                        v.extend(chars[start + len..].iter());
+                        if v != query && !out.contains(&v) {
+                            out.push(v);
+                        }
+                    }
+                }
+            }
+            if out.len() >= 4 {
+                break;
+            }
+        }
+        out
     }
 
     /// The groups a key may hold a word of, in dictionary order.
@@ -144,6 +213,29 @@ impl Synonyms {
         out
     }
 
+    /// The longest word of the dictionary that holds `part` and is itself in `query`: what a
+    /// piece of the query (赤) is part of (赤ちゃん).
+    pub fn word_holding(&self, query: &str, part: &str) -> Option<String> {
+        self.candidates(query)
+            .into_iter()
+            .flat_map(|g| g.keys.iter())
+            .filter(|k| k.len() > part.len() && k.contains(part) && query.contains(k.as_str()))
+            .max_by_key(|k| k.chars().count())
+            .cloned()
+    }
+
+    /// The longest word of the dictionary written in kana only (three characters or more) that
+    /// a key of kana holds: いのししでた holds イノシシ.
+    pub fn kana_word_in(&self, kana: &str) -> Option<String> {
+        let is_kana = |k: &str| k.chars().all(|c| matches!(c, 'ァ'..='ヺ' | 'ー'));
+        self.candidates(kana)
+            .into_iter()
+            .flat_map(|g| g.keys.iter())
+            .filter(|k| k.chars().count() >= 3 && is_kana(k) && kana.contains(k.as_str()))
+            .max_by_key(|k| k.chars().count())
+            .cloned()
+    }
+
     /// The words of every group one of whose words contains `word` (実印 → the group of
     /// 実印登録): what a single content word may stand for.
     pub fn around(&self, word: &str) -> Vec<String> {
@@ -187,6 +279,23 @@ mod tests {
                 .contains(&key("転入届の手続"))
         );
         assert!(s.expand(&key("転入届")).is_empty());
+    }
+
+    #[test]
+    fn a_kana_word_one_kana_off_is_mended() {
+        let s = Synonyms::bundled();
+        assert!(
+            s.mended(&key("じゅみんぜい"))
+                .contains(&key("じゅうみんぜい"))
+        );
+        let found = s.mended(&key("ほいくえんに"));
+        assert!(
+            found.is_empty(),
+            "a word found as typed is not mended: {found:?}"
+        );
+        assert!(within_one(&['a', 'b', 'c'], &['a', 'x', 'c']));
+        assert!(within_one(&['a', 'c'], &['a', 'b', 'c']));
+        assert!(!within_one(&['a', 'b'], &['b', 'a', 'c']));
     }
 
     #[test]
