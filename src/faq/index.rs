@@ -374,8 +374,10 @@ impl Index {
         let mut best = vec![0f64; n];
         let mut found: Vec<u32> = Vec::new();
         let mut acc = Scratch::new(n);
-        let typed = query_key(&query).chars().count().max(1) as f64;
-        for (reading, weight) in self.readings(&query) {
+        let readings = self.readings(&query);
+        // The first reading is the query as typed.
+        let typed = readings.first().map_or(1, |(k, _)| k.chars().count()) as f64;
+        for (reading, weight) in readings {
             self.score_reading(&reading, &mut acc);
             // A rewriting longer than what was typed shares more pairs with any document that
             // holds the longer word (マイナポータル → マイナンバーカードポータル): it counts no

@@ -139,7 +139,7 @@ pub fn query_key(text: &str) -> String {
 /// Particles a resident may write or leave out between two words (印鑑のカード = 印鑑カード).
 const PARTICLES: [char; 9] = ['の', 'を', 'が', 'は', 'に', 'へ', 'で', 'と', 'も'];
 
-fn is_hiragana(c: char) -> bool {
+pub fn is_hiragana(c: char) -> bool {
     ('ぁ'..='ゖ').contains(&c)
 }
 

@@ -7,7 +7,7 @@
 //! less; a document must hold 40% of the weight. A query of hiragana only asks nothing of this
 //! check.
 
-use super::normalize::key;
+use super::normalize::{is_hiragana, key};
 use super::synonyms::Synonyms;
 use unicode_normalization::UnicodeNormalization;
 
@@ -95,7 +95,7 @@ pub fn words(query: &str, synonyms: &Synonyms) -> Vec<Word> {
     }
     // Kana alone asks nothing (verb endings, particles) — unless it starts with a word the
     // dictionary knows in kana (いのしし, すいどう) that names a thing rather than asks how.
-    for run in text.split(|c: char| !(('ぁ'..='ゖ').contains(&c) || c == 'ー')) {
+    for run in text.split(|c: char| !(is_hiragana(c) || c == 'ー')) {
         let k = key(run);
         if let Some(w) = synonyms.kana_word_in(&k)
             && k.starts_with(w.as_str())
@@ -111,9 +111,8 @@ pub fn words(query: &str, synonyms: &Synonyms) -> Vec<Word> {
         .map(|r| {
             // A kanji run that is part of a longer word the dictionary knows, as the query has
             // it (赤 of 赤ちゃん, 生 of 生まれた), is that word.
-            let k = synonyms
-                .word_holding(&whole, &key(&r))
-                .unwrap_or_else(|| key(&r));
+            let typed = key(&r);
+            let k = synonyms.word_holding(&whole, &typed).unwrap_or(typed);
             let mut keys = vec![k.clone()];
             keys.extend(synonyms.expand(&k));
             keys.extend(synonyms.around(&k));

@@ -129,6 +129,9 @@ impl Synonyms {
     pub fn mended(&self, query: &str) -> Vec<String> {
         let chars: Vec<char> = query.chars().collect();
         let mut out: Vec<String> = Vec::new();
+        if !chars.iter().any(|c| is_kana(*c)) {
+            return out;
+        }
         for word in &self.kana {
             let m = word.len();
             // Found as typed: nothing to mend (ホイクエンニ is not ホイクエン gone wrong).
@@ -216,22 +219,21 @@ impl Synonyms {
     /// The longest word of the dictionary that holds `part` and is itself in `query`: what a
     /// piece of the query (赤) is part of (赤ちゃん).
     pub fn word_holding(&self, query: &str, part: &str) -> Option<String> {
-        self.candidates(query)
-            .into_iter()
-            .flat_map(|g| g.keys.iter())
-            .filter(|k| k.len() > part.len() && k.contains(part) && query.contains(k.as_str()))
-            .max_by_key(|k| k.chars().count())
-            .cloned()
+        self.longest_in(query, |k| k.len() > part.len() && k.contains(part))
     }
 
     /// The longest word of the dictionary written in kana only (three characters or more) that
     /// a key of kana holds: いのししでた holds イノシシ.
     pub fn kana_word_in(&self, kana: &str) -> Option<String> {
-        let is_kana = |k: &str| k.chars().all(|c| matches!(c, 'ァ'..='ヺ' | 'ー'));
-        self.candidates(kana)
+        self.longest_in(kana, |k| k.chars().count() >= 3 && k.chars().all(is_kana))
+    }
+
+    /// The longest word of the dictionary found in `text` that also passes `wanted`.
+    fn longest_in(&self, text: &str, wanted: impl Fn(&str) -> bool) -> Option<String> {
+        self.candidates(text)
             .into_iter()
             .flat_map(|g| g.keys.iter())
-            .filter(|k| k.chars().count() >= 3 && is_kana(k) && kana.contains(k.as_str()))
+            .filter(|k| wanted(k) && text.contains(k.as_str()))
             .max_by_key(|k| k.chars().count())
             .cloned()
     }
