@@ -2,8 +2,10 @@
 //! character bigrams (and single characters, for one-character queries and kanji) of their
 //! search keys with BM25 per field — a question weighs most, then its alternative phrasings,
 //! the category and the answer. A query is tried as typed and as the synonym dictionary rewrites
-//! it; a document scores its best reading. No dictionary download, no model: it builds from the
-//! package registry alone and runs in a closed network.
+//! it; a document scores its best reading. A document's question and phrasings are also
+//! indexed as read aloud (`yomi`: 引っ越し → ヒッコシ), so kana finds kanji and okurigana
+//! variants meet. No dictionary download, no model: it builds from the package registry alone
+//! and runs in a closed network.
 
 use super::normalize::{key, query_key};
 use super::synonyms::Synonyms;
@@ -67,6 +69,12 @@ const CHECKED: usize = 10;
 /// A pair of characters in more than this share of the documents is not searched.
 const COMMON_PAIR: f64 = 0.25;
 
+/// A gram in this many documents or fewer is never too common to search.
+const FEW: f64 = 3.0;
+
+/// A run of three read characters in more than this share of the documents is not searched.
+const COMMON_READ: f64 = 0.05;
+
 /// From this many characters on, a query's single kana are not searched.
 const LONG: usize = 5;
 
@@ -76,9 +84,13 @@ const LONGER: f64 = 1.0;
 /// Readings of one query tried at most (as typed first, then the synonyms' rewritings).
 const MAX_READINGS: usize = 16;
 
-const FIELDS: usize = 4;
-/// question, keywords, category, answer.
-const WEIGHTS: [f64; FIELDS] = [1.0, 0.9, 0.35, 0.3];
+const FIELDS: usize = 5;
+/// question, keywords, category, answer, and the question and keywords as read.
+const WEIGHTS: [f64; FIELDS] = [1.0, 0.9, 0.35, 0.3, READ];
+const READ_FIELD: usize = 4;
+/// How much the question and keywords as read count: kana typed for kanji is a weaker sign
+/// than the kanji themselves (homophones), but often the only one.
+const READ: f64 = 0.8;
 const K1: f64 = 1.2;
 const B: f64 = 0.75;
 /// A single character counts this much of a pair (more for a one-character query).
@@ -141,6 +153,41 @@ pub struct Index {
     synonyms: Synonyms,
 }
 
+/// Marks a gram of the documents' readings: their own terms, apart from the written pairs.
+const READ_MARK: char = '\u{2}';
+
+/// A text's key as read (`yomi`), and its three-character runs that hold a character read from
+/// a kanji. Three, not two: two kana read alike far too often (カキ of 書き and of 雪かき).
+fn read_grams(text: &str) -> (String, Vec<String>) {
+    let chars: Vec<(char, bool)> = super::yomi::marked(text)
+        .into_iter()
+        .filter_map(|(c, read)| super::normalize::fold_char(c).map(|c| (c, read)))
+        .collect();
+    let grams = chars
+        .windows(3)
+        .filter(|w| w.iter().any(|(_, read)| *read))
+        .map(|w| {
+            std::iter::once(READ_MARK)
+                .chain(w.iter().map(|(c, _)| *c))
+                .collect()
+        })
+        .collect();
+    (chars.into_iter().map(|(c, _)| c).collect(), grams)
+}
+
+/// A query key's three-character runs, as the documents' readings are searched.
+fn read_query_grams(k: &str) -> Vec<String> {
+    let chars: Vec<char> = k.chars().collect();
+    chars
+        .windows(3)
+        .map(|w| {
+            std::iter::once(READ_MARK)
+                .chain(w.iter().copied())
+                .collect()
+        })
+        .collect()
+}
+
 /// The bigrams and single characters of a key.
 fn grams(k: &str) -> Vec<String> {
     let chars: Vec<char> = k.chars().collect();
@@ -164,27 +211,37 @@ impl Index {
             ..Index::default()
         };
         // Keys and lengths first: BM25 needs each field's average length.
-        let mut keyed: Vec<[String; FIELDS]> = Vec::with_capacity(docs.len());
+        let mut keyed: Vec<([String; FIELDS], Vec<String>)> = Vec::with_capacity(docs.len());
         let mut totals = [0f64; FIELDS];
         for doc in &docs {
+            let phrasings = doc.keywords.join(" ");
+            // As read: only the pairs and characters that hold a kanji's reading are searched;
+            // the kana around them are in the question already.
+            let (read, read_grams) = read_grams(&format!("{} {phrasings}", doc.question));
             let texts: [String; FIELDS] = [
                 key(&doc.question),
-                key(&doc.keywords.join(" ")),
+                key(&phrasings),
                 key(&doc.category),
                 key(&doc.answer),
+                read,
             ];
             for (t, total) in texts.iter().zip(totals.iter_mut()) {
                 *total += t.chars().count() as f64;
             }
-            keyed.push(texts);
+            keyed.push((texts, read_grams));
         }
         let n = docs.len().max(1) as f64;
         let avg = totals.map(|t| (t / n).max(1.0));
-        for (d, texts) in keyed.into_iter().enumerate() {
+        for (d, (texts, read_grams)) in keyed.into_iter().enumerate() {
             let mut weights: HashMap<String, f64> = HashMap::new();
             for (f, t) in texts.iter().enumerate() {
                 let mut tf: HashMap<String, u16> = HashMap::new();
-                for g in grams(t) {
+                let field_grams = if f == READ_FIELD {
+                    read_grams.clone()
+                } else {
+                    grams(t)
+                };
+                for g in field_grams {
                     *tf.entry(g).or_default() += 1;
                 }
                 let len = t.chars().count() as f64;
@@ -244,7 +301,14 @@ impl Index {
             };
             *tf_query.entry(g).or_default() += w;
         }
+        // Kana typed for kanji (じゅうみんひょう) meet the documents' readings.
+        for g in read_query_grams(k) {
+            *tf_query.entry(g).or_default() += 1.0;
+        }
         let n = self.docs.len() as f64;
+        // Whether a gram is in more than this share of the documents — never for a gram in
+        // only a few: in a small FAQ (a town's first entries) every gram is in a large share.
+        let common = |term: &Term, share: f64| f64::from(term.df) > (n * share).max(FEW);
         for (g, qw) in &tf_query {
             let Some(term) = self.terms.get(g) else {
                 continue;
@@ -253,13 +317,17 @@ impl Index {
             // kana of a longer query says little its pairs do not.
             if !is_pair(g)
                 && !short
-                && (f64::from(term.df) > n * 0.3
-                    || (long && !g.chars().next().is_some_and(is_kanji)))
+                && (common(term, 0.3) || (long && !g.chars().next().is_some_and(is_kanji)))
             {
                 continue;
             }
             // A pair in a quarter of all documents (ください, します) is a stop word.
-            if is_pair(g) && !short && f64::from(term.df) > n * COMMON_PAIR {
+            if is_pair(g) && !short && common(term, COMMON_PAIR) {
+                continue;
+            }
+            // A reading's run of three in many documents (ノテツ of …の手続き) is a phrase of
+            // the questions' form, not a word: it says little and costs the most.
+            if g.starts_with(READ_MARK) && common(term, COMMON_READ) {
                 continue;
             }
             // A longer query must share a pair of characters or a kanji with a document: one
@@ -487,6 +555,32 @@ mod tests {
         assert_eq!(top(&ix, "犬"), "d");
         assert_eq!(top(&ix, "税"), "e");
         assert_eq!(top(&ix, "マイナンバーカーヅ紛失"), "a", "one wrong kana");
+    }
+
+    #[test]
+    fn kana_typed_for_kanji_the_dictionary_does_not_know_finds_it() {
+        let ix = Index::new(
+            vec![
+                doc(
+                    "a",
+                    "償却資産の申告をしたい",
+                    "1月末までに申告してください。",
+                ),
+                doc(
+                    "b",
+                    "消火器の処分方法",
+                    "販売店に引き取りを頼んでください。",
+                ),
+                doc("c", "書き換えの手続き", "窓口で書き換えます。"),
+            ],
+            Synonyms::default(),
+        );
+        assert_eq!(top(&ix, "しょうきゃくしさん"), "a");
+        assert_eq!(top(&ix, "しょうかき すてたい"), "b");
+        assert!(
+            ix.search("雪かき", None, 3).is_empty(),
+            "two kana read alike (カキ of 書き) are not an answer"
+        );
     }
 
     #[test]

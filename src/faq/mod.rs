@@ -21,6 +21,7 @@ pub mod service;
 pub mod staff;
 pub mod store;
 pub mod synonyms;
+pub mod yomi;
 
 use crate::app::AppState;
 use crate::auth::model::Role;

@@ -21,7 +21,8 @@ pub fn key(text: &str) -> String {
     out
 }
 
-fn fold_char(c: char) -> Option<char> {
+/// One character of a key (after NFKC): folded, or dropped.
+pub fn fold_char(c: char) -> Option<char> {
     let c = match c {
         // hiragana → katakana
         'ぁ'..='ゖ' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
@@ -112,6 +113,13 @@ fn asking_keys() -> &'static [String] {
     static KEYS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     KEYS.get_or_init(|| {
         let mut keys: Vec<String> = ASKING.iter().map(|w| key(w)).collect();
+        // A query is also searched as read (教えて → オシエテ): its asking words too.
+        keys.extend(
+            ASKING
+                .iter()
+                .filter(|w| super::yomi::has_kanji(w))
+                .map(|w| key(&super::yomi::reading(w))),
+        );
         keys.sort_by_key(|k| std::cmp::Reverse(k.len()));
         keys.dedup();
         keys

@@ -116,13 +116,20 @@ pub fn words(query: &str, synonyms: &Synonyms) -> Vec<Word> {
             let mut keys = vec![k.clone()];
             keys.extend(synonyms.expand(&k));
             keys.extend(synonyms.around(&k));
+
             // A loanword (ドローン) names the thing asked about; one kanji may be a verb's stem.
             let weight = match (class(r.chars().next().unwrap_or(' ')), k.chars().count()) {
                 (Class::Katakana, _) => 1.5,
                 (_, 1) => 0.5,
                 _ => 1.0,
             };
-            Word(keys.iter().map(|k| pieces(k)).collect(), weight)
+            let mut keys: Vec<Vec<String>> = keys.iter().map(|k| pieces(k)).collect();
+            // As read, a kanji word is found in a document's reading (引越 in ヒッコシ) — whole:
+            // half of a reading's pairs (ヨウ of ヨウイ) are in too many words.
+            if super::yomi::has_kanji(&r) {
+                keys.push(vec![key(&super::yomi::reading(&r))]);
+            }
+            Word(keys, weight)
         })
         .collect()
 }

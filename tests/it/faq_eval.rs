@@ -60,7 +60,8 @@ fn the_held_out_sets_do_not_slip() {
     let index = Index::new(docs, Synonyms::bundled());
     for (set, mrr, at5) in [
         ("eval/faq/holdout3.jsonl", 0.90, 0.95),
-        ("eval/faq/holdout4.jsonl", 0.77, 0.92),
+        ("eval/faq/holdout4.jsonl", 0.79, 0.94),
+        ("eval/faq/holdout5.jsonl", 0.84, 0.95),
     ] {
         let queries: Vec<Query> = eval::lines(&read(set)).unwrap();
         let report = eval::evaluate(&index, &queries);
