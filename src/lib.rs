@@ -20,6 +20,7 @@ pub mod mynumber;
 pub mod opendata;
 pub mod plan;
 pub mod procedures;
+pub mod receipts;
 pub mod registers;
 pub mod reporting;
 pub mod standardization;

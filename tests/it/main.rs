@@ -25,6 +25,7 @@ mod plan_file;
 mod plan_life;
 mod procedures;
 mod progress;
+mod receipts;
 mod register_files;
 mod register_pages;
 mod registers;
