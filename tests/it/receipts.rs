@@ -137,6 +137,27 @@ async fn receipts_are_appended_reversed_once_and_counted_per_year_and_day() {
         assert_eq!((s.count, s.cashless_count), (2, 1));
         assert_eq!(s.by_count(), Some(50.0));
 
+        // The KPI source the module declares: each 年度 with receipts, by count; a 年度 with
+        // none has no figure.
+        let source = machi::modules::all()
+            .iter()
+            .flat_map(|m| m.kpi_sources())
+            .find(|s| s.names("receipts.cashless_share"))
+            .expect("the receipts module declares its KPI source");
+        let years = [FiscalYear(2024), FiscalYear(2025), FiscalYear(2026)];
+        let figures = (source.figures)(
+            &t.state,
+            "receipts.cashless_share",
+            &years,
+            time::macros::date!(2026 - 04 - 02),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            figures.values,
+            vec![(FiscalYear(2025), 50.0), (FiscalYear(2026), 100.0)]
+        );
+
         // The original stays as it was: the ledger only grows; every entry is audited.
         let rows: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM receipts")
             .fetch_one(&mut *db.conn().await.unwrap())
