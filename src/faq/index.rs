@@ -7,7 +7,7 @@
 //! variants meet. No dictionary download, no model: it builds from the package registry alone
 //! and runs in a closed network.
 
-use super::normalize::{key, query_key};
+use super::normalize::{is_kanji, key, query_key};
 use super::synonyms::Synonyms;
 use std::collections::HashMap;
 
@@ -77,9 +77,6 @@ const COMMON_READ: f64 = 0.05;
 
 /// From this many characters on, a query's single kana are not searched.
 const LONG: usize = 5;
-
-/// How much a rewriting longer than the query loses: (typed length ÷ its length) to this power.
-const LONGER: f64 = 1.0;
 
 /// Readings of one query tried at most (as typed first, then the synonyms' rewritings).
 const MAX_READINGS: usize = 16;
@@ -156,6 +153,11 @@ pub struct Index {
 /// Marks a gram of the documents' readings: their own terms, apart from the written pairs.
 const READ_MARK: char = '\u{2}';
 
+/// A run of three characters as a reading's term.
+fn read_term(run: impl Iterator<Item = char>) -> String {
+    std::iter::once(READ_MARK).chain(run).collect()
+}
+
 /// A text's key as read (`yomi`), and its three-character runs that hold a character read from
 /// a kanji. Three, not two: two kana read alike far too often (カキ of 書き and of 雪かき).
 fn read_grams(text: &str) -> (String, Vec<String>) {
@@ -166,11 +168,7 @@ fn read_grams(text: &str) -> (String, Vec<String>) {
     let grams = chars
         .windows(3)
         .filter(|w| w.iter().any(|(_, read)| *read))
-        .map(|w| {
-            std::iter::once(READ_MARK)
-                .chain(w.iter().map(|(c, _)| *c))
-                .collect()
-        })
+        .map(|w| read_term(w.iter().map(|(c, _)| *c)))
         .collect();
     (chars.into_iter().map(|(c, _)| c).collect(), grams)
 }
@@ -180,11 +178,7 @@ fn read_query_grams(k: &str) -> Vec<String> {
     let chars: Vec<char> = k.chars().collect();
     chars
         .windows(3)
-        .map(|w| {
-            std::iter::once(READ_MARK)
-                .chain(w.iter().copied())
-                .collect()
-        })
+        .map(|w| read_term(w.iter().copied()))
         .collect()
 }
 
@@ -194,10 +188,6 @@ fn grams(k: &str) -> Vec<String> {
     let mut out: Vec<String> = chars.iter().map(|c| c.to_string()).collect();
     out.extend(chars.windows(2).map(|w| w.iter().collect()));
     out
-}
-
-fn is_kanji(c: char) -> bool {
-    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '々')
 }
 
 fn is_pair(g: &str) -> bool {
@@ -215,8 +205,8 @@ impl Index {
         let mut totals = [0f64; FIELDS];
         for doc in &docs {
             let phrasings = doc.keywords.join(" ");
-            // As read: only the pairs and characters that hold a kanji's reading are searched;
-            // the kana around them are in the question already.
+            // As read: only runs that hold a kanji's reading are searched; the kana around them
+            // are in the question already.
             let (read, read_grams) = read_grams(&format!("{} {phrasings}", doc.question));
             let texts: [String; FIELDS] = [
                 key(&doc.question),
@@ -232,12 +222,12 @@ impl Index {
         }
         let n = docs.len().max(1) as f64;
         let avg = totals.map(|t| (t / n).max(1.0));
-        for (d, (texts, read_grams)) in keyed.into_iter().enumerate() {
+        for (d, (texts, mut read_grams)) in keyed.into_iter().enumerate() {
             let mut weights: HashMap<String, f64> = HashMap::new();
             for (f, t) in texts.iter().enumerate() {
                 let mut tf: HashMap<String, u16> = HashMap::new();
                 let field_grams = if f == READ_FIELD {
-                    read_grams.clone()
+                    std::mem::take(&mut read_grams)
                 } else {
                     grams(t)
                 };
@@ -451,7 +441,7 @@ impl Index {
             // holds the longer word (マイナポータル → マイナンバーカードポータル): it counts no
             // more than the query would if it were found as typed.
             let longer = (typed / reading.chars().count().max(1) as f64).min(1.0);
-            let weight = weight * longer.powf(LONGER);
+            let weight = weight * longer;
             for &d in &acc.touched {
                 let i = d as usize;
                 let s = acc.scores[i] * weight * self.docs[i].kind.prior();

@@ -21,11 +21,22 @@ pub fn key(text: &str) -> String {
     out
 }
 
+/// Hiragana as katakana (ご → ゴ); any other character as it is.
+pub fn katakana(c: char) -> char {
+    match c {
+        'ぁ'..='ゖ' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+        c => c,
+    }
+}
+
+/// A kanji (or 々).
+pub fn is_kanji(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '々')
+}
+
 /// One character of a key (after NFKC): folded, or dropped.
 pub fn fold_char(c: char) -> Option<char> {
-    let c = match c {
-        // hiragana → katakana
-        'ぁ'..='ゖ' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+    let c = match katakana(c) {
         'ゝ' => 'ヽ',
         'ゞ' => 'ヾ',
         // long-vowel and dash look-alikes (after NFKC); a hyphen between kana reads as ー

@@ -9,6 +9,7 @@
 //! but search only compares readings' character pairs, and a mis-split (大学生|活 for 大学|生活)
 //! mostly reads the same.
 
+use super::normalize::{is_kanji, katakana};
 use flate2::read::GzDecoder;
 use std::io::Read;
 use std::sync::OnceLock;
@@ -65,6 +66,20 @@ impl Table {
             .map(|i| self.reading(lines[i]))
     }
 
+    /// One kanji between words reads as a suffix (保育|所 → ショ) or a prefix (要|介護 → ヨウ),
+    /// marked 〜所 and 要〜 in the table.
+    fn affix(&self, c: char, after_word: bool, before_word: bool) -> Option<&str> {
+        let marked = if after_word {
+            format!("〜{c}")
+        } else if before_word {
+            format!("{c}〜")
+        } else {
+            return None;
+        };
+        let first = marked.chars().next()?;
+        self.get(self.starting_with(first), &marked)
+    }
+
     /// The lines whose surface starts with `c`.
     fn starting_with(&self, c: char) -> &[(u32, u32, u32)] {
         let mut buf = [0u8; 4];
@@ -78,10 +93,6 @@ impl Table {
 fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(Table::load)
-}
-
-fn is_kanji(c: char) -> bool {
-    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '々')
 }
 
 /// Whether a text holds a kanji: only such a text reads differently.
@@ -118,30 +129,10 @@ pub fn marked(text: &str) -> Vec<(char, bool)> {
             for len in (1..=LONGEST.min(chars.len() - i)).rev() {
                 word.clear();
                 word.extend(&chars[i..i + len]);
-                if len == 1 {
-                    // One kanji between words reads as a suffix (保育|所) or a prefix (要|介護).
-                    let marked = if after_word {
-                        format!("〜{word}")
-                    } else if next_kanji {
-                        format!("{word}〜")
-                    } else {
-                        String::new()
-                    };
-                    let lines = if after_word {
-                        table.starting_with('〜')
-                    } else {
-                        lines
-                    };
-                    if let Some(r) = (!marked.is_empty())
-                        .then(|| table.get(lines, &marked))
-                        .flatten()
-                    {
-                        push_word(&mut out, &word, r);
-                        matched = 1;
-                        break;
-                    }
-                }
-                if let Some(r) = table.get(lines, &word) {
+                let affix = (len == 1)
+                    .then(|| table.affix(chars[i], after_word, next_kanji))
+                    .flatten();
+                if let Some(r) = affix.or_else(|| table.get(lines, &word)) {
                     push_word(&mut out, &word, r);
                     matched = len;
                     break;
@@ -178,13 +169,6 @@ fn push_word(out: &mut Vec<(char, bool)>, word: &str, reading: &str) {
         .min(read.len() - head);
     for (i, c) in read.iter().enumerate() {
         out.push((*c, i >= head && i < read.len() - tail));
-    }
-}
-
-fn katakana(c: char) -> char {
-    match c {
-        'ぁ'..='ゖ' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
-        c => c,
     }
 }
 

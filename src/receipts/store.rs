@@ -180,7 +180,8 @@ fn entry(row: &sqlx::any::AnyRow) -> Result<Entry, LedgerError> {
     let code: String = row.try_get("channel")?;
     Ok(Entry {
         id: row.try_get("id")?,
-        channel: Channel::parse(&code).map_err(LedgerError::Refused)?,
+        // A code machi did not write: the stored row is wrong, not the request.
+        channel: Channel::parse(&code).map_err(|e| sqlx::Error::Decode(e.into()))?,
         amount: Yen(row.try_get("amount")?),
         reverses: row.try_get("reverses")?,
     })
