@@ -78,6 +78,9 @@ pub struct Db {
     schema: Option<Arc<str>>,
 }
 
+/// A transaction on either backend, for functions that write inside their caller's.
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
 impl Db {
     /// A connection with this storage's schema pinned. On PostgreSQL the setting lasts for the
     /// borrow (every borrow sets it again, so a pooled connection last used by another town is

@@ -155,6 +155,9 @@ mod tests {
             crate::mynumber::IMPORT_MYNUMBER,
             crate::faq::MANAGE_FAQ,
             crate::faq::READ_VOICES,
+            crate::receipts::RECORD_RECEIPTS,
+            crate::receipts::CLOSE_DAY,
+            crate::certificates::RECORD_CERTIFICATES,
         ];
         assert_eq!(
             actions.len(),
@@ -163,13 +166,13 @@ mod tests {
         );
         // Columns follow `actions`.
         let table: [(Role, &str); 7] = [
-            (Role::SystemAdmin, "YYYY.............Y........"),
-            (Role::DxOffice, "Y.YYY.YYYY.YYYYYYYYYYYYYYY"),
-            (Role::DepartmentEditor, "Y.Y.............Y.Y..Y...Y"),
-            (Role::Committee, "Y.Y..Y....Y..Y....Y..Y...Y"),
-            (Role::Advisor, "Y.Y..........Y............"),
-            (Role::Viewer, "Y.Y...............Y..Y...Y"),
-            (Role::PlatformAdmin, "Y........................."),
+            (Role::SystemAdmin, "YYYY.............Y..........."),
+            (Role::DxOffice, "Y.YYY.YYYY.YYYYYYYYYYYYYYYYYY"),
+            (Role::DepartmentEditor, "Y.Y.............Y.Y..Y...YYYY"),
+            (Role::Committee, "Y.Y..Y....Y..Y....Y..Y...Y..."),
+            (Role::Advisor, "Y.Y..........Y..............."),
+            (Role::Viewer, "Y.Y...............Y..Y...Y..."),
+            (Role::PlatformAdmin, "Y............................"),
         ];
         let subject = Subject::Measure {
             department: "総務課",

@@ -3,6 +3,7 @@
 //! printed pre-filled, timestamps per step, and the stay-time statistics that feed the KPI.
 
 pub mod entry;
+pub mod fees;
 pub mod forms;
 pub mod routes;
 pub mod stats;
@@ -92,6 +93,7 @@ impl crate::modules::Module for CounterModule {
             )
             .route("/staff/counter/visits/{id}/desks", post(routes::desk_done))
             .route("/staff/counter/visits/{id}/close", post(routes::close))
+            .route("/staff/counter/visits/{id}/fees", post(fees::record))
             .route("/staff/counter/visits/{id}/entry", post(visit::entry_link))
             .route("/staff/counter/visits/{id}/print", get(forms::print_all))
             .route(

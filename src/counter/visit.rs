@@ -212,6 +212,10 @@ struct VisitPage {
     errors: FieldErrors,
     notice: String,
     entry: Option<(String, String)>,
+    paid: Vec<crate::receipts::store::LedgerRow>,
+    issued: Vec<crate::certificates::store::IssueRow>,
+    means: [(&'static str, &'static str); 4],
+    kinds: [crate::certificates::model::Kind; 10],
 }
 
 pub(super) struct Loaded {
@@ -219,6 +223,9 @@ pub(super) struct Loaded {
     pub event: LifeEvent,
     pub items: Vec<GuideItem>,
     pub forms: Vec<FormDef>,
+    /// The fees recorded during the visit, and the certificates handed over.
+    pub paid: Vec<crate::receipts::store::LedgerRow>,
+    pub issued: Vec<crate::certificates::store::IssueRow>,
 }
 
 pub(super) async fn load(state: &AppState, id: i64) -> Result<Option<Loaded>, AppError> {
@@ -232,11 +239,21 @@ pub(super) async fn load(state: &AppState, id: i64) -> Result<Option<Loaded>, Ap
         .clone();
     let items = guide_for(&snap, &event, &visit.answers);
     let forms = forms_for(&items, &snap.forms);
+    let filter = crate::receipts::store::Filter {
+        visit: Some(id),
+        ..Default::default()
+    };
+    let paid = crate::receipts::store::list(&state.db, &filter, 200)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let issued = crate::certificates::store::list(&state.db, Some(id), 200).await?;
     Ok(Some(Loaded {
         visit,
         event,
         items,
         forms,
+        paid,
+        issued,
     }))
 }
 
@@ -283,6 +300,10 @@ fn visit_page(
         entry,
         event: l.event,
         visit: l.visit,
+        paid: l.paid,
+        issued: l.issued,
+        means: super::fees::MEANS,
+        kinds: crate::certificates::model::Kind::ALL,
     }
 }
 

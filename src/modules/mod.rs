@@ -91,6 +91,7 @@ pub fn all() -> Vec<Box<dyn Module>> {
         Box::new(crate::standardization::StandardizationModule),
         Box::new(crate::mynumber::MynumberModule),
         Box::new(crate::receipts::ReceiptsModule),
+        Box::new(crate::certificates::CertificatesModule),
         Box::new(crate::imports::ImportsModule),
         Box::new(crate::identity::IdentityModule),
         Box::new(crate::audit::AuditModule),

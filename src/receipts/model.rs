@@ -96,6 +96,50 @@ impl Subject {
     }
 }
 
+/// How a receipt reached the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// Recorded by the clerk at the end of a counter visit.
+    Counter,
+    /// Entered by staff on the ledger page.
+    Manual,
+    /// Brought by a file (a terminal's daily CSV, a コンビニ or eL-QR 収納 file).
+    Import,
+    /// Confirmed by a payment provider.
+    Online,
+}
+
+impl Source {
+    pub const ALL: [Source; 4] = [
+        Source::Counter,
+        Source::Manual,
+        Source::Import,
+        Source::Online,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Source::Counter => "counter",
+            Source::Manual => "manual",
+            Source::Import => "import",
+            Source::Online => "online",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::Counter => "窓口の受付",
+            Source::Manual => "手入力",
+            Source::Import => "ファイル取込",
+            Source::Online => "オンライン決済",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Source> {
+        Source::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
 /// How a cashless payment at the counter was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Means {

@@ -6,7 +6,7 @@
 use crate::support::each_backend;
 use machi::audit::Actor;
 use machi::fiscal::FiscalYear;
-use machi::receipts::model::{Channel, DirectDebitRule, Means, Subject, Yen};
+use machi::receipts::model::{Channel, DirectDebitRule, Means, Source, Subject, Yen};
 use machi::receipts::store::{self, LedgerError, NewReceipt};
 use time::macros::datetime;
 
@@ -20,6 +20,8 @@ fn receipt(channel: Channel, yen: i64, at: time::PrimitiveDateTime, reference: &
         department: "住民課".into(),
         counter: "本庁".into(),
         reference: reference.into(),
+        source: Source::Manual,
+        visit: None,
     }
 }
 
