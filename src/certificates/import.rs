@@ -32,13 +32,25 @@ fn fold(h: &str) -> String {
 
 const MONTH: &[&str] = &["年月", "対象月", "交付月", "月", "対象年月", "集計月"];
 const KIND: &[&str] = &["証明書", "証明書の種類", "種類", "証明書種別", "種別"];
-const COPIES: &[&str] = &["通数", "交付通数", "件数", "発行件数", "発行通数", "交付件数"];
+const COPIES: &[&str] = &[
+    "通数",
+    "交付通数",
+    "件数",
+    "発行件数",
+    "発行通数",
+    "交付件数",
+];
 
 /// Reads a month as reports write it: 2025年4月, 令和7年4月, 2025/4, 2025-04, 202504, R7.4, or
 /// a date in the month.
 pub fn parse_month(text: &str) -> Result<Date, String> {
     let t = crate::fiscal::fold_width(text.trim());
-    let bad = || format!("年月「{}」が読めません(例: 2025年4月、令和7年4月、2025/04)", text.trim());
+    let bad = || {
+        format!(
+            "年月「{}」が読めません(例: 2025年4月、令和7年4月、2025/04)",
+            text.trim()
+        )
+    };
     if t.len() == 6 && t.chars().all(|c| c.is_ascii_digit()) {
         return crate::fiscal::parse_date(&format!("{}-{}-01", &t[..4], &t[4..]))
             .map_err(|_| bad());
@@ -145,12 +157,7 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Vec<Row>, Vec<String>> {
 }
 
 /// Writes the file's months, all or nothing; the number of rows recorded.
-pub async fn apply(
-    db: &Db,
-    name: &str,
-    bytes: &[u8],
-    actor: &Actor,
-) -> Result<usize, Vec<String>> {
+pub async fn apply(db: &Db, name: &str, bytes: &[u8], actor: &Actor) -> Result<usize, Vec<String>> {
     let rows = read(name, bytes)?;
     let storage = |e: sqlx::Error| vec![format!("保存できませんでした: {e}")];
     let mut tx = db.begin().await.map_err(storage)?;
@@ -231,7 +238,15 @@ mod tests {
 
     #[test]
     fn months_read_as_reports_write_them() {
-        for t in ["2025年4月", "令和7年4月", "2025/4", "2025-04", "202504", "R7.4", "2025/04/30"] {
+        for t in [
+            "2025年4月",
+            "令和7年4月",
+            "2025/4",
+            "2025-04",
+            "202504",
+            "R7.4",
+            "2025/04/30",
+        ] {
             assert_eq!(parse_month(t), Ok(date!(2025 - 04 - 01)), "{t}");
         }
         assert!(parse_month("4月").is_err());

@@ -84,12 +84,28 @@ impl Kind {
             "住民票" | "住民票写し" | "住民票の写し等" => Kind::ResidentCopy,
             "記載事項証明書" | "住民票記載事項証明" => Kind::ResidentItems,
             "印鑑証明" | "印鑑証明書" | "印鑑登録証明" => Kind::Seal,
-            "戸籍" | "戸籍謄本" | "戸籍抄本" | "戸籍謄抄本" | "戸籍全部事項証明書"
-            | "戸籍個人事項証明書" | "戸籍証明書" | "戸籍謄本抄本" => Kind::FamilyRegister,
-            "戸籍の附票" | "附票" | "戸籍附票" | "戸籍附票の写し" => Kind::FamilyAttached,
-            "除籍" | "除籍謄本" | "改製原戸籍" | "除籍謄抄本" | "原戸籍" => Kind::ClosedRegister,
-            "所得証明書" | "課税証明書" | "所得課税証明書" | "所得証明" | "課税証明"
-            | "所得課税証明" | "非課税証明書" | "所得課税非課税証明書" => Kind::Income,
+            "戸籍"
+            | "戸籍謄本"
+            | "戸籍抄本"
+            | "戸籍謄抄本"
+            | "戸籍全部事項証明書"
+            | "戸籍個人事項証明書"
+            | "戸籍証明書"
+            | "戸籍謄本抄本" => Kind::FamilyRegister,
+            "戸籍の附票" | "附票" | "戸籍附票" | "戸籍附票の写し" => {
+                Kind::FamilyAttached
+            }
+            "除籍" | "除籍謄本" | "改製原戸籍" | "除籍謄抄本" | "原戸籍" => {
+                Kind::ClosedRegister
+            }
+            "所得証明書"
+            | "課税証明書"
+            | "所得課税証明書"
+            | "所得証明"
+            | "課税証明"
+            | "所得課税証明"
+            | "非課税証明書"
+            | "所得課税非課税証明書" => Kind::Income,
             "納税証明" | "納税証明書" => Kind::TaxPaid,
             "身分証明" => Kind::Identity,
             _ => {
@@ -224,12 +240,19 @@ mod tests {
         assert_eq!(Kind::parse("印鑑証明書"), Ok(Kind::Seal));
         assert_eq!(Kind::parse("戸籍全部事項証明書"), Ok(Kind::FamilyRegister));
         assert_eq!(Kind::parse("所得・課税証明書"), Ok(Kind::Income));
-        assert_eq!(Kind::parse("戸籍証明書(全部・個人事項)"), Ok(Kind::FamilyRegister));
+        assert_eq!(
+            Kind::parse("戸籍証明書(全部・個人事項)"),
+            Ok(Kind::FamilyRegister)
+        );
         for k in Kind::ALL {
             assert_eq!(Kind::parse(k.code()), Ok(k));
             assert_eq!(Kind::parse(k.label()), Ok(k));
         }
-        assert!(Kind::parse("運転免許").unwrap_err().contains("住民票の写し"));
+        assert!(
+            Kind::parse("運転免許")
+                .unwrap_err()
+                .contains("住民票の写し")
+        );
         assert_eq!(Channel::parse("コンビニ"), Ok(Channel::ConvenienceStore));
         assert!(Channel::parse("FAX").is_err());
     }

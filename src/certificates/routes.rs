@@ -70,7 +70,7 @@ async fn staff_view(
     errors: Vec<String>,
     notice: String,
 ) -> Result<StaffPage, AppError> {
-    let year = FiscalYear::of_date(crate::fiscal::today_jst());
+    let year = FiscalYear::of_date(state.today());
     Ok(StaffPage {
         layout: Layout::staff(staff, "certificates"),
         tally: super::tally(state, year).await?,
@@ -106,7 +106,7 @@ pub async fn staff_page(
         _ => String::new(),
     };
     let form = IssueForm {
-        issued_on: crate::fiscal::today_jst().to_string(),
+        issued_on: state.today().to_string(),
         ..IssueForm::default()
     };
     Ok(staff_view(&state, &staff, form, Vec::new(), notice)
@@ -159,7 +159,7 @@ pub async fn record(
     StaffForm(staff, f): StaffForm<IssueForm>,
 ) -> Result<Response, AppError> {
     staff.require(RECORD_CERTIFICATES, On::None)?;
-    match issue_of(&f, crate::fiscal::today_jst()) {
+    match issue_of(&f, state.today()) {
         Ok(i) => {
             store::record(&state.db, &i, &staff.actor()).await?;
             state.invalidate_plan();
@@ -313,10 +313,8 @@ pub async fn public(
     State(state): State<AppState>,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, AppError> {
-    let current = FiscalYear::of_date(crate::fiscal::today_jst());
-    let year = FiscalYear::parse(&q.year)
-        .unwrap_or(current)
-        .min(current);
+    let current = FiscalYear::of_date(state.today());
+    let year = FiscalYear::parse(&q.year).unwrap_or(current).min(current);
     let mut years = Vec::new();
     for y in (current.0 - 4..=current.0).rev().map(FiscalYear) {
         let tally = super::tally(&state, y).await?;

@@ -60,7 +60,7 @@ pub async fn record_in(
     .await?
     .try_get("id")?;
     audit::record(
-        &mut **tx,
+        tx,
         actor,
         Change {
             action: "certificate.record",

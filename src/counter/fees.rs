@@ -35,13 +35,17 @@ fn channel_of(code: &str) -> Option<Channel> {
     })
 }
 
-/// What the form asks, checked: the receipt (none for a free certificate) and the issue.
+/// What a fee form records: the receipt (none for a free certificate) and the issue (none
+/// when no certificate was handed over).
+type Recorded = (Option<NewReceipt>, Option<NewIssue>);
+
+/// What the form asks, checked, or the faults by field.
 fn read(
     f: &BTreeMap<String, String>,
     l: &super::visit::Loaded,
     at: time::PrimitiveDateTime,
     visit: i64,
-) -> Result<(Option<NewReceipt>, Option<NewIssue>), Vec<(String, String)>> {
+) -> Result<Recorded, Vec<(String, String)>> {
     let get = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
     let mut errors = Vec::new();
     let procedure = l
@@ -135,11 +139,18 @@ pub async fn record(
     if l.visit.is_purged() {
         return Ok(visit_error(&staff, VisitError::Purged(l.visit.receipt())));
     }
-    let (receipt, issue) = match read(&f, &l, crate::receipts::routes::now_jst(), id) {
+    let (receipt, issue) = match read(&f, &l, crate::receipts::routes::now_jst(&state), id) {
         Ok(x) => x,
         Err(list) => {
-            return after(&state, &staff, id, Err(VisitError::Invalid(list)), None, "fees-h")
-                .await;
+            return after(
+                &state,
+                &staff,
+                id,
+                Err(VisitError::Invalid(list)),
+                None,
+                "fees-h",
+            )
+            .await;
         }
     };
     let actor = staff.actor();

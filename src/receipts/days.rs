@@ -115,7 +115,9 @@ pub async fn close(
         return Err(LedgerError::Refused("窓口を選んでください".into()));
     }
     if day > today {
-        return Err(LedgerError::Refused("まだ来ていない日は締められません".into()));
+        return Err(LedgerError::Refused(
+            "まだ来ていない日は締められません".into(),
+        ));
     }
     let mut tx = db.begin().await?;
     if let Some(c) = find(&mut tx, counter, day).await? {
@@ -170,7 +172,9 @@ pub async fn close(
 pub async fn confirm(db: &Db, counter: &str, day: Date, actor: &Actor) -> Result<(), LedgerError> {
     let mut tx = db.begin().await?;
     let Some(c) = find(&mut tx, counter, day).await? else {
-        return Err(LedgerError::Refused("この日計はまだ締められていません".into()));
+        return Err(LedgerError::Refused(
+            "この日計はまだ締められていません".into(),
+        ));
     };
     if let Some(by) = &c.confirmed_by {
         return Err(LedgerError::Refused(format!(
@@ -219,11 +223,15 @@ pub async fn withdraw(
 ) -> Result<(), LedgerError> {
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(LedgerError::Refused("締めを取り消す理由を書いてください".into()));
+        return Err(LedgerError::Refused(
+            "締めを取り消す理由を書いてください".into(),
+        ));
     }
     let mut tx = db.begin().await?;
     let Some(c) = find(&mut tx, counter, day).await? else {
-        return Err(LedgerError::Refused("この日計はまだ締められていません".into()));
+        return Err(LedgerError::Refused(
+            "この日計はまだ締められていません".into(),
+        ));
     };
     if c.is_confirmed() {
         return Err(LedgerError::Refused(

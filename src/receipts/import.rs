@@ -68,12 +68,28 @@ impl Kind {
 
 /// The columns and the headers that name them (compared without spaces, width folded).
 const HEADERS: &[(&str, &[&str])] = &[
-    ("when", &["取引日時", "収納日時", "納付日時", "日時", "決済日時"]),
-    ("date", &["取引日", "収納日", "納付日", "日付", "決済日", "売上日"]),
-    ("time", &["取引時刻", "収納時刻", "納付時刻", "時刻", "決済時刻"]),
+    (
+        "when",
+        &["取引日時", "収納日時", "納付日時", "日時", "決済日時"],
+    ),
+    (
+        "date",
+        &["取引日", "収納日", "納付日", "日付", "決済日", "売上日"],
+    ),
+    (
+        "time",
+        &["取引時刻", "収納時刻", "納付時刻", "時刻", "決済時刻"],
+    ),
     (
         "amount",
-        &["金額", "取引金額", "収納金額", "納付金額", "決済金額", "売上金額"],
+        &[
+            "金額",
+            "取引金額",
+            "収納金額",
+            "納付金額",
+            "決済金額",
+            "売上金額",
+        ],
     ),
     (
         "reference",
@@ -93,11 +109,23 @@ const HEADERS: &[(&str, &[&str])] = &[
     ("original", &["元伝票番号", "元取引番号", "取消対象"]),
     (
         "means",
-        &["決済手段", "ブランド", "決済種別", "決済ブランド", "支払方法"],
+        &[
+            "決済手段",
+            "ブランド",
+            "決済種別",
+            "決済ブランド",
+            "支払方法",
+        ],
     ),
-    ("kind", &["取引区分", "取引種別", "区分", "速報確報区分", "処理区分"]),
+    (
+        "kind",
+        &["取引区分", "取引種別", "区分", "速報確報区分", "処理区分"],
+    ),
     ("counter", &["窓口", "端末名", "設置場所", "端末設置場所"]),
-    ("route", &["納付方法", "収納チャネル", "納付チャネル", "納付場所"]),
+    (
+        "route",
+        &["納付方法", "収納チャネル", "納付チャネル", "納付場所"],
+    ),
     ("subject", &["科目", "税目", "収納科目"]),
     ("procedure", &["手続き", "手続", "品目", "商品名"]),
     ("department", &["担当課", "所管課", "課"]),
@@ -265,7 +293,9 @@ fn is_cancel(kind: &str) -> Result<bool, String> {
         "" | "売上" | "支払" | "支払い" | "決済" | "収納" | "速報" | "確報" | "納付" | "入金" => {
             Ok(false)
         }
-        "取消" | "取り消し" | "取消し" | "返品" | "返金" | "売上取消" | "速報取消" => Ok(true),
+        "取消" | "取り消し" | "取消し" | "返品" | "返金" | "売上取消" | "速報取消" => {
+            Ok(true)
+        }
         _ => Err(format!(
             "取引区分「{kind}」がわかりません(売上・速報・確報、または取消・返品)"
         )),
@@ -588,15 +618,7 @@ async fn one(
                 return Ok(Done::Known);
             }
             let id: i64 = row.try_get("id")?;
-            store::reverse_in(
-                tx,
-                id,
-                *at,
-                "取込ファイルの取消行",
-                Some(import_id),
-                actor,
-            )
-            .await?;
+            store::reverse_in(tx, id, *at, "取込ファイルの取消行", Some(import_id), actor).await?;
             Ok(Done::Cancelled)
         }
     }
@@ -645,9 +667,15 @@ mod tests {
     #[test]
     fn dates_and_times_read_as_files_write_them() {
         let t = |d: &str, h: &str| parse_when(d, h).map(|x| x.to_string());
-        assert_eq!(t("2025/04/01 09:05:12", ""), Ok("2025-04-01 9:05:12.0".into()));
+        assert_eq!(
+            t("2025/04/01 09:05:12", ""),
+            Ok("2025-04-01 9:05:12.0".into())
+        );
         assert_eq!(t("20250401", "090512"), Ok("2025-04-01 9:05:12.0".into()));
-        assert_eq!(t("2025-04-01T13:30", ""), Ok("2025-04-01 13:30:00.0".into()));
+        assert_eq!(
+            t("2025-04-01T13:30", ""),
+            Ok("2025-04-01 13:30:00.0".into())
+        );
         assert_eq!(t("令和7年4月1日", ""), Ok("2025-04-01 0:00:00.0".into()));
         assert!(t("2025/04/01", "25:00").unwrap_err().contains("時刻"));
         assert!(t("きのう", "").is_err());
@@ -680,11 +708,21 @@ mod tests {
         let e = read(Kind::Terminal, "t.csv", bad.as_bytes()).unwrap_err();
         assert_eq!(e.len(), 3, "{e:?}");
         assert!(e[0].starts_with("2行目") && e[0].contains("金額"), "{e:?}");
-        assert!(e[1].starts_with("3行目") && e[1].contains("ポイント"), "{e:?}");
-        assert!(e[2].starts_with("5行目") && e[2].contains("重なって"), "{e:?}");
+        assert!(
+            e[1].starts_with("3行目") && e[1].contains("ポイント"),
+            "{e:?}"
+        );
+        assert!(
+            e[2].starts_with("5行目") && e[2].contains("重なって"),
+            "{e:?}"
+        );
 
-        let e = read(Kind::Terminal, "t.csv", "取引日,金額\n2025/04/01,300\n".as_bytes())
-            .unwrap_err();
+        let e = read(
+            Kind::Terminal,
+            "t.csv",
+            "取引日,金額\n2025/04/01,300\n".as_bytes(),
+        )
+        .unwrap_err();
         assert!(
             e[0].contains("伝票番号") && e[0].contains("決済手段") && e[0].contains("窓口"),
             "{e:?}"

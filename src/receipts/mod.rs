@@ -73,10 +73,7 @@ impl crate::modules::Module for ReceiptsModule {
     }
     fn staff_routes(&self) -> Router<AppState> {
         Router::new()
-            .route(
-                "/staff/receipts",
-                get(routes::ledger).post(routes::record),
-            )
+            .route("/staff/receipts", get(routes::ledger).post(routes::record))
             .route(
                 "/staff/receipts/import",
                 post(routes::import_upload)

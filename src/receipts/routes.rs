@@ -124,12 +124,14 @@ async fn ledger_page(
         counter: (!q.counter.trim().is_empty()).then(|| q.counter.trim().to_string()),
         visit: None,
     };
-    let today = crate::fiscal::today_jst();
+    let today = state.today();
     let year = FiscalYear::of_date(today);
     let notice = notice_of(&q.done);
     Ok(LedgerPage {
         layout: Layout::staff(staff, "receipts"),
-        rows: store::list(&state.db, &filter, 500).await.map_err(storage)?,
+        rows: store::list(&state.db, &filter, 500)
+            .await
+            .map_err(storage)?,
         form,
         errors,
         notice,
@@ -176,7 +178,7 @@ pub async fn ledger(
 ) -> Result<Response, AppError> {
     staff.require(crate::auth::VIEW_STAFF, On::None)?;
     let form = RecordForm {
-        paid_on: crate::fiscal::today_jst().to_string(),
+        paid_on: state.today().to_string(),
         ..RecordForm::default()
     };
     Ok(ledger_page(&state, &staff, q, form, Vec::new())
@@ -243,9 +245,13 @@ fn receipt_of(f: &RecordForm, now: PrimitiveDateTime) -> Result<NewReceipt, Vec<
     }
 }
 
-pub fn now_jst() -> PrimitiveDateTime {
+/// Now in the town's time, on the town's calendar (a configured day in tests and demos).
+pub fn now_jst(state: &AppState) -> PrimitiveDateTime {
     let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+9));
-    PrimitiveDateTime::new(now.date(), now.time().replace_nanosecond(0).unwrap_or(now.time()))
+    PrimitiveDateTime::new(
+        state.today(),
+        now.time().replace_nanosecond(0).unwrap_or(now.time()),
+    )
 }
 
 pub async fn record(
@@ -253,7 +259,7 @@ pub async fn record(
     StaffForm(staff, f): StaffForm<RecordForm>,
 ) -> Result<Response, AppError> {
     staff.require(RECORD_RECEIPTS, On::None)?;
-    let errors = match receipt_of(&f, now_jst()) {
+    let errors = match receipt_of(&f, now_jst(&state)) {
         Ok(r) => match store::append(&state.db, &r, &staff.actor()).await {
             Ok(_) => {
                 state.invalidate_plan();
@@ -281,7 +287,7 @@ pub async fn reverse(
     StaffForm(staff, f): StaffForm<ReverseForm>,
 ) -> Result<Response, AppError> {
     staff.require(RECORD_RECEIPTS, On::None)?;
-    match store::reverse(&state.db, id, now_jst(), &f.reason, &staff.actor()).await {
+    match store::reverse(&state.db, id, now_jst(&state), &f.reason, &staff.actor()).await {
         Ok(_) => {
             state.invalidate_plan();
             Ok(Redirect::to(&staff.path("/staff/receipts?done=reversed")).into_response())
@@ -405,7 +411,9 @@ async fn day_page(
             .await
             .map_err(storage)?
             .into_iter()
-            .filter(|r| r.channel.is_counter_cash() || matches!(r.channel, Channel::CounterCashless(_)))
+            .filter(|r| {
+                r.channel.is_counter_cash() || matches!(r.channel, Channel::CounterCashless(_))
+            })
             .collect()
     };
     Ok(DayPage {
@@ -434,10 +442,10 @@ pub async fn day(
 ) -> Result<Response, AppError> {
     staff.require(crate::auth::VIEW_STAFF, On::None)?;
     let (day, errors) = match q.day.trim() {
-        "" => (crate::fiscal::today_jst(), Vec::new()),
+        "" => (state.today(), Vec::new()),
         t => match crate::fiscal::parse_date(t) {
             Ok(d) => (d, Vec::new()),
-            Err(e) => (crate::fiscal::today_jst(), vec![format!("日付: {e}")]),
+            Err(e) => (state.today(), vec![format!("日付: {e}")]),
         },
     };
     let notice = match q.done.as_str() {
@@ -446,9 +454,11 @@ pub async fn day(
         "withdrawn" => "締めを取り消しました。記録を直してから、もう一度締めてください。",
         _ => "",
     };
-    Ok(day_page(&state, &staff, q.counter, day, errors, notice.into())
-        .await?
-        .into_response())
+    Ok(
+        day_page(&state, &staff, q.counter, day, errors, notice.into())
+            .await?
+            .into_response(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -483,7 +493,7 @@ pub async fn day_act(
                 day,
                 cash,
                 &f.note,
-                crate::fiscal::today_jst(),
+                state.today(),
                 &actor,
             )
             .await
@@ -556,7 +566,7 @@ pub async fn public(
     State(state): State<AppState>,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, AppError> {
-    let today = crate::fiscal::today_jst();
+    let today = state.today();
     let current = FiscalYear::of_date(today);
     let year = FiscalYear::parse(&q.year).unwrap_or(current).min(current);
     let mut years = Vec::new();

@@ -108,7 +108,7 @@ pub async fn append_in(
     .await?
     .try_get("id")?;
     audit::record(
-        &mut **tx,
+        tx,
         actor,
         Change {
             action: "receipt.record",
@@ -201,7 +201,7 @@ pub async fn reverse_in(
     .await?
     .try_get("id")?;
     audit::record(
-        &mut **tx,
+        tx,
         actor,
         Change {
             action: "receipt.reverse",
@@ -248,14 +248,14 @@ pub(super) async fn entries_between(
 /// The cashless share of a 年度's receipts (by the day paid, April to March).
 pub async fn share(db: &Db, year: FiscalYear, rule: DirectDebitRule) -> Result<Share, LedgerError> {
     let mut conn = db.conn().await?;
-    let entries = entries_between(&mut *conn, year.first_day(), year.last_day(), None).await?;
+    let entries = entries_between(&mut conn, year.first_day(), year.last_day(), None).await?;
     Ok(Share::of(&entries, rule))
 }
 
 /// A counter's 日計.
 pub async fn day_total(db: &Db, counter: &str, day: Date) -> Result<DayTotal, LedgerError> {
     let mut conn = db.conn().await?;
-    let entries = entries_between(&mut *conn, day, day, Some(counter)).await?;
+    let entries = entries_between(&mut conn, day, day, Some(counter)).await?;
     Ok(DayTotal::of(&entries))
 }
 
@@ -334,11 +334,10 @@ pub async fn list(db: &Db, f: &Filter, limit: i64) -> Result<Vec<LedgerRow>, Led
 
 /// The counters that have receipts, for the 日計's choice.
 pub async fn counters(db: &Db) -> Result<Vec<String>, LedgerError> {
-    let rows = sqlx::query(
-        "SELECT DISTINCT counter FROM receipts WHERE counter <> '' ORDER BY counter",
-    )
-    .fetch_all(&mut *db.conn().await?)
-    .await?;
+    let rows =
+        sqlx::query("SELECT DISTINCT counter FROM receipts WHERE counter <> '' ORDER BY counter")
+            .fetch_all(&mut *db.conn().await?)
+            .await?;
     Ok(rows
         .iter()
         .map(|r| r.try_get("counter"))

@@ -25,6 +25,7 @@ mod plan_file;
 mod plan_life;
 mod procedures;
 mod progress;
+mod receipt_pages;
 mod receipts;
 mod register_files;
 mod register_pages;
