@@ -93,6 +93,12 @@ test('every page of the suite passes axe at WCAG 2.1 A/AA and reflows', async ()
     await page.getByRole('button', { name: 'お悔やみの受付' }).click();
     await page.waitForURL(/\/staff\/counter\/visits\/\d+$/);
     const visitUrl = page.url();
+    // A fee paid and a certificate handed over: the ledger, the 日計 and the issues have rows.
+    await page.getByLabel('発行した証明書').selectOption({ label: '住民票の写し' });
+    await page.getByLabel('通数').fill('1');
+    await page.getByLabel('金額(円)').fill('300');
+    await page.getByRole('button', { name: '納付と発行を記録する' }).click();
+    await page.waitForURL(/\/staff\/counter\/visits\/\d+#fees-h$/);
     await page.getByRole('button', { name: '受付を完了する' }).click();
     await page.goto(`${base}/staff/counter`);
     await page.getByRole('button', { name: '出生の受付' }).click();
@@ -118,7 +124,7 @@ test('every page of the suite passes axe at WCAG 2.1 A/AA and reflows', async ()
       '/opendata', '/opendata/datasets/kami-toilets', '/procedures', '/procedures?q=ひっこし',
       '/procedures/tenshutsu', '/life-events', '/life-events/death', '/life-events/move_in?asked=1&q_kokuho=yes',
       '/registers', '/registers/ai_rpa', '/standardization', '/mynumber-card', '/faq', '/faq?q=ごみ',
-      '/help', '/feedback?page=%2Fplan&helpful=no', '/login', '/no-such-page', entryUrl.replace(/^https?:\/\/[^/]+/, ''),
+      '/help', '/feedback?page=%2Fplan&helpful=no', '/payments', '/certificates', '/login', '/no-such-page', entryUrl.replace(/^https?:\/\/[^/]+/, ''),
       '/towns', '/t/285854/plan/kpis', '/t/999999/', '/platform/login',
     ];
     const staffPages = [
@@ -135,6 +141,7 @@ test('every page of the suite passes axe at WCAG 2.1 A/AA and reflows', async ()
       snapshotUrl.replace(base, ''), '/staff/kpis', '/staff/kpis/1-1-1', '/staff/identity',
       '/staff/identity/departments?name=企画課', '/staff/plan/departments', '/staff/plan/roadmap-progress?year=R5',
       '/staff/faq', '/staff/faq/new', '/staff/faq/queries', '/staff/faq/synonyms', '/staff/feedback',
+      '/staff/receipts', '/staff/receipts/day', '/staff/certificates',
     ];
     const adminPages = ['/staff/users', '/staff/users/new', '/staff/users/2', '/staff/audit'];
     let pages = 0;

@@ -308,7 +308,7 @@ async fn terminal_konbini_and_el_qr_files_are_imported_all_or_nothing_and_never_
         let mut resident = Client::new(&t);
         let public = resident.get("/payments?year=2024").await;
         assert_eq!(public.status, 200);
-        assert!(public.body.contains("<td>40.0%</td>"), "{}", public.body);
+        assert!(public.body.contains("<td data-label="割合(件数)">40.0%</td>"), "{}", public.body);
         let kpi = resident.get("/plan/measures/1-1-3").await;
         assert!(kpi.body.contains("収納の記録"), "{}", kpi.body);
         assert!(kpi.body.contains("/payments"), "{}", kpi.body);
@@ -361,7 +361,7 @@ async fn konbini_statistics_and_counter_issues_feed_kpi_1_1_6() {
         assert_eq!((tally.convenience, tally.all, tally.free), (32, 280, 10));
         let mut resident = Client::new(&t);
         let public = resident.get("/certificates?year=2024").await;
-        assert!(public.body.contains("<td>11.4%</td>"), "{}", public.body);
+        assert!(public.body.contains("<td data-label="割合">11.4%</td>"), "{}", public.body);
         assert!(public.body.contains("<svg"), "the monthly chart");
 
         // A wrong month is cancelled (a row naming it), the share follows.
