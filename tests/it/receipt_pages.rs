@@ -113,13 +113,13 @@ async fn a_visit_records_fees_and_certificates_and_the_day_is_closed_by_two_peop
         assert_eq!(day.status, 200);
         assert!(
             day.body
-                .contains("<th scope=\"row\">現金</th><td>1件</td><td>300円</td>"),
+                .contains(r#"<th scope="row">現金</th><td data-label="件数">1件</td><td data-label="金額">300円</td>"#),
             "{}",
             day.body
         );
         assert!(
             day.body
-                .contains("<th scope=\"row\">キャッシュレス</th><td>1件</td><td>450円</td>")
+                .contains(r#"<th scope="row">キャッシュレス</th><td data-label="件数">1件</td><td data-label="金額">450円</td>"#)
         );
         let close = [
             ("counter", desk.as_str()),
@@ -308,7 +308,7 @@ async fn terminal_konbini_and_el_qr_files_are_imported_all_or_nothing_and_never_
         let mut resident = Client::new(&t);
         let public = resident.get("/payments?year=2024").await;
         assert_eq!(public.status, 200);
-        assert!(public.body.contains("<td data-label="割合(件数)">40.0%</td>"), "{}", public.body);
+        assert!(public.body.contains(r#"<td data-label="割合(件数)">40.0%</td>"#), "{}", public.body);
         let kpi = resident.get("/plan/measures/1-1-3").await;
         assert!(kpi.body.contains("収納の記録"), "{}", kpi.body);
         assert!(kpi.body.contains("/payments"), "{}", kpi.body);
@@ -361,7 +361,7 @@ async fn konbini_statistics_and_counter_issues_feed_kpi_1_1_6() {
         assert_eq!((tally.convenience, tally.all, tally.free), (32, 280, 10));
         let mut resident = Client::new(&t);
         let public = resident.get("/certificates?year=2024").await;
-        assert!(public.body.contains("<td data-label="割合">11.4%</td>"), "{}", public.body);
+        assert!(public.body.contains(r#"<td data-label="割合">11.4%</td>"#), "{}", public.body);
         assert!(public.body.contains("<svg"), "the monthly chart");
 
         // A wrong month is cancelled (a row naming it), the share follows.
