@@ -9,9 +9,8 @@
 use super::model::{Channel, Kind};
 use super::store::{self, FROM_IMPORT, NewIssue};
 use crate::audit::{self, Actor, Change};
-use crate::db::{Db, now_text};
+use crate::db::Db;
 use crate::imports::read::Cell;
-use sqlx::Row as _;
 use time::Date;
 
 fn text(c: &Cell) -> String {
@@ -162,19 +161,16 @@ pub async fn apply(db: &Db, name: &str, bytes: &[u8], actor: &Actor) -> Result<u
     let storage = |e: sqlx::Error| vec![format!("保存できませんでした: {e}")];
     let mut tx = db.begin().await.map_err(storage)?;
     let total: i64 = rows.iter().map(|r| r.3).sum();
-    let import_id: i64 = sqlx::query(
-        "INSERT INTO receipt_imports (kind, file_name, sha256, rows, total, imported_at,
-           imported_by) VALUES ('certificates', $1, $2, $3, $4, $5, $6) RETURNING id",
+    let import_id = crate::receipts::import::note_file(
+        &mut tx,
+        "certificates",
+        name,
+        bytes,
+        rows.len(),
+        total,
+        actor,
     )
-    .bind(name)
-    .bind(crate::filetype::sha256_hex(bytes))
-    .bind(rows.len() as i64)
-    .bind(total)
-    .bind(now_text())
-    .bind(&actor.username)
-    .fetch_one(&mut *tx)
     .await
-    .and_then(|r| r.try_get("id"))
     .map_err(storage)?;
     let mut errors = Vec::new();
     for (line, month, kind, copies) in &rows {

@@ -217,11 +217,7 @@ pub async fn import_upload(
             )
         }
         Err(mut errors) => {
-            errors.insert(
-                0,
-                "取り込めませんでした。何も書き込んでいません。ファイルを直して、もう一度取り込んでください。"
-                    .into(),
-            );
+            errors.insert(0, crate::receipts::import::REFUSED.into());
             let page =
                 staff_view(&state, &staff, IssueForm::default(), errors, String::new()).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())

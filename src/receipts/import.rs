@@ -23,6 +23,10 @@ use crate::imports::read::Cell;
 use sqlx::Row as _;
 use time::{Date, PrimitiveDateTime, Time};
 
+/// What the page says first when a file is refused.
+pub const REFUSED: &str =
+    "取り込めませんでした。何も書き込んでいません。ファイルを直して、もう一度取り込んでください。";
+
 /// The kinds of file machi reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -458,6 +462,33 @@ pub struct Outcome {
     pub cancelled: usize,
 }
 
+/// Notes a file being imported (its kind, name, hash, rows and total), so every row it writes
+/// can say which file brought it; returns the import's number.
+pub async fn note_file(
+    tx: &mut crate::db::Tx,
+    kind: &str,
+    file_name: &str,
+    bytes: &[u8],
+    rows: usize,
+    total: i64,
+    actor: &Actor,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO receipt_imports (kind, file_name, sha256, rows, total, imported_at,
+           imported_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(kind)
+    .bind(file_name)
+    .bind(crate::filetype::sha256_hex(bytes))
+    .bind(rows as i64)
+    .bind(total)
+    .bind(now_text())
+    .bind(&actor.username)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")
+}
+
 /// Writes a file's lines, all or nothing. `Err` holds every row's fault.
 pub async fn apply(
     db: &Db,
@@ -476,20 +507,16 @@ pub async fn apply(
             Line::Cancelled { .. } => 0,
         })
         .sum();
-    let import_id: i64 = sqlx::query(
-        "INSERT INTO receipt_imports (kind, file_name, sha256, rows, total, imported_at,
-           imported_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    let import_id = note_file(
+        &mut tx,
+        kind.code(),
+        file_name,
+        bytes,
+        rows.len(),
+        total,
+        actor,
     )
-    .bind(kind.code())
-    .bind(file_name)
-    .bind(crate::filetype::sha256_hex(bytes))
-    .bind(rows.len() as i64)
-    .bind(total)
-    .bind(now_text())
-    .bind(&actor.username)
-    .fetch_one(&mut *tx)
     .await
-    .and_then(|r| r.try_get("id"))
     .map_err(|e| storage(e.into()))?;
     let mut done = Outcome::default();
     let mut errors = Vec::new();

@@ -331,11 +331,7 @@ pub async fn import_upload(
             .into_response())
         }
         Err(mut errors) => {
-            errors.insert(
-                0,
-                "取り込めませんでした。何も書き込んでいません。ファイルを直して、もう一度取り込んでください。"
-                    .into(),
-            );
+            errors.insert(0, crate::receipts::import::REFUSED.into());
             let page = ledger_page(
                 &state,
                 &staff,
