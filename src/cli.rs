@@ -50,6 +50,12 @@ pub enum Command {
     /// FAQ: import and export the town's FAQ, measure the search on resident-style queries.
     #[command(subcommand)]
     Faq(crate::faq::commands::FaqCommand),
+    /// Receipts: import the terminal's, コンビニ and eL-QR files into the ledger.
+    #[command(subcommand)]
+    Receipts(crate::receipts::commands::ReceiptsCommand),
+    /// Certificates: import the コンビニ交付 monthly statistics.
+    #[command(subcommand)]
+    Certificates(crate::certificates::commands::CertificatesCommand),
     /// Copy the database and uploaded files of a running instance into an empty folder (SQLite;
     /// PostgreSQL uses pg_dump). The folder is a data folder: restore with --data-dir FOLDER.
     Backup { dir: PathBuf },
@@ -370,6 +376,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Registers(cmd) => crate::registers::commands::run(cmd, || town(&cli.config)).await,
         Command::Faq(cmd) => crate::faq::commands::run(cmd, || town(&cli.config)).await,
+        Command::Receipts(cmd) => crate::receipts::commands::run(cmd, || town(&cli.config)).await,
+        Command::Certificates(cmd) => {
+            crate::certificates::commands::run(cmd, || town(&cli.config)).await
+        }
         Command::Backup { dir } => {
             let s = crate::backup::backup(&cli.config, &dir).await?;
             println!(

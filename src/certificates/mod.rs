@@ -2,6 +2,7 @@
 //! counter (a visit's issued certificates), from the コンビニ交付 monthly statistics, and
 //! entered by staff (mail); the コンビニ交付 share per 年度 with a monthly chart.
 
+pub mod commands;
 pub mod import;
 pub mod model;
 pub mod routes;

@@ -3,6 +3,7 @@
 //! cashless share of KPI 1-①-3. The values and figures are in `model`, storage in
 //! `store`, the 日計's close in `days`, the files in `import`, the pages in `routes`.
 
+pub mod commands;
 pub mod days;
 pub mod import;
 pub mod model;

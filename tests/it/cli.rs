@@ -227,3 +227,61 @@ async fn the_faq_is_imported_and_measured_from_the_command_line() {
         .unwrap();
     assert_eq!(n, 216);
 }
+
+#[tokio::test]
+async fn receipt_files_and_konbini_statistics_are_imported_from_the_command_line() {
+    let dir = crate::support::temp_dir();
+    let terminal = dir.join("terminal.csv");
+    std::fs::write(
+        &terminal,
+        "取引日時,端末名,伝票番号,ブランド,金額\n2025/06/02 10:05,窓口1,0001,PayPay,300\n",
+    )
+    .unwrap();
+    let args = |kind: &'static str, f: &std::path::Path| {
+        vec!["receipts", "import", "--kind", kind, f.to_str().unwrap()]
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    let cli_of = |a: Vec<String>| cli(&dir, &a.iter().map(String::as_str).collect::<Vec<_>>());
+    run(cli_of(args("terminal", &terminal))).await.unwrap();
+    // Again: nothing added; a wrong kind and a bad file are refused with nothing written.
+    run(cli_of(args("terminal", &terminal))).await.unwrap();
+    let err = run(cli_of(args("cash", &terminal))).await.unwrap_err();
+    assert!(format!("{err:#}").contains("terminal、convenience_store、el_qr"));
+    let bad = dir.join("cvs.csv");
+    std::fs::write(&bad, "収納日,受付番号,金額\n2025/07/01,C-1,百\n").unwrap();
+    let err = run(cli_of(args("convenience_store", &bad)))
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("何も書き込んでいません"),
+        "{err:#}"
+    );
+    let stats = dir.join("konbini.csv");
+    std::fs::write(&stats, "年月,証明書,通数\n2025年4月,住民票の写し,12\n").unwrap();
+    run(cli(
+        &dir,
+        &["certificates", "import", stats.to_str().unwrap()],
+    ))
+    .await
+    .unwrap();
+
+    let db = machi::db::connect(&machi::db::sqlite_url_for_dir(
+        &dir.join("towns").join("285854"),
+    ))
+    .await
+    .unwrap();
+    let mut conn = db.conn().await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM receipts")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 1, "the second import added nothing");
+    let copies: i64 =
+        sqlx::query_scalar("SELECT CAST(SUM(copies) AS BIGINT) FROM certificate_issues")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(copies, 12);
+}
