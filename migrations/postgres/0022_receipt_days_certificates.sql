@@ -58,6 +58,7 @@ CREATE TABLE certificate_issues (
     recorded_by TEXT NOT NULL
 );
 CREATE INDEX certificate_issues_on ON certificate_issues (issued_on);
+CREATE INDEX certificate_issues_visit ON certificate_issues (visit_id);
 CREATE UNIQUE INDEX certificate_issues_cancel ON certificate_issues (cancels) WHERE cancels IS NOT NULL;
 
 -- 消込: a receipt the clerk recorded, matched to the line of the terminal's or the agent's file
@@ -68,3 +69,4 @@ CREATE TABLE receipt_matches (
     import_id BIGINT,
     matched_at TEXT NOT NULL
 );
+CREATE INDEX receipt_matches_reference ON receipt_matches (reference);

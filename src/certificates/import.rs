@@ -13,15 +13,6 @@ use crate::db::Db;
 use crate::imports::read::Cell;
 use time::Date;
 
-fn text(c: &Cell) -> String {
-    match c {
-        Cell::Empty => String::new(),
-        Cell::Text(t) | Cell::Date(t) | Cell::Error(t) => t.trim().to_string(),
-        Cell::Number(n) if n.fract() == 0.0 => format!("{}", *n as i64),
-        Cell::Number(n) => n.to_string(),
-    }
-}
-
 fn fold(h: &str) -> String {
     crate::fiscal::fold_width(h.trim().trim_start_matches('\u{feff}'))
         .chars()
@@ -80,7 +71,7 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Vec<Row>, Vec<String>> {
     let Some((header_line, headers)) = rows.next() else {
         return Err(vec!["ファイルに行がありません".into()]);
     };
-    let headers: Vec<String> = headers.iter().map(|h| fold(&text(h))).collect();
+    let headers: Vec<String> = headers.iter().map(|h| fold(&h.text())).collect();
     let find = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
     let Some(month_col) = find(MONTH) else {
         return Err(vec![format!(
@@ -103,7 +94,7 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Vec<Row>, Vec<String>> {
     let mut errors = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for (line, cells) in rows {
-        let get = |i: usize| cells.get(i).map(text).unwrap_or_default();
+        let get = |i: usize| cells.get(i).map(Cell::text).unwrap_or_default();
         let month = match parse_month(&get(month_col)) {
             Ok(m) => m,
             Err(e) => {

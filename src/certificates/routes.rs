@@ -10,6 +10,7 @@ use crate::auth::permissions::Subject as On;
 use crate::auth::{Staff, StaffForm};
 use crate::error::AppError;
 use crate::fiscal::FiscalYear;
+use crate::receipts::routes::percent;
 use crate::web::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -57,10 +58,6 @@ impl StaffPage {
     fn percent(&self, v: Option<f64>) -> String {
         percent(v)
     }
-}
-
-fn percent(v: Option<f64>) -> String {
-    v.map_or_else(|| "—".into(), |v| format!("{v:.1}%"))
 }
 
 async fn staff_view(

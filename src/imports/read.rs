@@ -16,6 +16,15 @@ pub enum Cell {
 }
 
 impl Cell {
+    /// The cell as text, trimmed (a number as written: 12, 0.5; a date as the sheet shows it).
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(t) | Cell::Date(t) | Cell::Error(t) => t.trim().to_string(),
+            Cell::Number(n) => n.to_string(),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         match self {
             Cell::Empty => true,

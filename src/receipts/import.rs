@@ -281,15 +281,6 @@ fn parse_time(text: &str) -> Result<Time, String> {
     Time::from_hms(get(0) as u8, get(1) as u8, get(2) as u8).map_err(|_| bad())
 }
 
-fn cell_text(c: &Cell) -> String {
-    match c {
-        Cell::Empty => String::new(),
-        Cell::Text(t) | Cell::Date(t) | Cell::Error(t) => t.trim().to_string(),
-        Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
-        Cell::Number(n) => n.to_string(),
-    }
-}
-
 /// Whether a line cancels a payment, from the 取引区分 cell.
 fn is_cancel(kind: &str) -> Result<bool, String> {
     let k: String = kind.chars().filter(|c| !c.is_whitespace()).collect();
@@ -316,7 +307,7 @@ pub fn read(kind: Kind, name: &str, bytes: &[u8]) -> Result<Vec<Row>, Vec<String
     let Some((header_line, headers)) = rows.next() else {
         return Err(vec!["ファイルに行がありません".into()]);
     };
-    let columns: Vec<Option<&str>> = headers.iter().map(|h| field_of(&cell_text(h))).collect();
+    let columns: Vec<Option<&str>> = headers.iter().map(|h| field_of(&h.text())).collect();
     let has = |f: &str| columns.contains(&Some(f));
     let mut missing = Vec::new();
     if !has("when") && !has("date") {
@@ -356,7 +347,7 @@ pub fn read(kind: Kind, name: &str, bytes: &[u8]) -> Result<Vec<Row>, Vec<String
                 .iter()
                 .position(|c| *c == Some(f))
                 .and_then(|i| cells.get(i))
-                .map(cell_text)
+                .map(Cell::text)
                 .unwrap_or_default()
         };
         match row(kind, &get) {

@@ -548,7 +548,8 @@ pub struct YearQuery {
     year: String,
 }
 
-fn percent(v: Option<f64>) -> String {
+/// A share as pages print it (12.3%), or — when there is none.
+pub fn percent(v: Option<f64>) -> String {
     v.map_or_else(|| "—".into(), |v| format!("{v:.1}%"))
 }
 
