@@ -30,9 +30,22 @@ pub struct Settings {
     pub counter_retention_days: i64,
     /// The data folder (absolute).
     pub data_dir: PathBuf,
+    /// Mail, payments and retention of online applications.
+    pub online: crate::mail::OnlineSettings,
 }
 
 impl Settings {
+    pub fn from_config(config: &Config, data_dir: PathBuf) -> Settings {
+        Settings {
+            today: config.today,
+            secure_cookies: config.secure_cookies,
+            slow_failed_sign_ins: config.slow_failed_sign_ins,
+            counter_retention_days: config.counter_retention_days,
+            data_dir,
+            online: crate::mail::OnlineSettings::from_config(config),
+        }
+    }
+
     pub fn today(&self) -> Date {
         self.today.unwrap_or_else(today_jst)
     }

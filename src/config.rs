@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 /// Days the counter keeps a visit's personal data unless configured otherwise.
 pub const DEFAULT_RETENTION_DAYS: i64 = 30;
+/// Days a closed online application keeps its personal data unless configured otherwise.
+pub const DEFAULT_APPLICATION_RETENTION_DAYS: i64 = 90;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
@@ -31,6 +33,55 @@ pub struct Config {
     /// anonymous timings stay.
     #[arg(long, env = "MACHI_COUNTER_RETENTION_DAYS", default_value_t = DEFAULT_RETENTION_DAYS, value_parser = clap::value_parser!(i64).range(1..=3650), global = true)]
     pub counter_retention_days: i64,
+    /// smtp://host:port of the mail server machi sends through (an internal relay; TLS is the
+    /// relay's job). Without it, online applications are off.
+    #[arg(long, env = "MACHI_SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of machi's mail.
+    #[arg(
+        long,
+        env = "MACHI_MAIL_FROM",
+        default_value = "machi@localhost",
+        global = true
+    )]
+    pub mail_from: String,
+    /// The address residents reach machi at (https://machi.example.jp), for links in mail;
+    /// default: the address it listens on.
+    #[arg(long, env = "MACHI_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// Days an online application's personal data (answers, e-mail, attachments) is kept after
+    /// it was completed or rejected; the counts stay.
+    #[arg(long, env = "MACHI_APPLICATION_RETENTION_DAYS", default_value_t = DEFAULT_APPLICATION_RETENTION_DAYS, value_parser = clap::value_parser!(i64).range(1..=3650), global = true)]
+    pub application_retention_days: i64,
+    /// The payment provider for fees of online applications: `sandbox` (machi's own test
+    /// provider, for trials and demonstrations). Without it, forms with a fee cannot be applied for online.
+    #[arg(long, env = "MACHI_PAYMENTS", value_parser = ["sandbox"], global = true)]
+    pub payments: Option<String>,
+    /// The secret the provider signs its callbacks with (HMAC-SHA256).
+    #[arg(
+        long,
+        env = "MACHI_PAYMENT_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub payment_secret: Option<String>,
+    /// Seconds machi waits for the payment provider before telling the resident to try again.
+    #[arg(
+        long,
+        env = "MACHI_PAYMENT_TIMEOUT",
+        default_value_t = 10,
+        global = true
+    )]
+    pub payment_timeout_secs: u64,
+    /// The sandbox provider answers this many milliseconds late (to try timeouts).
+    #[arg(
+        long,
+        env = "MACHI_PAYMENT_SANDBOX_DELAY_MS",
+        default_value_t = 0,
+        global = true,
+        hide = true
+    )]
+    pub payment_sandbox_delay_ms: u64,
     /// Pretend today is this date (YYYY-MM-DD), for demonstrations and tests: 年度 and KPI
     /// statuses are judged as of it.
     #[arg(long, env = "MACHI_TODAY", value_parser = parse_day, global = true, hide = true)]
@@ -82,6 +133,14 @@ impl Config {
             counter_retention_days: DEFAULT_RETENTION_DAYS,
             today: None,
             slow_failed_sign_ins: true,
+            smtp_url: None,
+            mail_from: "machi@localhost".into(),
+            public_url: None,
+            application_retention_days: DEFAULT_APPLICATION_RETENTION_DAYS,
+            payments: None,
+            payment_secret: None,
+            payment_timeout_secs: 10,
+            payment_sandbox_delay_ms: 0,
         }
     }
 }

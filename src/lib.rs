@@ -1,6 +1,7 @@
 //! machi: a municipality's DX推進計画 as working software.
 
 pub mod app;
+pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod backup;
@@ -16,9 +17,11 @@ pub mod fiscal;
 pub mod identity;
 pub mod imports;
 pub mod input;
+pub mod mail;
 pub mod modules;
 pub mod mynumber;
 pub mod opendata;
+pub mod payments;
 pub mod plan;
 pub mod procedures;
 pub mod receipts;

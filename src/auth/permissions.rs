@@ -158,6 +158,7 @@ mod tests {
             crate::receipts::RECORD_RECEIPTS,
             crate::receipts::CLOSE_DAY,
             crate::certificates::RECORD_CERTIFICATES,
+            crate::applications::HANDLE_APPLICATIONS,
         ];
         assert_eq!(
             actions.len(),
@@ -166,13 +167,13 @@ mod tests {
         );
         // Columns follow `actions`.
         let table: [(Role, &str); 7] = [
-            (Role::SystemAdmin, "YYYY.............Y..........."),
-            (Role::DxOffice, "Y.YYY.YYYY.YYYYYYYYYYYYYYYYYY"),
-            (Role::DepartmentEditor, "Y.Y.............Y.Y..Y...YYYY"),
-            (Role::Committee, "Y.Y..Y....Y..Y....Y..Y...Y..."),
-            (Role::Advisor, "Y.Y..........Y..............."),
-            (Role::Viewer, "Y.Y...............Y..Y...Y..."),
-            (Role::PlatformAdmin, "Y............................"),
+            (Role::SystemAdmin, "YYYY.............Y............"),
+            (Role::DxOffice, "Y.YYY.YYYY.YYYYYYYYYYYYYYYYYYY"),
+            (Role::DepartmentEditor, "Y.Y.............Y.Y..Y...YYYY."),
+            (Role::Committee, "Y.Y..Y....Y..Y....Y..Y...Y...."),
+            (Role::Advisor, "Y.Y..........Y................"),
+            (Role::Viewer, "Y.Y...............Y..Y...Y...."),
+            (Role::PlatformAdmin, "Y............................."),
         ];
         let subject = Subject::Measure {
             department: "総務課",

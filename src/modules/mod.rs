@@ -90,6 +90,8 @@ pub fn all() -> Vec<Box<dyn Module>> {
         Box::new(crate::registers::RegistersModule),
         Box::new(crate::standardization::StandardizationModule),
         Box::new(crate::mynumber::MynumberModule),
+        Box::new(crate::applications::ApplicationsModule),
+        Box::new(crate::payments::PaymentsModule),
         Box::new(crate::receipts::ReceiptsModule),
         Box::new(crate::certificates::CertificatesModule),
         Box::new(crate::imports::ImportsModule),

@@ -88,6 +88,29 @@ pub struct FormDef {
     /// Table sections (whose fields fill from a group of people) by section name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub lists: BTreeMap<String, ListSpec>,
+    /// The fee in 円 paid with an online application (0: none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub fee: i64,
+    /// Files an online application attaches (images or PDF), e.g. a copy of a receipt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentDef>,
+}
+
+fn is_zero(v: &i64) -> bool {
+    *v == 0
+}
+
+/// A file the applicant attaches online (on paper it is handed over with the form).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentDef {
+    /// a-z, 0-9, _ ; unique in the form.
+    pub key: String,
+    pub label: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub required: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hint: String,
 }
 
 /// The items of a visit typed once that are not about one person of the visit's list: where the
@@ -229,6 +252,24 @@ impl FormDef {
             }
             if f.kind == FieldType::Mynumber && !f.fill.is_empty() {
                 out.push(format!("{at}: 個人番号は共通項目から埋められません"));
+            }
+        }
+        if self.fee < 0 {
+            out.push(format!(
+                "fee(手数料)「{}」は0以上の円で書いてください",
+                self.fee
+            ));
+        }
+        for (i, a) in self.attachments.iter().enumerate() {
+            let at = format!("{}番目の添付書類「{}」", i + 1, a.label);
+            if !super::model::valid_key(&a.key) {
+                out.push(format!(
+                    "{at}: key「{}」は半角英小文字・数字・_ で書いてください",
+                    a.key
+                ));
+            }
+            if self.attachments[..i].iter().any(|b| b.key == a.key) {
+                out.push(format!("{at}: key「{}」が重複しています", a.key));
             }
         }
         self.table_problems(&mut out);

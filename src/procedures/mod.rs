@@ -64,7 +64,7 @@ impl crate::modules::Module for ProceduresModule {
                         values: kpi::online_count_by_year(&state.db, years, today).await?,
                         baseline_year: None,
                         label: None,
-                        link: Some("/procedures".into()),
+                        link: Some("/apply".into()),
                     })
                 })
             },

@@ -226,13 +226,10 @@ async fn open_storage(config: &Config) -> anyhow::Result<(Storage, Db)> {
 }
 
 fn settings(config: &Config, storage: &Storage) -> Arc<Settings> {
-    Arc::new(Settings {
-        today: config.today,
-        secure_cookies: config.secure_cookies,
-        slow_failed_sign_ins: config.slow_failed_sign_ins,
-        counter_retention_days: config.counter_retention_days,
-        data_dir: storage.data_dir().to_path_buf(),
-    })
+    Arc::new(Settings::from_config(
+        config,
+        storage.data_dir().to_path_buf(),
+    ))
 }
 
 fn state_for(

@@ -151,13 +151,7 @@ impl Platform {
         let data_dir = std::fs::canonicalize(&config.data_dir)?;
         let (storage, shared) = Storage::open(config.database_url.as_deref(), &data_dir).await?;
         tracing::info!("database: {}", storage.backend().name());
-        let settings = Arc::new(Settings {
-            today: config.today,
-            secure_cookies: config.secure_cookies,
-            slow_failed_sign_ins: config.slow_failed_sign_ins,
-            counter_retention_days: config.counter_retention_days,
-            data_dir,
-        });
+        let settings = Arc::new(Settings::from_config(config, data_dir));
         let platform = Arc::new(Platform {
             settings,
             storage,

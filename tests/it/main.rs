@@ -1,7 +1,9 @@
 //! The one integration-test binary: a module per feature.
 
+mod smtp_sink;
 mod support;
 
+mod applications;
 mod auth;
 mod backup;
 mod catalog;

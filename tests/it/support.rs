@@ -77,6 +77,13 @@ impl TestTown {
         TestTown::start(config).await
     }
 
+    /// The same installation started with other settings (mail, payments …).
+    pub async fn reconfigured(&self, change: impl FnOnce(&mut Config)) -> TestTown {
+        let mut config = self.config.clone();
+        change(&mut config);
+        TestTown::start(config).await
+    }
+
     /// The bundled town's context with the calendar at `today`.
     pub async fn state_on(&self, today: time::Date) -> AppState {
         self.on_day(today).await.state
