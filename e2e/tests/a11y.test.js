@@ -3,36 +3,9 @@
 // beside colour, and a keyboard-only journey with visible focus.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { startMachi, launch, signIn, signOut, OUT, PASSWORD } from './helpers.js';
-
-const require = createRequire(import.meta.url);
-const AXE = require.resolve('axe-core/axe.min.js');
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-
-// Runs axe and the checks axe leaves to people; returns problems as text.
-async function audit(page, label) {
-  await page.addScriptTag({ path: AXE });
-  const r = await page.evaluate(async (tags) => {
-    // eslint-disable-next-line no-undef
-    const res = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    const order = await axe.run(document, { runOnly: ['heading-order', 'page-has-heading-one', 'landmark-one-main', 'region'] });
-    return [...res.violations, ...order.violations].map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-  }, TAGS);
-  const lang = await page.getAttribute('html', 'lang');
-  if (lang !== 'ja') r.push(`html lang is ${lang}`);
-  // Status shown by colour always carries its text too.
-  const emptyBadges = await page.locator('.badge').evaluateAll((els) => els.filter((e) => !e.textContent.trim()).length);
-  if (emptyBadges) r.push(`${emptyBadges} status badges without text`);
-  return r.map((x) => `${label}: ${x}`);
-}
-
-// No horizontal scrolling of the page itself (wide tables scroll inside their own box).
-async function reflows(page) {
-  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
-}
+import { startMachi, launch, signIn, signOut, OUT, PASSWORD, audit, reflows } from './helpers.js';
 
 test('every page of the suite passes axe at WCAG 2.1 A/AA and reflows', async () => {
   const machi = await startMachi([

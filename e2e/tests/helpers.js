@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { createRequire } from 'node:module';
 
 const root = resolve(import.meta.dirname, '..', '..');
 export const BIN = process.env.MACHI_BIN || join(root, 'target', 'debug', 'machi');
@@ -24,10 +25,10 @@ function freePort() {
 
 // `setup`: machi commands run before the server starts (e.g. ['town', 'add', …]); `town`: the
 // 団体コード the users are added to, when not the bundled one.
-export async function startMachi(users = [], { setup = [], town } = {}) {
+export async function startMachi(users = [], { setup = [], town, env: extraEnv = {} } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'machi-e2e-'));
   const port = await freePort();
-  const env = { ...process.env, MACHI_DATA_DIR: dataDir, MACHI_PORT: String(port) };
+  const env = { ...process.env, ...extraEnv, MACHI_DATA_DIR: dataDir, MACHI_PORT: String(port) };
   const run = (args, input) => {
     const r = spawnSync(BIN, args, { env, input, encoding: 'utf8', cwd: root });
     if (r.status !== 0) throw new Error(`machi ${args.join(' ')}: ${r.stderr}`);
@@ -72,3 +73,30 @@ export async function signOut(page) {
   await page.getByRole('button', { name: /サインアウト/ }).click();
   await page.waitForURL(/\/login\?signed_out=1/);
 }
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+// Runs axe and the checks axe leaves to people; returns problems as text.
+export async function audit(page, label) {
+  await page.addScriptTag({ path: AXE });
+  const r = await page.evaluate(async (tags) => {
+    // eslint-disable-next-line no-undef
+    const res = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    const order = await axe.run(document, { runOnly: ['heading-order', 'page-has-heading-one', 'landmark-one-main', 'region'] });
+    return [...res.violations, ...order.violations].map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  }, TAGS);
+  const lang = await page.getAttribute('html', 'lang');
+  if (lang !== 'ja') r.push(`html lang is ${lang}`);
+  // Status shown by colour always carries its text too.
+  const emptyBadges = await page.locator('.badge').evaluateAll((els) => els.filter((e) => !e.textContent.trim()).length);
+  if (emptyBadges) r.push(`${emptyBadges} status badges without text`);
+  return r.map((x) => `${label}: ${x}`);
+}
+
+// No horizontal scrolling of the page itself (wide tables scroll inside their own box).
+export async function reflows(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+}
+

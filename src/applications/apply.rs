@@ -607,7 +607,7 @@ async fn files_page(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let csrf = csrf_of(&headers);
+    let csrf = csrf_of(headers);
     let page = FilesPage {
         layout: Layout::public(state, "").await,
         id: m.app.id,
@@ -773,7 +773,7 @@ async fn confirm_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let slots = slots(state, &m).await?;
-    let csrf = csrf_of(&headers);
+    let csrf = csrf_of(headers);
     let page = ConfirmPage {
         layout: Layout::public(state, "").await,
         id: m.app.id,
@@ -938,7 +938,7 @@ async fn status_page(
         .and_then(|s| crate::payments::provider::Status::parse(&s))
         .map(|s| s.label().to_string())
         .unwrap_or_default();
-    let csrf = csrf_of(&headers);
+    let csrf = csrf_of(headers);
     let page = StatusPage {
         layout: Layout::public(state, "").await,
         id: m.app.id,

@@ -229,9 +229,11 @@ pub async fn detail(
 
 #[derive(serde::Deserialize)]
 pub struct MoveForm {
+    #[serde(default)]
     to: String,
     #[serde(default)]
     message: String,
+    #[serde(default)]
     version: i64,
 }
 
@@ -240,6 +242,8 @@ pub async fn move_state(
     Path(id): Path<i64>,
     StaffForm(staff, f): StaffForm<MoveForm>,
 ) -> Result<Response, AppError> {
+    // Those who handle no application are refused before anything is looked up.
+    scope(&staff)?;
     let (app, _, procedure) = loaded(&state, id).await?;
     require_for(&staff, &app)?;
     let to = St::parse(&f.to).ok_or_else(|| AppError::BadRequest("状態を選んでください".into()))?;

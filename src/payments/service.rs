@@ -167,7 +167,7 @@ pub async fn receive(
         .map_err(ReceiveError::Refused)?;
     apply(state, provider.name(), &event)
         .await
-        .map_err(|e| ReceiveError::Internal(e.into()))
+        .map_err(ReceiveError::Internal)
 }
 
 #[derive(Debug, thiserror::Error)]
