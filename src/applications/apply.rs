@@ -41,7 +41,8 @@ pub async fn offer(state: &AppState, key: &str) -> Result<Option<Offer>, AppErro
     if !p
         .channels
         .iter()
-        .any(|c| c.kind == "town_form" && c.available_on(today, today))
+        // A URL on the channel means the town's forms live elsewhere (another system).
+        .any(|c| c.kind == "town_form" && c.url.is_empty() && c.available_on(today, today))
     {
         return Ok(None);
     }
