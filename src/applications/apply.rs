@@ -388,6 +388,21 @@ pub struct Mine {
     pub procedure_name: String,
 }
 
+/// An application's form and its procedure's name (the key, if the procedure was removed).
+pub async fn form_of(state: &AppState, app: &Application) -> Result<(FormDef, String), AppError> {
+    let snap = crate::procedures::cache::snapshot(state).await?;
+    let form = snap
+        .forms
+        .iter()
+        .find(|f| f.key == app.form_key)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    let name = snap
+        .procedure(&app.procedure_key)
+        .map_or_else(|| app.procedure_key.clone(), |p| p.name.clone());
+    Ok((form, name))
+}
+
 pub async fn mine(state: &AppState, headers: &HeaderMap, id: i64) -> Result<Mine, AppError> {
     let token = cookie(headers, &session_cookie_name(id)).unwrap_or("");
     if token.is_empty()
@@ -401,16 +416,7 @@ pub async fn mine(state: &AppState, headers: &HeaderMap, id: i64) -> Result<Mine
     if app.purged {
         return Err(AppError::NotFound);
     }
-    let snap = crate::procedures::cache::snapshot(state).await?;
-    let form = snap
-        .forms
-        .iter()
-        .find(|f| f.key == app.form_key)
-        .cloned()
-        .ok_or(AppError::NotFound)?;
-    let procedure_name = snap
-        .procedure(&app.procedure_key)
-        .map_or_else(|| app.procedure_key.clone(), |p| p.name.clone());
+    let (form, procedure_name) = form_of(state, &app).await?;
     Ok(Mine {
         app,
         form,

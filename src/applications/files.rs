@@ -24,26 +24,15 @@ pub struct FileInfo {
 
 impl FileInfo {
     pub fn size_words(&self) -> String {
-        if self.size >= 1024 * 1024 {
-            format!("{:.1}MB", self.size as f64 / 1024.0 / 1024.0)
-        } else {
-            format!("{}KB", (self.size + 1023) / 1024)
-        }
+        crate::filetype::size_words(self.size)
     }
 }
 
-/// The name as the applicant's device called it, kept only as a label (no path, no controls).
+/// The name as the applicant's device called it, kept only as a label.
 fn clean_name(name: &str, ext: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let kept: String = base
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>'))
-        .take(80)
-        .collect();
-    if kept.trim().is_empty() {
-        format!("添付ファイル.{ext}")
-    } else {
-        kept
+    match crate::filetype::clean_file_name(name).as_str() {
+        "file" => format!("添付ファイル.{ext}"),
+        n => n.to_string(),
     }
 }
 

@@ -156,16 +156,7 @@ async fn loaded(state: &AppState, id: i64) -> Result<(Application, FormDef, Stri
     if !app.state.is_submitted() && app.state != St::AwaitingPayment {
         return Err(AppError::NotFound);
     }
-    let snap = crate::procedures::cache::snapshot(state).await?;
-    let form = snap
-        .forms
-        .iter()
-        .find(|f| f.key == app.form_key)
-        .cloned()
-        .ok_or(AppError::NotFound)?;
-    let procedure = snap
-        .procedure(&app.procedure_key)
-        .map_or_else(|| app.procedure_key.clone(), |p| p.name.clone());
+    let (form, procedure) = super::apply::form_of(state, &app).await?;
     Ok((app, form, procedure))
 }
 
@@ -441,9 +432,6 @@ pub async fn export(
         .iter()
         .filter(|f| steps::typed_online(f))
         .collect();
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
     let mut head = vec![
         "申請番号".to_string(),
         "申請日時".into(),
@@ -457,8 +445,8 @@ pub async fn export(
             format!("{} {}", f.section, f.label)
         }
     }));
-    w.write_record(&head).map_err(anyhow::Error::from)?;
-    for a in &apps {
+    let head: Vec<&str> = head.iter().map(String::as_str).collect();
+    let rows = apps.iter().map(|a| {
         let mut row = vec![
             a.receipt_no.clone(),
             a.submitted_jst(),
@@ -470,10 +458,10 @@ pub async fn export(
                 .iter()
                 .map(|f| a.answers.get(&f.key).cloned().unwrap_or_default()),
         );
-        w.write_record(&row).map_err(anyhow::Error::from)?;
-    }
-    let text = String::from_utf8(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
-        .map_err(anyhow::Error::from)?;
+        row
+    });
+    let encoding = crate::textfile::CsvEncoding::from_query(&q.encoding);
+    let bytes = crate::textfile::csv_bytes(&head, rows, encoding)?;
     audit_view(
         &state,
         &staff,
@@ -482,16 +470,7 @@ pub async fn export(
         serde_json::json!({ "form": form.key, "day": day.to_string(), "rows": apps.len() }),
     )
     .await?;
-    let (bytes, charset) = if q.encoding == "sjis" {
-        (
-            encoding_rs::SHIFT_JIS.encode(&text).0.into_owned(),
-            "Shift_JIS",
-        )
-    } else {
-        let mut b = "\u{feff}".as_bytes().to_vec();
-        b.extend(text.as_bytes());
-        (b, "UTF-8")
-    };
+    let charset = encoding.charset();
     Ok((
         [
             (header::CONTENT_TYPE, format!("text/csv; charset={charset}")),
