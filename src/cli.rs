@@ -56,6 +56,9 @@ pub enum Command {
     /// Certificates: import the コンビニ交付 monthly statistics.
     #[command(subcommand)]
     Certificates(crate::certificates::commands::CertificatesCommand),
+    /// Postcodes: load Japan Post's 郵便番号データ (postcode → address on forms).
+    #[command(subcommand)]
+    Postcodes(crate::postcodes::commands::PostcodesCommand),
     /// Copy the database and uploaded files of a running instance into an empty folder (SQLite;
     /// PostgreSQL uses pg_dump). The folder is a data folder: restore with --data-dir FOLDER.
     Backup { dir: PathBuf },
@@ -380,6 +383,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Certificates(cmd) => {
             crate::certificates::commands::run(cmd, || town(&cli.config)).await
         }
+        Command::Postcodes(cmd) => crate::postcodes::commands::run(cmd, &cli.config).await,
         Command::Backup { dir } => {
             let s = crate::backup::backup(&cli.config, &dir).await?;
             println!(

@@ -23,6 +23,7 @@ pub mod mynumber;
 pub mod opendata;
 pub mod payments;
 pub mod plan;
+pub mod postcodes;
 pub mod procedures;
 pub mod receipts;
 pub mod registers;

@@ -11,7 +11,6 @@ use crate::audit::Actor;
 use crate::auth::routes::FieldErrors;
 use crate::auth::secret::{constant_time_eq, random_token};
 use crate::auth::session::{AnonForm, LOGIN_CSRF_COOKIE, cookie, is_https, set_cookie};
-use crate::counter::forms::FormInput;
 use crate::error::AppError;
 use crate::procedures::form::{AttachmentDef, FormDef};
 use crate::procedures::model::Procedure;
@@ -73,7 +72,7 @@ fn session_cookie_name(id: i64) -> String {
 
 /// The browser's form token, kept across pages (a page without a form must not change the
 /// token of another open page); a new one when there is none.
-fn csrf_of(headers: &HeaderMap) -> String {
+pub(super) fn csrf_of(headers: &HeaderMap) -> String {
     cookie(headers, LOGIN_CSRF_COOKIE)
         .filter(|t| {
             t.len() >= 20
@@ -84,7 +83,7 @@ fn csrf_of(headers: &HeaderMap) -> String {
 }
 
 /// Sets a fresh form token (double-submit cookie) with the page.
-fn with_csrf(
+pub(super) fn with_csrf(
     state: &AppState,
     headers: &HeaderMap,
     csrf: &str,
@@ -424,33 +423,6 @@ pub async fn mine(state: &AppState, headers: &HeaderMap, id: i64) -> Result<Mine
     })
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "applications/templates/step.html")]
-struct StepPage {
-    layout: Layout,
-    id: i64,
-    version: i64,
-    procedure_name: String,
-    /// 0-based; of `count` steps (the attachments and the confirmation come after).
-    index: usize,
-    count: usize,
-    title: String,
-    inputs: Vec<FormInput>,
-    errors: FieldErrors,
-    csrf: String,
-    correcting: bool,
-}
-
-impl StepPage {
-    fn number(&self) -> usize {
-        self.index + 1
-    }
-}
-
-fn total_steps(m: &Mine) -> usize {
-    steps::steps(&m.form).len() + usize::from(!m.form.attachments.is_empty()) + 1
-}
-
 pub async fn overview(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -461,111 +433,6 @@ pub async fn overview(
         return Ok(Redirect::to(&format!("{}/apply/a/{id}/step/1", state.base)).into_response());
     }
     status_page(&state, &headers, m, FieldErrors::default(), StatusCode::OK).await
-}
-
-pub async fn step(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((id, n)): Path<(i64, usize)>,
-) -> Result<Response, AppError> {
-    let m = mine(&state, &headers, id).await?;
-    if !m.app.state.applicant_may_edit() {
-        return Ok(Redirect::to(&format!("{}/apply/a/{id}", state.base)).into_response());
-    }
-    let all = steps::steps(&m.form);
-    if n == 0 || n > all.len() {
-        return Err(AppError::NotFound);
-    }
-    let s = &all[n - 1];
-    let csrf = csrf_of(&headers);
-    let page = StepPage {
-        layout: Layout::public(&state, "").await,
-        id,
-        version: m.app.version,
-        index: n - 1,
-        count: total_steps(&m),
-        title: s.title.clone(),
-        inputs: steps::inputs(&s.fields, &m.app.answers),
-        errors: FieldErrors::default(),
-        csrf: csrf.clone(),
-        correcting: m.app.state == AppState_::Correction,
-        procedure_name: m.procedure_name.clone(),
-    };
-    Ok(with_csrf(&state, &headers, &csrf, page, StatusCode::OK))
-}
-
-pub async fn save_step(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((id, n)): Path<(i64, usize)>,
-    AnonForm { form, .. }: AnonForm<BTreeMap<String, String>>,
-) -> Result<Response, AppError> {
-    let m = mine(&state, &headers, id).await?;
-    let all = steps::steps(&m.form);
-    if n == 0 || n > all.len() {
-        return Err(AppError::NotFound);
-    }
-    let s = &all[n - 1];
-    let version: i64 = form
-        .get("version")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let back = form.contains_key("back");
-    let result = match steps::check(&s.fields, &form) {
-        Ok(values) => {
-            let keys: Vec<String> = s.fields.iter().map(|f| f.key.clone()).collect();
-            store::save_answers(&state.db, id, version, &values, &keys)
-                .await
-                .map_err(|e| vec![("form".to_string(), e.to_string())])
-        }
-        // Going back keeps nothing half-checked, and asks nothing.
-        Err(_) if back => Ok(()),
-        Err(list) => Err(list),
-    };
-    match result {
-        Ok(()) => {
-            let to = if back && n > 1 {
-                format!("{}/apply/a/{id}/step/{}", state.base, n - 1)
-            } else if back {
-                format!("{}/apply/a/{id}", state.base)
-            } else if n < all.len() {
-                format!("{}/apply/a/{id}/step/{}", state.base, n + 1)
-            } else if !m.form.attachments.is_empty() {
-                format!("{}/apply/a/{id}/files", state.base)
-            } else {
-                format!("{}/apply/a/{id}/confirm", state.base)
-            };
-            Ok(Redirect::to(&to).into_response())
-        }
-        Err(list) => {
-            let mut errors = FieldErrors::default();
-            for (k, msg) in list {
-                errors.add(&k, msg);
-            }
-            let csrf = csrf_of(&headers);
-            let page = StepPage {
-                layout: Layout::public(&state, "").await,
-                id,
-                version: m.app.version,
-                index: n - 1,
-                count: total_steps(&m),
-                title: s.title.clone(),
-                // What was typed stays, to be corrected in place.
-                inputs: steps::inputs(&s.fields, &form),
-                errors,
-                csrf: csrf.clone(),
-                correcting: m.app.state == AppState_::Correction,
-                procedure_name: m.procedure_name.clone(),
-            };
-            Ok(with_csrf(
-                &state,
-                &headers,
-                &csrf,
-                page,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            ))
-        }
-    }
 }
 
 // ───────────── attachments ─────────────
@@ -620,7 +487,7 @@ async fn files_page(
         id: m.app.id,
         procedure_name: m.procedure_name.clone(),
         index: steps::steps(&m.form).len(),
-        count: total_steps(m),
+        count: super::step_pages::total_steps(m),
         slots: slots(state, m).await?,
         errors,
         csrf: csrf.clone(),
@@ -796,7 +663,7 @@ async fn confirm_page(
         },
         csrf: csrf.clone(),
         correcting: m.app.state == AppState_::Correction,
-        count: total_steps(&m),
+        count: super::step_pages::total_steps(&m),
         procedure_name: m.procedure_name,
     };
     Ok(with_csrf(state, headers, &csrf, page, status))

@@ -46,8 +46,8 @@ pub async fn attach(
 ) -> Result<i64, AppStoreError> {
     if bytes.len() > MAX_FILE {
         return Err(AppStoreError::Refused(format!(
-            "ファイルが大きすぎます({}MB)。{}MBまでにしてください(写真は画質を下げるか、1ページずつ送ってください)。",
-            bytes.len() / 1024 / 1024,
+            "ファイルが大きすぎます(このファイルは{})。{}MBまでにしてください(写真は画質を下げるか、1ページずつ送ってください)。",
+            crate::filetype::size_words(bytes.len() as i64),
             MAX_FILE / 1024 / 1024
         )));
     }

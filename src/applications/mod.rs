@@ -6,6 +6,7 @@ pub mod apply;
 pub mod files;
 pub mod inbox;
 pub mod model;
+pub mod step_pages;
 pub mod steps;
 pub mod store;
 pub mod usage;
@@ -71,7 +72,7 @@ impl crate::modules::Module for ApplicationsModule {
             .route("/apply/a/{id}", get(apply::overview))
             .route(
                 "/apply/a/{id}/step/{n}",
-                get(apply::step).post(apply::save_step),
+                get(step_pages::step).post(step_pages::save_step),
             )
             .route(
                 "/apply/a/{id}/files",

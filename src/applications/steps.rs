@@ -126,6 +126,23 @@ pub fn first_incomplete(def: &FormDef, answers: &BTreeMap<String, String>) -> Op
     })
 }
 
+/// The address field a postcode fills: the first text field after it in the same step that is
+/// an address (labelled 住所 or 所在地, or filled from an address item at the counter).
+pub fn address_after<'a>(fields: &[&'a FieldDef], postal: &str) -> Option<&'a FieldDef> {
+    let at = fields
+        .iter()
+        .position(|f| f.key == postal && f.kind == FieldType::Postal)?;
+    fields[at + 1..]
+        .iter()
+        .find(|f| {
+            matches!(f.kind, FieldType::Text | FieldType::Textarea)
+                && (f.label.contains("住所")
+                    || f.label.contains("所在地")
+                    || f.fill.ends_with("address"))
+        })
+        .copied()
+}
+
 /// A section as the confirmation page and the print show it.
 pub struct Shown {
     pub title: String,
@@ -175,6 +192,21 @@ section = "申請者"
 label = "フリガナ"
 type = "kana"
 [[fields]]
+key = "postal"
+section = "申請者"
+label = "郵便番号"
+type = "postal"
+[[fields]]
+key = "phone"
+section = "申請者"
+label = "電話番号"
+type = "phone"
+[[fields]]
+key = "address"
+section = "申請者"
+label = "住所"
+type = "text"
+[[fields]]
 key = "no"
 section = "個人番号"
 label = "個人番号"
@@ -193,7 +225,13 @@ length = 7
         let s = steps(&def);
         let titles: Vec<&str> = s.iter().map(|s| s.title.as_str()).collect();
         assert_eq!(titles, ["申請者", "振込先"]);
-        assert_eq!(s[0].fields.len(), 2);
+        assert_eq!(s[0].fields.len(), 5);
+        assert_eq!(
+            address_after(&s[0].fields, "postal").unwrap().key,
+            "address"
+        );
+        assert!(address_after(&s[0].fields, "phone").is_none());
+        assert!(address_after(&s[1].fields, "postal").is_none());
     }
 
     #[test]

@@ -214,7 +214,7 @@ pub async fn remove(config: &Config, code: &str, purge: bool) -> anyhow::Result<
     Ok(record)
 }
 
-async fn open_storage(config: &Config) -> anyhow::Result<(Storage, Db)> {
+pub(crate) async fn open_storage(config: &Config) -> anyhow::Result<(Storage, Db)> {
     std::fs::create_dir_all(&config.data_dir).map_err(|e| {
         anyhow::anyhow!(
             "データフォルダ {} を作れません: {e}",

@@ -10,12 +10,12 @@ use machi::auth::model::Role;
 use sqlx::Row;
 
 const SECRET: &str = "test-payment-secret";
-const PNG: &[u8] =
+pub(crate) const PNG: &[u8] =
     b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 
 /// The town with mail and the sandbox on, and 葬祭費 open online for 保険課 with a fee (as a
 /// trial: the real 葬祭費 has none) and one required attachment.
-async fn online_town(t: &TestTown, sink: &Sink, delay_ms: u64) -> TestTown {
+pub(crate) async fn online_town(t: &TestTown, sink: &Sink, delay_ms: u64) -> TestTown {
     let url = sink.url.clone();
     let town = t
         .reconfigured(|c| {
@@ -71,7 +71,7 @@ async fn online_town(t: &TestTown, sink: &Sink, delay_ms: u64) -> TestTown {
 }
 
 /// A resident asks for the link and opens it: the browser and the application's id.
-async fn resident_opens(town: &TestTown, sink: &Sink, email: &str) -> (Client, i64) {
+pub(crate) async fn resident_opens(town: &TestTown, sink: &Sink, email: &str) -> (Client, i64) {
     let mut c = Client::new(town);
     let r = c.get("/apply/kokuho-sousaihi").await;
     assert_eq!(r.status, 200, "{}", r.body);

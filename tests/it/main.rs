@@ -3,6 +3,7 @@
 mod smtp_sink;
 mod support;
 
+mod application_aids;
 mod applications;
 mod auth;
 mod backup;
