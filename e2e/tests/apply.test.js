@@ -68,7 +68,11 @@ test('a resident applies with a photo and a fee, answers a correction, and the �
   const machi = await startMachi([
     ['kikaku', 'dx_office', '企画課'],
     ['hoken', 'department_editor', '保険課'],
-  ], { env: { MACHI_SMTP_URL: sink.url, MACHI_PAYMENTS: 'sandbox', MACHI_PAYMENT_SECRET: 'e2e-secret' } });
+  ], {
+    // Japan Post's postcode file (old layout, real rows) as the IT person loads it.
+    setup: [['postcodes', 'import', 'tests/fixtures/postcodes/KEN_ALL.CSV']],
+    env: { MACHI_SMTP_URL: sink.url, MACHI_PAYMENTS: 'sandbox', MACHI_PAYMENT_SECRET: 'e2e-secret' },
+  });
   const browser = await launch();
   const problems = [];
   const times = {};
@@ -94,8 +98,13 @@ test('a resident applies with a photo and a fee, answers a correction, and the �
     // The resident, on a phone.
     const phoneCtx = await browser.newContext({ locale: 'ja-JP', bypassCSP: true, viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
     const phone = await phoneCtx.newPage();
-    await phone.goto(`${base}/procedures/kokuho-sousaihi`);
+    // From the life-event guide: its answer goes along and is asked again, already answered.
+    await phone.goto(`${base}/life-events/death`);
+    await phone.getByRole('group', { name: '国民健康保険に加入していましたか' }).getByLabel('はい').check();
+    await phone.getByRole('button', { name: '必要な手続きを表示する' }).click();
+    await phone.getByRole('link', { name: '国民健康保険 葬祭費の支給申請' }).click();
     await phone.getByRole('link', { name: 'このサイトから申請する' }).click();
+    assert.ok(await phone.getByRole('group', { name: '国民健康保険に加入していましたか' }).getByLabel('はい').isChecked());
     problems.push(...await audit(phone, 'apply start'));
     await phone.getByLabel(/メールアドレス/).fill('hanako@example.jp');
     await phone.getByRole('button', { name: '確認のメールを送る' }).click();
@@ -125,9 +134,18 @@ test('a resident applies with a photo and a fee, answers a correction, and the �
     await phone.waitForURL(/step\/3$/);
     await phone.getByLabel('氏名').fill('香美 花子');
     await phone.getByLabel('フリガナ').fill('かみ はなこ');
+    // Postcode → address, without JavaScript: the button sends the step back filled in.
+    await phone.getByLabel('郵便番号').fill('６６９－６５４４');
+    await phone.getByRole('button', { name: '住所を検索' }).click();
+    await phone.getByRole('status').filter({ hasText: '番地などを続けて入力してください' }).waitFor();
+    assert.equal(await phone.getByLabel('住所').inputValue(), '兵庫県美方郡香美町香住区香住');
+    assert.equal(await phone.getByLabel('氏名').inputValue(), '香美 花子');
+    problems.push(...await audit(phone, 'apply postcode lookup'));
+    await phone.screenshot({ path: join(OUT, 'apply-postcode-phone.png'), fullPage: true });
     await phone.getByLabel('住所').fill('兵庫県美方郡香美町香住区香住870-1');
+    // Enter in a field is 次へ (not the lookup button above it).
     await phone.getByLabel('電話番号').fill('0796-36-1111');
-    await phone.getByRole('button', { name: '次へ' }).click();
+    await phone.getByLabel('電話番号').press('Enter');
     await phone.waitForURL(/step\/4$/);
     await phone.getByLabel('金融機関名・支店名').fill('但馬銀行 香住支店');
     await phone.getByLabel('預金種別').selectOption('普通');

@@ -2,6 +2,7 @@
 //! opens the application in this browser, the form's steps, attachments, the confirmation,
 //! the fee, and the status page where a request for correction is answered. No account.
 
+use super::eligibility::{self, Eligibility};
 use super::files;
 use super::model::State as AppState_;
 use super::steps::{self, Shown};
@@ -14,10 +15,11 @@ use crate::auth::session::{AnonForm, LOGIN_CSRF_COOKIE, cookie, is_https, set_co
 use crate::error::AppError;
 use crate::procedures::form::{AttachmentDef, FormDef};
 use crate::procedures::model::Procedure;
+use crate::procedures::rule::{Answers, Applies};
 use crate::web::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::BTreeMap;
@@ -117,6 +119,17 @@ struct StartPage {
     email: String,
     errors: FieldErrors,
     sent_to: String,
+    /// The life-event guide's questions this procedure depends on.
+    check: Option<CheckView>,
+}
+
+struct CheckView {
+    event_key: String,
+    event_title: String,
+    questions: Vec<crate::procedures::routes::QuestionView>,
+    /// The answers say the procedure is not needed: no application is started.
+    not_needed: bool,
+    guide_path: String,
 }
 
 impl StartPage {
@@ -131,19 +144,34 @@ impl StartPage {
     }
 }
 
+/// The start page, with the guide's questions answered as in `input` (`event`, `q_<key>`: from
+/// the guide's link or the form sent).
 async fn start_page(
     state: &AppState,
     headers: &HeaderMap,
     key: &str,
-) -> Result<StartPage, AppError> {
+    input: &BTreeMap<String, String>,
+) -> Result<(StartPage, Option<(Eligibility, Answers)>), AppError> {
     let snap = crate::procedures::cache::snapshot(state).await?;
     let procedure = snap.procedure(key).cloned().ok_or(AppError::NotFound)?;
+    let eligibility =
+        eligibility::for_procedure(&snap, key, input.get("event").map(String::as_str)).map(|e| {
+            let answers = e.answers(input);
+            (e, answers)
+        });
+    let check = eligibility.as_ref().map(|(e, a)| CheckView {
+        event_key: e.event_key.clone(),
+        event_title: e.event_title.clone(),
+        questions: e.views(a),
+        not_needed: false,
+        guide_path: e.guide_path(a),
+    });
     let offer = offer(state, key).await?;
     let mail_on = state.settings.online.mail_on();
     let no_payment = offer
         .as_ref()
         .is_some_and(|o| o.form.fee > 0 && state.settings.online.payments.is_none());
-    Ok(StartPage {
+    let page = StartPage {
         layout: Layout::public(state, "procedures").await,
         open: mail_on && offer.is_some() && !no_payment,
         no_payment,
@@ -153,15 +181,20 @@ async fn start_page(
         email: String::new(),
         errors: FieldErrors::default(),
         sent_to: String::new(),
-    })
+        check,
+    };
+    Ok((page, eligibility))
 }
 
 pub async fn start(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(key): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    let p = start_page(&state, &headers, &key).await?;
+    let input: BTreeMap<String, String> =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+    let (p, _) = start_page(&state, &headers, &key, &input).await?;
     let status = if p.open {
         StatusCode::OK
     } else {
@@ -171,20 +204,15 @@ pub async fn start(
     Ok(with_csrf(&state, &headers, &csrf, p, status))
 }
 
-#[derive(serde::Deserialize)]
-pub struct EmailForm {
-    #[serde(default)]
-    email: String,
-}
-
 pub async fn send_link(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(key): Path<String>,
-    AnonForm { form, ip, .. }: AnonForm<EmailForm>,
+    AnonForm { form, ip, .. }: AnonForm<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let mut p = start_page(&state, &headers, &key).await?;
-    p.email = form.email.trim().to_string();
+    let (mut p, eligibility) = start_page(&state, &headers, &key, &form).await?;
+    let typed = form.get("email").map(String::as_str).unwrap_or("");
+    p.email = typed.trim().to_string();
     let csrf = p.csrf.clone();
     if !p.open {
         return Ok(with_csrf(
@@ -195,7 +223,14 @@ pub async fn send_link(
             StatusCode::SERVICE_UNAVAILABLE,
         ));
     }
-    let email = match crate::mail::check_address(&form.email) {
+    // The guide's answers say it is not needed: say so, and start nothing.
+    if let (Some((e, answers)), Some(view)) = (&eligibility, p.check.as_mut())
+        && e.applies(answers) == Applies::No
+    {
+        view.not_needed = true;
+        return Ok(with_csrf(&state, &headers, &csrf, p, StatusCode::OK));
+    }
+    let email = match crate::mail::check_address(typed) {
         Ok(e) => e,
         Err(m) => {
             p.errors.add("email", m);
@@ -215,6 +250,10 @@ pub async fn send_link(
         department: &p.procedure.department,
         email: &email,
         fee: form_def.fee,
+        checks: eligibility
+            .as_ref()
+            .map(|(e, a)| e.record(a).to_json())
+            .unwrap_or_default(),
     };
     let (_, token) = match store::create_draft(
         &state.db,

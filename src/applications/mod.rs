@@ -3,6 +3,7 @@
 //! count of online applications beside KPI 1-①-1.
 
 pub mod apply;
+pub mod eligibility;
 pub mod files;
 pub mod inbox;
 pub mod model;

@@ -68,7 +68,7 @@ fn hint(f: &FieldDef) -> String {
     let by_type = match f.kind {
         FieldType::Date => "例: 令和6年10月1日、R6.10.1、2024-10-01",
         FieldType::Kana => "カタカナ(ひらがなで入力しても構いません)",
-        FieldType::Postal => "7桁(例: 669-6592)",
+        FieldType::Postal => "7桁(例: 123-4567)",
         FieldType::Phone => "例: 0796-36-1111、090-1234-5678",
         FieldType::Digits => "数字のみ",
         _ => "",

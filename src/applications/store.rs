@@ -28,6 +28,8 @@ pub struct Application {
     pub email_confirmed: bool,
     pub state: State,
     pub answers: Answers,
+    /// The guide's questions answered before applying.
+    pub checks: super::eligibility::Checks,
     pub fee: i64,
     pub message: String,
     pub created_at: String,
@@ -81,6 +83,7 @@ fn application(r: &sqlx::any::AnyRow) -> Result<Application, sqlx::Error> {
             .is_some(),
         state: State::parse(&state).unwrap_or(State::Draft),
         answers: serde_json::from_str(&answers).unwrap_or_default(),
+        checks: super::eligibility::Checks::from_json(&r.try_get::<String, _>("checks")?),
         fee: r.try_get("fee")?,
         message: r.try_get("message")?,
         created_at: r.try_get("created_at")?,
@@ -91,7 +94,7 @@ fn application(r: &sqlx::any::AnyRow) -> Result<Application, sqlx::Error> {
     })
 }
 
-const COLUMNS: &str = "id, receipt_no, procedure_key, form_key, department, email, email_confirmed_at, state, answers, fee, message, created_at, submitted_at, closed_at, purged_at, version";
+const COLUMNS: &str = "id, receipt_no, procedure_key, form_key, department, email, email_confirmed_at, state, answers, checks, fee, message, created_at, submitted_at, closed_at, purged_at, version";
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Application>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM applications WHERE id = $1");
@@ -111,6 +114,8 @@ pub struct NewDraft<'a> {
     pub department: &'a str,
     pub email: &'a str,
     pub fee: i64,
+    /// JSON of the guide's questions answered ('' for none).
+    pub checks: String,
 }
 
 /// A draft and its first link (the token to mail). Refused when the address asked too often.
@@ -136,8 +141,8 @@ pub async fn create_draft(
         ));
     }
     let id: i64 = sqlx::query(
-        "INSERT INTO applications (procedure_key, form_key, department, email, state, fee, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO applications (procedure_key, form_key, department, email, state, fee, created_at, checks)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(d.procedure_key)
     .bind(d.form_key)
@@ -146,6 +151,7 @@ pub async fn create_draft(
     .bind(State::Draft.code())
     .bind(d.fee)
     .bind(stamp(now))
+    .bind(&d.checks)
     .fetch_one(&mut *tx)
     .await?
     .try_get("id")?;
@@ -704,7 +710,7 @@ pub async fn purge(db: &Db, days: i64, now: OffsetDateTime) -> Result<u64, sqlx:
             sqlx::query(sql).bind(id).execute(&mut *tx).await?;
         }
         sqlx::query(
-            "UPDATE applications SET answers = '{}', email = '', message = '', purged_at = $1 WHERE id = $2",
+            "UPDATE applications SET answers = '{}', checks = '', email = '', message = '', purged_at = $1 WHERE id = $2",
         )
         .bind(stamp(now))
         .bind(id)

@@ -53,7 +53,7 @@ pub fn common_fields(event: &LifeEvent, values: &Values) -> Vec<CommonField> {
             let hint = match kind {
                 FieldType::Kana => "カタカナ(ひらがなで入力しても自動でカタカナにします)",
                 FieldType::Date => "例: 令和7年2月28日、R7.2.28、2025-02-28",
-                FieldType::Postal => "7桁の数字。例: 669-6592",
+                FieldType::Postal => "7桁の数字。例: 123-4567",
                 FieldType::Phone => "市外局番から。例: 0796-36-1111",
                 _ if *key == "subject.address" => "届出人と同じなら空欄のままで構いません",
                 _ => "",

@@ -115,7 +115,7 @@ pub fn postal_code(text: &str) -> Result<String, String> {
     }
     if t.len() != 7 {
         return Err(format!(
-            "「{}」は郵便番号として読めません(7桁。例: 669-6592)",
+            "「{}」は郵便番号として読めません(7桁。例: 123-4567)",
             text.trim()
         ));
     }

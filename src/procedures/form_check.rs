@@ -63,7 +63,7 @@ pub fn check_value(
                 Ok(format!("{}-{}", &digits[..3], &digits[3..]))
             } else {
                 Err(format!(
-                    "郵便番号は7桁の数字で入力してください(例: 669-6592。「{v}」は{}桁です)",
+                    "郵便番号は7桁の数字で入力してください(例: 123-4567。「{v}」は{}桁です)",
                     digits.chars().filter(char::is_ascii_digit).count()
                 ))
             }

@@ -190,6 +190,9 @@ pub struct GuideItem {
     pub note: String,
     /// Depends on a question answered わからない.
     pub maybe: bool,
+    /// The guide's answers, carried by the link to the procedure (and on to its online
+    /// application, which asks the same questions): `?event=death&q_kokuho=yes`, or ''.
+    pub link_query: String,
 }
 
 impl LifeEvent {
@@ -268,6 +271,7 @@ impl LifeEvent {
                     procedure: p,
                     note: s.note.clone(),
                     maybe: applies == Applies::Maybe,
+                    link_query: String::new(),
                 });
             }
         }

@@ -92,11 +92,14 @@ struct ProcedurePage {
     forms: Vec<(String, String)>,
     /// The 担当課's contact, when staff registered it.
     contact: Option<crate::identity::model::Department>,
+    /// The guide's answers the resident came with, for the online application's link.
+    apply_query: String,
 }
 
 pub async fn procedure_page(
     State(state): State<AppState>,
     Path(key): Path<String>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     let snap = snapshot(&state).await?;
     let p = snap.procedure(&key).ok_or(AppError::NotFound)?.clone();
@@ -118,6 +121,7 @@ pub async fn procedure_page(
         contact: layout.identity.department(&p.department).cloned(),
         layout,
         online: p.is_online_on(today, today),
+        apply_query: guide_query(raw.as_deref()),
         p,
         events,
         forms,
@@ -168,7 +172,42 @@ pub fn answers_from_query(raw: &str, event: &LifeEvent) -> (Answers, bool) {
 
 /// The guide for a life event and answers, with procedures looked up in the catalog.
 pub fn guide_for(snap: &Snapshot, event: &LifeEvent, answers: &Answers) -> Vec<GuideItem> {
-    event.guide(answers, &|k| snap.procedure(k).cloned())
+    let mut pairs = vec![("event".to_string(), event.key.clone())];
+    for q in &event.questions {
+        if let Some(a) = answers.get(&q.key) {
+            pairs.push((format!("q_{}", q.key), if *a { "yes" } else { "no" }.into()));
+        }
+    }
+    let query = format!(
+        "?{}",
+        serde_urlencoded::to_string(&pairs).unwrap_or_default()
+    );
+    let mut items = event.guide(answers, &|k| snap.procedure(k).cloned());
+    for i in &mut items {
+        i.link_query = query.clone();
+    }
+    items
+}
+
+/// The guide's answers from a query (`event`, `q_<key>`), to hand on to `/apply`.
+fn guide_query(raw: Option<&str>) -> String {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
+    let kept: Vec<(String, String)> = pairs
+        .into_iter()
+        .filter(|(k, v)| {
+            (k == "event" || k.starts_with("q_"))
+                && crate::procedures::model::valid_key(k.trim_start_matches("q_"))
+                && v.len() <= 60
+        })
+        .collect();
+    if kept.is_empty() {
+        return String::new();
+    }
+    format!(
+        "?{}",
+        serde_urlencoded::to_string(&kept).unwrap_or_default()
+    )
 }
 
 pub struct QuestionView {

@@ -163,6 +163,28 @@ impl Rule {
         }
     }
 
+    /// The question keys the rule asks about, in order of first use.
+    pub fn questions(&self) -> Vec<&str> {
+        fn walk<'a>(r: &'a Rule, out: &mut Vec<&'a str>) {
+            match r {
+                Rule::Always => {}
+                Rule::Question(k) => {
+                    if !out.contains(&k.as_str()) {
+                        out.push(k);
+                    }
+                }
+                Rule::Not(a) => walk(a, out),
+                Rule::And(a, b) | Rule::Or(a, b) => {
+                    walk(a, out);
+                    walk(b, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
+    }
+
     pub fn applies(&self, answers: &Answers) -> Applies {
         match self.value(answers) {
             Some(true) => Applies::Yes,
@@ -185,6 +207,7 @@ mod tests {
     #[test]
     fn precedence_and_three_values() {
         let r = Rule::parse("kokuho or kouki and not nenkin", &KEYS).unwrap();
+        assert_eq!(r.questions(), ["kokuho", "kouki", "nenkin"]);
         // and binds tighter than or
         assert_eq!(r.applies(&answers(&[("kokuho", true)])), Applies::Yes);
         assert_eq!(

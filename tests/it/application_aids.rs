@@ -172,3 +172,102 @@ async fn an_attachment_over_the_limit_is_refused_with_the_reason() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_guides_questions_are_asked_before_applying() {
+    each_backend(|t| async move {
+        let sink = Sink::start().await;
+        let town = online_town(&t, &sink, 0).await;
+        let mut c = Client::new(&town);
+        // From the guide, with its answers, to the procedure, to the application.
+        let r = c.get("/life-events/death?asked=1&q_kokuho=yes").await;
+        assert!(
+            r.body
+                .contains("/procedures/kokuho-sousaihi?event=death&#38;q_kokuho=yes\""),
+            "{}",
+            r.body
+        );
+        let r = c
+            .get("/procedures/kokuho-sousaihi?event=death&q_kokuho=yes")
+            .await;
+        assert!(
+            r.body
+                .contains("/apply/kokuho-sousaihi?event=death&#38;q_kokuho=yes\""),
+            "{}",
+            r.body
+        );
+        let r = c
+            .get("/apply/kokuho-sousaihi?event=death&q_kokuho=yes")
+            .await;
+        assert_eq!(r.status, 200);
+        assert!(
+            r.body.contains("国民健康保険に加入していましたか"),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains("name=\"q_kokuho\" value=\"yes\" checked"));
+        // Only the questions this procedure depends on.
+        assert!(!r.body.contains("印鑑登録をしていましたか"));
+
+        // "No": not needed, nothing started, no mail; the way back to the guide.
+        let before = sink.count();
+        let r = c
+            .post(
+                "/apply/kokuho-sousaihi",
+                &[
+                    ("event", "death"),
+                    ("q_kokuho", "no"),
+                    ("email", "hanako@example.jp"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 200);
+        assert!(
+            r.body.contains("この手続きは必要ないようです"),
+            "{}",
+            r.body
+        );
+        assert!(
+            r.body
+                .contains("/life-events/death?asked=1&#38;q_kokuho=no")
+        );
+        assert!(r.body.contains("name=\"q_kokuho\" value=\"no\" checked"));
+        assert!(r.body.contains("value=\"hanako@example.jp\""));
+        assert_eq!(sink.count(), before);
+
+        // "Yes": the link is sent, and the answer goes with the application for the 課.
+        let r = c
+            .post(
+                "/apply/kokuho-sousaihi",
+                &[
+                    ("event", "death"),
+                    ("q_kokuho", "yes"),
+                    ("email", "hanako@example.jp"),
+                ],
+            )
+            .await;
+        assert!(r.body.contains("にメールを送りました"), "{}", r.body);
+        let link = sink.last().link_path("http://machi.test/apply/link/");
+        let r = c.get(&link).await;
+        let id: i64 = r.location().rsplit('/').next().unwrap().parse().unwrap();
+        let app = machi::applications::store::get(&town.db, id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(app.checks.event, "お悔やみ(ご家族が亡くなられたとき)");
+        assert_eq!(app.checks.answers.len(), 1);
+        assert_eq!(
+            app.checks.answers[0].question,
+            "国民健康保険に加入していましたか"
+        );
+        assert_eq!(app.checks.answers[0].answer, "はい");
+        // Not answered (わからない) is no reason to refuse.
+        let (_, id) = resident_opens(&town, &sink, "jiro@example.jp").await;
+        let app = machi::applications::store::get(&town.db, id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(app.checks.answers[0].answer, "わからない");
+    })
+    .await;
+}
