@@ -118,6 +118,15 @@ async fn a_postcode_fills_the_address_without_javascript() {
     .await;
 }
 
+async fn upload(c: &mut Client, id: i64, bytes: &[u8]) -> crate::support::Response {
+    c.post_multipart(
+        &format!("/apply/a/{id}/files"),
+        &[("slot", "receipt")],
+        Some(("file", "scan.png", bytes)),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn an_attachment_over_the_limit_is_refused_with_the_reason() {
     each_backend(|t| async move {
@@ -128,13 +137,7 @@ async fn an_attachment_over_the_limit_is_refused_with_the_reason() {
         // Just over the limit (the request itself is still read): refused by the file check.
         let mut big = PNG.to_vec();
         big.resize(limit + 1, 0);
-        let r = c
-            .post_multipart(
-                &format!("/apply/a/{id}/files"),
-                &[("slot", "receipt")],
-                Some(("file", "scan.png", &big)),
-            )
-            .await;
+        let r = upload(&mut c, id, &big).await;
         assert_eq!(r.status, 422, "{}", r.body);
         assert!(
             r.body
@@ -144,13 +147,7 @@ async fn an_attachment_over_the_limit_is_refused_with_the_reason() {
         );
         // Far over: the upload is cut off, and the page still says why.
         big.resize(limit + 2 * 1024 * 1024, 0);
-        let r = c
-            .post_multipart(
-                &format!("/apply/a/{id}/files"),
-                &[("slot", "receipt")],
-                Some(("file", "scan.png", &big)),
-            )
-            .await;
+        let r = upload(&mut c, id, &big).await;
         assert_eq!(r.status, 413, "{}", r.body);
         assert!(r.body.contains("10MBまでにしてください"), "{}", r.body);
         assert!(
@@ -161,13 +158,7 @@ async fn an_attachment_over_the_limit_is_refused_with_the_reason() {
         );
         // A file at the limit is kept.
         big.truncate(limit);
-        let r = c
-            .post_multipart(
-                &format!("/apply/a/{id}/files"),
-                &[("slot", "receipt")],
-                Some(("file", "scan.png", &big)),
-            )
-            .await;
+        let r = upload(&mut c, id, &big).await;
         assert_eq!(r.status, 303, "{}", r.body);
     })
     .await;
