@@ -9,6 +9,7 @@ pub mod certificates;
 pub mod cli;
 pub mod config;
 pub mod counter;
+pub mod courses;
 pub mod db;
 pub mod error;
 pub mod faq;

@@ -11,6 +11,7 @@ mod catalog;
 mod cli;
 mod counter;
 mod counter_people;
+mod courses;
 mod crash;
 mod departments;
 mod exports;

@@ -1,0 +1,127 @@
+//! The スマホ教室 booking core: the capacity holds when many book the last places at once (on
+//! both backends), a freed place is offered to the next on the waiting list and lapses to the
+//! one after, and bookings that cannot be made are refused with the reason.
+
+use crate::support::each_backend;
+use machi::audit::Actor;
+use machi::courses::model::{Audience, BookingState, Person, Via};
+use machi::courses::store::{self, CourseError, NewCourse, NewSession};
+use time::macros::datetime;
+
+fn person(n: usize) -> Person {
+    Person::parse(
+        &format!("香美 {n}"),
+        "かみ",
+        &format!("0796-36-{:04}", 1000 + n),
+        "70歳代",
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_last_places_go_once_and_the_waiting_list_moves_up() {
+    each_backend(|t| async move {
+        let db = &t.db;
+        let actor = Actor::cli();
+        let course = store::create_course(
+            db,
+            &NewCourse {
+                title: "はじめてのスマホ",
+                audience: Audience::Residents,
+                topic: "電話・LINE",
+            },
+            &actor,
+        )
+        .await
+        .unwrap();
+        let session = store::create_session(
+            db,
+            &NewSession {
+                course_id: course,
+                starts_at: datetime!(2024-11-20 10:00 +09:00),
+                ends_at: datetime!(2024-11-20 11:30 +09:00),
+                place: "公民館",
+                capacity: 3,
+            },
+            &actor,
+        )
+        .await
+        .unwrap();
+        let now = datetime!(2024-11-01 09:00 +09:00);
+        // Ten people book three places at the same moment.
+        let mut tasks = Vec::new();
+        for n in 0..10 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                store::book(&db, session, &person(n), Via::Web, now, &Actor::cli())
+                    .await
+                    .map(|(b, _)| b)
+            }));
+        }
+        let mut all = Vec::new();
+        for task in tasks {
+            all.push(task.await.unwrap().unwrap());
+        }
+        let booked: Vec<_> = all
+            .iter()
+            .filter(|b| b.state == BookingState::Booked)
+            .collect();
+        let mut positions: Vec<i64> = all.iter().filter_map(|b| b.position).collect();
+        positions.sort();
+        assert_eq!(booked.len(), 3);
+        assert_eq!(positions, (1..=7).collect::<Vec<_>>());
+        assert_eq!(store::places(db, session).await.unwrap(), (3, 3));
+
+        // The same phone twice, a past session: refused, with the reason.
+        let again = store::book(db, session, &person(0), Via::Phone, now, &actor).await;
+        assert!(
+            matches!(&again, Err(CourseError::Refused(m)) if m.contains("予約がすでにあります")),
+            "{again:?}"
+        );
+        let late = datetime!(2024-11-20 10:00 +09:00);
+        let past = store::book(db, session, &person(20), Via::Web, late, &actor).await;
+        assert!(matches!(&past, Err(CourseError::Refused(m)) if m.contains("終わっています")));
+
+        // A booked person cancels: the first in line is offered the place, the count stays.
+        let first_waiting = all.iter().find(|b| b.position == Some(1)).unwrap().clone();
+        let offered = store::cancel(db, &booked[0].number, now, &actor)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(offered.number, first_waiting.number);
+        assert_eq!(offered.state, BookingState::Offered);
+        assert_eq!(offered.offer_expires_at, "2024-11-02T00:00:00Z");
+        assert_eq!(store::places(db, session).await.unwrap(), (3, 3));
+        // Nobody else can take the freed place meanwhile.
+        let (b, _) = store::book(db, session, &person(30), Via::Web, now, &actor)
+            .await
+            .unwrap();
+        assert_eq!(b.state, BookingState::Waiting);
+        assert_eq!(b.position, Some(7));
+        // The offer lapses unanswered: the next in line gets it.
+        let later = datetime!(2024-11-02 10:00 +09:00);
+        assert_eq!(store::lapse_offers(db, later, &actor).await.unwrap(), 1);
+        let lapsed = store::accept(db, &offered.number, later, &actor).await;
+        assert!(matches!(lapsed, Err(CourseError::Refused(_))));
+        let second = all.iter().find(|b| b.position == Some(2)).unwrap();
+        let b = store::booking(db, &second.number).await.unwrap();
+        assert_eq!(b.state, BookingState::Offered);
+        let b = store::accept(db, &second.number, later, &actor)
+            .await
+            .unwrap();
+        assert_eq!(b.state, BookingState::Booked);
+        assert_eq!(store::places(db, session).await.unwrap(), (3, 3));
+
+        // Leaving the waiting list frees nothing; a cancelled booking cannot be cancelled again.
+        let third = all.iter().find(|b| b.position == Some(3)).unwrap();
+        assert!(
+            store::cancel(db, &third.number, later, &actor)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let twice = store::cancel(db, &third.number, later, &actor).await;
+        assert!(matches!(&twice, Err(CourseError::Refused(m)) if m.contains("取り消し")));
+    })
+    .await;
+}
