@@ -49,7 +49,17 @@ tokio::task_local! {
 }
 
 /// Pages that ask their own question (or none): the help chat, the vote itself, sign-in.
-const NO_PAGE_VOTE: [&str; 4] = ["/help", "/feedback", "/login", "/staff"];
+/// Pages that do not ask for a vote: help and sign-in, staff pages, and a resident's private
+/// pages (an application opened from its link, the payment page), whose paths name them.
+const NO_PAGE_VOTE: [&str; 7] = [
+    "/help",
+    "/feedback",
+    "/login",
+    "/staff",
+    "/apply/a",
+    "/apply/link",
+    "/pay-sandbox",
+];
 
 /// A menu link as the frame prints it.
 #[derive(Debug, Clone)]

@@ -38,6 +38,8 @@ async fn a_postcode_fills_the_address_without_javascript() {
         // No postcode data loaded: no button.
         let r = c.get(&format!("/apply/a/{id}/{ADDRESS_STEP}")).await;
         assert!(r.body.contains("郵便番号") && !r.body.contains("住所を検索"));
+        // A private page: no 「役に立ちましたか」 box recording its path.
+        assert!(!r.body.contains("page-vote"), "{}", r.body);
 
         // The old layout (Shift_JIS, 町域 split over lines) as the IT person would load it.
         let bytes = std::fs::read("tests/fixtures/postcodes/KEN_ALL.CSV").unwrap();
