@@ -74,7 +74,7 @@ fn session_cookie_name(id: i64) -> String {
 
 /// The browser's form token, kept across pages (a page without a form must not change the
 /// token of another open page); a new one when there is none.
-pub(super) fn csrf_of(headers: &HeaderMap) -> String {
+pub(crate) fn csrf_of(headers: &HeaderMap) -> String {
     cookie(headers, LOGIN_CSRF_COOKIE)
         .filter(|t| {
             t.len() >= 20
@@ -85,7 +85,7 @@ pub(super) fn csrf_of(headers: &HeaderMap) -> String {
 }
 
 /// Sets a fresh form token (double-submit cookie) with the page.
-pub(super) fn with_csrf(
+pub(crate) fn with_csrf(
     state: &AppState,
     headers: &HeaderMap,
     csrf: &str,

@@ -159,6 +159,7 @@ mod tests {
             crate::receipts::CLOSE_DAY,
             crate::certificates::RECORD_CERTIFICATES,
             crate::applications::HANDLE_APPLICATIONS,
+            crate::courses::MANAGE_COURSES,
         ];
         assert_eq!(
             actions.len(),
@@ -167,13 +168,13 @@ mod tests {
         );
         // Columns follow `actions`.
         let table: [(Role, &str); 7] = [
-            (Role::SystemAdmin, "YYYY.............Y............"),
-            (Role::DxOffice, "Y.YYY.YYYY.YYYYYYYYYYYYYYYYYYY"),
-            (Role::DepartmentEditor, "Y.Y.............Y.Y..Y...YYYY."),
-            (Role::Committee, "Y.Y..Y....Y..Y....Y..Y...Y...."),
-            (Role::Advisor, "Y.Y..........Y................"),
-            (Role::Viewer, "Y.Y...............Y..Y...Y...."),
-            (Role::PlatformAdmin, "Y............................."),
+            (Role::SystemAdmin, "YYYY.............Y............."),
+            (Role::DxOffice, "Y.YYY.YYYY.YYYYYYYYYYYYYYYYYYYY"),
+            (Role::DepartmentEditor, "Y.Y.............Y.Y..Y...YYYY.."),
+            (Role::Committee, "Y.Y..Y....Y..Y....Y..Y...Y....."),
+            (Role::Advisor, "Y.Y..........Y................."),
+            (Role::Viewer, "Y.Y...............Y..Y...Y....."),
+            (Role::PlatformAdmin, "Y.............................."),
         ];
         let subject = Subject::Measure {
             department: "総務課",

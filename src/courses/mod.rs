@@ -1,9 +1,97 @@
 //! スマホ教室 for residents and trainings for staff (#18): courses and their sessions, bookings
-//! with a waiting list that never overbooks, and (next) attendance, the public pages, the
-//! phone-side form for staff and the KPIs 1-①-5, 2-③-1 and 2-③-2.
-//!
-//! This first part is the booking core: `model` (typed states and the person booking) and
-//! `store` (sessions, booking, cancelling, offering a freed place to the next on the list).
+//! with a waiting list that never overbooks, the residents' schedule and booking pages, and the
+//! staff's pages (sessions, bookings taken on the phone, the slip to print). Attendance, the
+//! questionnaire, the staff directory, trainings' 受講率 and the KPIs come next.
 
 pub mod model;
+mod public;
+mod sessions;
+mod staff;
 pub mod store;
+
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::auth::model::Role;
+use crate::auth::permissions::{Action, Grant};
+use crate::modules::{Job, NavEntry};
+use axum::Router;
+use axum::routing::{get, post};
+use std::time::Duration;
+
+/// Run the town's courses: sessions, bookings taken on the phone, cancellations.
+pub const MANAGE_COURSES: Action = Action::new(
+    "courses.manage",
+    "講座・教室を運営する(電話予約の入力を含む)",
+);
+
+/// Now on the town's calendar (a configured day in tests and demos), in Japan time.
+pub fn now(state: &AppState) -> time::OffsetDateTime {
+    crate::receipts::routes::now_jst(state).assume_offset(time::macros::offset!(+9))
+}
+
+pub struct CoursesModule;
+
+impl crate::modules::Module for CoursesModule {
+    fn name(&self) -> &'static str {
+        "courses"
+    }
+    fn navigation(&self) -> Vec<NavEntry> {
+        vec![
+            NavEntry::public("スマホ教室", "/courses", "courses", 45),
+            NavEntry::staff(
+                "講座・教室",
+                "/staff/courses",
+                "courses",
+                &[MANAGE_COURSES],
+                24,
+            ),
+        ]
+    }
+    fn permissions(&self) -> Vec<Grant> {
+        vec![Grant::any(MANAGE_COURSES, &[Role::DxOffice])]
+    }
+    fn public_routes(&self) -> Router<AppState> {
+        Router::new()
+            .route("/courses", get(public::schedule))
+            .route("/courses/{id}", get(public::session).post(public::book))
+            .route("/courses/booking/{token}", get(public::booking))
+            .route("/courses/booking/{token}/cancel", post(public::cancel))
+            .route("/courses/booking/{token}/accept", post(public::accept))
+    }
+    fn staff_routes(&self) -> Router<AppState> {
+        Router::new()
+            .route("/staff/courses", get(staff::list))
+            .route("/staff/courses/new", post(staff::new_course))
+            .route("/staff/courses/sessions", post(staff::new_session))
+            .route("/staff/courses/sessions/{id}", get(staff::session))
+            .route("/staff/courses/sessions/{id}/book", post(staff::book))
+            .route("/staff/courses/bookings/{number}", get(staff::slip))
+            .route(
+                "/staff/courses/bookings/{number}/cancel",
+                post(staff::cancel),
+            )
+            .route(
+                "/staff/courses/bookings/{number}/accept",
+                post(staff::accept),
+            )
+    }
+    fn jobs(&self) -> Vec<Job> {
+        vec![Job {
+            name: "courses.lapse_offers",
+            every: Duration::from_secs(15 * 60),
+            run: |state| {
+                Box::pin(async move {
+                    let actor = Actor {
+                        user_id: None,
+                        username: "(自動処理)".into(),
+                        ip: "local".into(),
+                    };
+                    let n = store::lapse_offers(&state.db, now(&state), &actor).await?;
+                    Ok((n > 0).then(|| {
+                        format!("{n}件の空きのご案内が期限切れになり、次の方に回しました")
+                    }))
+                })
+            },
+        }]
+    }
+}

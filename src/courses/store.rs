@@ -5,18 +5,29 @@
 //! returns to the pool while someone waits.
 
 use super::model::{Audience, BookingState, Person, Via};
+pub use super::sessions::{SessionView, courses, session, sessions};
 use crate::audit::{self, Actor, Change};
 use crate::db::{Db, Tx};
 use sqlx::Row as _;
 use time::OffsetDateTime;
 
 /// Stored times are UTC, so that text order is time order.
-fn stamp(t: OffsetDateTime) -> String {
+pub(super) fn stamp(t: OffsetDateTime) -> String {
     crate::applications::store::stamp(t.to_offset(time::UtcOffset::UTC))
 }
 
 /// How long an offered place waits for an answer (shorter when the session is sooner).
 pub const OFFER_HOURS: i64 = 24;
+
+impl From<CourseError> for crate::error::AppError {
+    fn from(e: CourseError) -> Self {
+        match e {
+            CourseError::NotFound => crate::error::AppError::NotFound,
+            CourseError::Refused(m) => crate::error::AppError::BadRequest(m),
+            CourseError::Db(e) => crate::error::AppError::Internal(e.into()),
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum CourseError {
@@ -50,7 +61,10 @@ pub struct Booking {
     pub number: String,
     pub state: BookingState,
     pub name: String,
+    pub kana: String,
     pub phone: String,
+    pub age_band: String,
+    pub via: Via,
     pub offer_expires_at: String,
     /// On the waiting list: 1 for the next in line.
     pub position: Option<i64>,
@@ -166,10 +180,11 @@ pub async fn book(
         ));
     }
     let same = sqlx::query(
-        "SELECT number FROM course_bookings WHERE session_id = $1 AND phone = $2 AND state IN ('booked', 'waiting', 'offered')",
+        "SELECT number FROM course_bookings WHERE session_id = $1 AND REPLACE(phone, '-', '') = $2 AND state IN ('booked', 'waiting', 'offered')",
     )
     .bind(session_id)
-    .bind(&person.phone)
+    // The same number however it was written (090-1111-2222, 09011112222).
+    .bind(person.phone.chars().filter(char::is_ascii_digit).collect::<String>())
     .fetch_optional(&mut *tx)
     .await?;
     if let Some(r) = same {
@@ -238,7 +253,7 @@ pub async fn book(
 
 async fn read(tx: &mut Tx, id: i64) -> Result<Booking, CourseError> {
     let r = sqlx::query(
-        "SELECT id, session_id, number, state, name, phone, offer_expires_at FROM course_bookings WHERE id = $1",
+        "SELECT id, session_id, number, state, name, kana, phone, age_band, booked_via, offer_expires_at FROM course_bookings WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&mut **tx)
@@ -266,7 +281,10 @@ async fn read(tx: &mut Tx, id: i64) -> Result<Booking, CourseError> {
         number: r.try_get("number")?,
         state,
         name: r.try_get("name")?,
+        kana: r.try_get("kana")?,
         phone: r.try_get("phone")?,
+        age_band: r.try_get("age_band")?,
+        via: Via::parse(&r.try_get::<String, _>("booked_via")?).unwrap_or(Via::Web),
         offer_expires_at: r
             .try_get::<Option<String>, _>("offer_expires_at")?
             .unwrap_or_default(),
@@ -438,4 +456,33 @@ pub async fn lapse_offers(
     }
     tx.commit().await?;
     Ok(ids.len())
+}
+
+/// A session's bookings in the order they came (the waiting list's order).
+pub async fn bookings(db: &Db, session_id: i64) -> Result<Vec<Booking>, CourseError> {
+    let mut tx = db.begin().await?;
+    let ids: Vec<i64> =
+        sqlx::query("SELECT id FROM course_bookings WHERE session_id = $1 ORDER BY id")
+            .bind(session_id)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<Result<_, _>>()?;
+    let mut out = Vec::new();
+    for id in ids {
+        out.push(read(&mut tx, id).await?);
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// The booking a cancellation link opens.
+pub async fn by_token(db: &Db, token: &str) -> Result<Booking, CourseError> {
+    let row = sqlx::query("SELECT number FROM course_bookings WHERE token_hash = $1")
+        .bind(crate::auth::secret::token_hash(token))
+        .fetch_optional(&mut *db.conn().await?)
+        .await?
+        .ok_or(CourseError::NotFound)?;
+    booking(db, &row.try_get::<String, _>("number")?).await
 }

@@ -91,6 +91,7 @@ pub fn all() -> Vec<Box<dyn Module>> {
         Box::new(crate::standardization::StandardizationModule),
         Box::new(crate::mynumber::MynumberModule),
         Box::new(crate::applications::ApplicationsModule),
+        Box::new(crate::courses::CoursesModule),
         Box::new(crate::payments::PaymentsModule),
         Box::new(crate::receipts::ReceiptsModule),
         Box::new(crate::certificates::CertificatesModule),

@@ -2,8 +2,9 @@
 //! both backends), a freed place is offered to the next on the waiting list and lapses to the
 //! one after, and bookings that cannot be made are refused with the reason.
 
-use crate::support::each_backend;
+use crate::support::{Client, each_backend, signed_in};
 use machi::audit::Actor;
+use machi::auth::model::Role;
 use machi::courses::model::{Audience, BookingState, Person, Via};
 use machi::courses::store::{self, CourseError, NewCourse, NewSession};
 use time::macros::datetime;
@@ -122,6 +123,177 @@ async fn the_last_places_go_once_and_the_waiting_list_moves_up() {
         );
         let twice = store::cancel(db, &third.number, later, &actor).await;
         assert!(matches!(&twice, Err(CourseError::Refused(m)) if m.contains("取り消し")));
+    })
+    .await;
+}
+
+/// The booking token from the booking page's address.
+fn token_of(location: &str) -> String {
+    location.rsplit('/').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn residents_book_on_the_web_and_staff_on_the_phone() {
+    each_backend(|t| async move {
+        let mut staff = signed_in(&t, "kikaku", Role::DxOffice, "企画課").await;
+        staff.get("/staff/courses").await;
+        let r = staff
+            .post(
+                "/staff/courses/new",
+                &[
+                    ("title", "はじめてのスマホ"),
+                    ("audience", "residents"),
+                    ("topic", "電話・LINE"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            r.location(),
+            "/staff/courses?done=course",
+            "{} {}",
+            r.status,
+            r.body
+        );
+        let course = store::courses(&t.db).await.unwrap()[0].0.to_string();
+        // A date that does not exist, no capacity: named.
+        let r = staff
+            .post(
+                "/staff/courses/sessions",
+                &[
+                    ("course", &course),
+                    ("date", "令和6年11月31日"),
+                    ("capacity", ""),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 422);
+        assert!(
+            r.body.contains("日付「令和6年11月31日」を読めません"),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains("定員「」は1以上の数"));
+        let r = staff
+            .post(
+                "/staff/courses/sessions",
+                &[
+                    ("course", &course),
+                    ("date", "令和6年11月20日"),
+                    ("start", "１０：００"),
+                    ("end", "11:30"),
+                    ("place", "中央公民館"),
+                    ("capacity", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(r.location(), "/staff/courses?done=session", "{}", r.body);
+        let sid = store::sessions(&t.db, Audience::Residents, None)
+            .await
+            .unwrap()[0]
+            .id;
+
+        // The schedule and the session, as a resident sees them (the town's day is 2024-11-01).
+        let mut resident = Client::new(&t);
+        let r = resident.get("/courses").await;
+        assert!(
+            r.body.contains("令和6年11月20日(水) 10:00〜11:30"),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains("残り1人"));
+        let r = resident.get(&format!("/courses/{sid}")).await;
+        assert!(r.body.contains("予約する"));
+        // A phone number in the wrong shape: named, what was typed kept.
+        let r = resident
+            .post(
+                &format!("/courses/{sid}"),
+                &[("name", "𠮷田 はな"), ("phone", "12")],
+            )
+            .await;
+        assert_eq!(r.status, 422);
+        assert!(r.body.contains("電話番号: "), "{}", r.body);
+        assert!(r.body.contains("value=\"𠮷田 はな\""));
+        let r = resident
+            .post(
+                &format!("/courses/{sid}"),
+                &[
+                    ("name", "𠮷田 はな"),
+                    ("kana", "よしだ はな"),
+                    ("phone", "090-1111-2222"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let first = token_of(&r.location());
+        let r = resident.get(&format!("/courses/booking/{first}")).await;
+        assert!(
+            r.body.contains("予約済み") && r.body.contains("𠮷田 はな"),
+            "{}",
+            r.body
+        );
+        // The same phone again is refused with its number.
+        let r = resident
+            .post(
+                &format!("/courses/{sid}"),
+                &[("name", "𠮷田 はな"), ("phone", "09011112222")],
+            )
+            .await;
+        assert_eq!(r.status, 409);
+        assert!(r.body.contains("予約がすでにあります(予約番号"));
+
+        // Full: someone phones; staff put them on the waiting list and read out the slip.
+        let r = staff.get(&format!("/staff/courses/sessions/{sid}")).await;
+        assert!(r.body.contains("𠮷田 はな") && r.body.contains("ウェブ"));
+        let r = staff
+            .post(
+                &format!("/staff/courses/sessions/{sid}/book"),
+                &[
+                    ("via", "phone"),
+                    ("name", "香美 太郎"),
+                    ("phone", "0796-36-0000"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let slip = staff.get(&r.location()).await;
+        assert!(
+            slip.body.contains("キャンセル待ち") && slip.body.contains("順番 1番目"),
+            "{}",
+            slip.body
+        );
+        let waiting = r.location().rsplit('/').next().unwrap().to_string();
+
+        // The first resident cancels from the booking page: the place is offered to the next.
+        let r = resident
+            .post(&format!("/courses/booking/{first}/cancel"), &[])
+            .await;
+        assert!(r.body.contains("取り消しました"), "{}", r.body);
+        let b = store::booking(&t.db, &waiting).await.unwrap();
+        assert_eq!(b.state, BookingState::Offered);
+        let r = staff.get(&format!("/staff/courses/sessions/{sid}")).await;
+        assert!(r.body.contains("空きのご案内中"));
+        // Staff phone them, and they take it.
+        let r = staff
+            .post(&format!("/staff/courses/bookings/{waiting}/accept"), &[])
+            .await;
+        assert_eq!(
+            r.location(),
+            format!("/staff/courses/sessions/{sid}?done=accepted")
+        );
+        assert_eq!(
+            store::booking(&t.db, &waiting).await.unwrap().state,
+            BookingState::Booked
+        );
+        assert_eq!(store::places(&t.db, sid).await.unwrap(), (1, 1));
+
+        // Without the permission: refused before anything is looked up.
+        let mut viewer = signed_in(&t, "etsuran", Role::Viewer, "").await;
+        viewer.get("/staff").await;
+        assert_eq!(viewer.get("/staff/courses").await.status, 403);
+        let r = viewer
+            .post(&format!("/staff/courses/bookings/{waiting}/cancel"), &[])
+            .await;
+        assert_eq!(r.status, 403);
     })
     .await;
 }
