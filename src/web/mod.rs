@@ -50,8 +50,9 @@ tokio::task_local! {
 
 /// Pages that ask their own question (or none): the help chat, the vote itself, sign-in.
 /// Pages that do not ask for a vote: help and sign-in, staff pages, and a resident's private
-/// pages (an application opened from its link, the payment page), whose paths name them.
-const NO_PAGE_VOTE: [&str; 7] = [
+/// pages (an application opened from its link, the payment page, a course booking), whose
+/// paths name them.
+const NO_PAGE_VOTE: [&str; 8] = [
     "/help",
     "/feedback",
     "/login",
@@ -59,6 +60,7 @@ const NO_PAGE_VOTE: [&str; 7] = [
     "/apply/a",
     "/apply/link",
     "/pay-sandbox",
+    "/courses/booking",
 ];
 
 /// A menu link as the frame prints it.
