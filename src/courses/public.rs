@@ -18,6 +18,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use time::OffsetDateTime;
 
+/// A resident's changes, in the audit log.
+fn resident(ip: String) -> Actor {
+    Actor {
+        user_id: None,
+        username: "(予約者)".into(),
+        ip,
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "courses/templates/schedule.html")]
 struct SchedulePage {
@@ -133,11 +142,7 @@ pub async fn book(
             .await;
         }
     };
-    let actor = Actor {
-        user_id: None,
-        username: "(予約者)".into(),
-        ip,
-    };
+    let actor = resident(ip);
     match store::book(&state.db, id, &person, Via::Web, super::now(&state), &actor).await {
         Ok((_, token)) => {
             Ok(Redirect::to(&format!("{}/courses/booking/{token}", state.base)).into_response())
@@ -207,20 +212,43 @@ pub async fn booking(
 #[derive(serde::Deserialize)]
 pub struct Empty {}
 
+/// What the booking page's buttons do.
+#[derive(Clone, Copy)]
+enum Change {
+    Cancel,
+    Accept,
+}
+
+async fn change(
+    state: &AppState,
+    headers: &HeaderMap,
+    token: &str,
+    ip: String,
+    what: Change,
+) -> Result<Response, AppError> {
+    let b = store::by_token(&state.db, token).await?;
+    let actor = resident(ip);
+    let now = super::now(state);
+    let done = match what {
+        Change::Cancel => {
+            store::cancel(&state.db, &b.number, now, &actor).await?;
+            "cancelled"
+        }
+        Change::Accept => {
+            store::accept(&state.db, &b.number, now, &actor).await?;
+            "accepted"
+        }
+    };
+    booking_page(state, headers, token, done).await
+}
+
 pub async fn cancel(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(token): Path<String>,
     AnonForm { ip, .. }: AnonForm<Empty>,
 ) -> Result<Response, AppError> {
-    let b = store::by_token(&state.db, &token).await?;
-    let actor = Actor {
-        user_id: None,
-        username: "(予約者)".into(),
-        ip,
-    };
-    store::cancel(&state.db, &b.number, super::now(&state), &actor).await?;
-    booking_page(&state, &headers, &token, "cancelled").await
+    change(&state, &headers, &token, ip, Change::Cancel).await
 }
 
 pub async fn accept(
@@ -229,12 +257,5 @@ pub async fn accept(
     Path(token): Path<String>,
     AnonForm { ip, .. }: AnonForm<Empty>,
 ) -> Result<Response, AppError> {
-    let b = store::by_token(&state.db, &token).await?;
-    let actor = Actor {
-        user_id: None,
-        username: "(予約者)".into(),
-        ip,
-    };
-    store::accept(&state.db, &b.number, super::now(&state), &actor).await?;
-    booking_page(&state, &headers, &token, "accepted").await
+    change(&state, &headers, &token, ip, Change::Accept).await
 }

@@ -251,6 +251,17 @@ pub async fn book(
     Ok((booking, token))
 }
 
+async fn id_of(tx: &mut Tx, number: &str) -> Result<i64, CourseError> {
+    Ok(
+        sqlx::query("SELECT id FROM course_bookings WHERE number = $1")
+            .bind(number)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or(CourseError::NotFound)?
+            .try_get("id")?,
+    )
+}
+
 async fn read(tx: &mut Tx, id: i64) -> Result<Booking, CourseError> {
     let r = sqlx::query(
         "SELECT id, session_id, number, state, name, kana, phone, age_band, booked_via, offer_expires_at FROM course_bookings WHERE id = $1",
@@ -294,12 +305,7 @@ async fn read(tx: &mut Tx, id: i64) -> Result<Booking, CourseError> {
 
 pub async fn booking(db: &Db, number: &str) -> Result<Booking, CourseError> {
     let mut tx = db.begin().await?;
-    let id: i64 = sqlx::query("SELECT id FROM course_bookings WHERE number = $1")
-        .bind(number)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(CourseError::NotFound)?
-        .try_get("id")?;
+    let id = id_of(&mut tx, number).await?;
     let b = read(&mut tx, id).await?;
     tx.commit().await?;
     Ok(b)
@@ -383,12 +389,7 @@ pub async fn cancel(
     actor: &Actor,
 ) -> Result<Option<Booking>, CourseError> {
     let mut tx = db.begin().await?;
-    let id: i64 = sqlx::query("SELECT id FROM course_bookings WHERE number = $1")
-        .bind(number)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(CourseError::NotFound)?
-        .try_get("id")?;
+    let id = id_of(&mut tx, number).await?;
     let b = read(&mut tx, id).await?;
     if !b.state.is_active() {
         return Err(CourseError::Refused(format!(
@@ -415,12 +416,7 @@ pub async fn accept(
     actor: &Actor,
 ) -> Result<Booking, CourseError> {
     let mut tx = db.begin().await?;
-    let id: i64 = sqlx::query("SELECT id FROM course_bookings WHERE number = $1")
-        .bind(number)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(CourseError::NotFound)?
-        .try_get("id")?;
+    let id = id_of(&mut tx, number).await?;
     let b = read(&mut tx, id).await?;
     if b.state != BookingState::Offered || b.offer_expires_at <= stamp(now) {
         return Err(CourseError::Refused(
