@@ -162,6 +162,7 @@ pub async fn book(
     actor: &Actor,
 ) -> Result<(Booking, String), CourseError> {
     let mut tx = db.begin().await?;
+    lock_session(&mut tx, session_id).await?;
     let s = sqlx::query("SELECT starts_at, status FROM course_sessions WHERE id = $1")
         .bind(session_id)
         .fetch_optional(&mut *tx)
@@ -249,6 +250,22 @@ pub async fn book(
     let booking = read(&mut tx, id).await?;
     tx.commit().await?;
     Ok((booking, token))
+}
+
+/// Takes the session's row lock for the rest of the transaction, so that one session's bookings
+/// are decided one at a time on PostgreSQL too (SQLite's writers already are): the waiting list's
+/// positions, the same-phone check and the offers then see every earlier booking.
+async fn lock_session(tx: &mut Tx, session_id: i64) -> Result<(), CourseError> {
+    let n = sqlx::query("UPDATE course_sessions SET version = version + 1 WHERE id = $1")
+        .bind(session_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(CourseError::NotFound)
+    }
 }
 
 async fn id_of(tx: &mut Tx, number: &str) -> Result<i64, CourseError> {
@@ -390,6 +407,9 @@ pub async fn cancel(
 ) -> Result<Option<Booking>, CourseError> {
     let mut tx = db.begin().await?;
     let id = id_of(&mut tx, number).await?;
+    let session_id = read(&mut tx, id).await?.session_id;
+    lock_session(&mut tx, session_id).await?;
+    // Read again under the lock: what it is now, not before another change finished.
     let b = read(&mut tx, id).await?;
     if !b.state.is_active() {
         return Err(CourseError::Refused(format!(
@@ -417,6 +437,8 @@ pub async fn accept(
 ) -> Result<Booking, CourseError> {
     let mut tx = db.begin().await?;
     let id = id_of(&mut tx, number).await?;
+    let session_id = read(&mut tx, id).await?.session_id;
+    lock_session(&mut tx, session_id).await?;
     let b = read(&mut tx, id).await?;
     if b.state != BookingState::Offered || b.offer_expires_at <= stamp(now) {
         return Err(CourseError::Refused(
@@ -445,13 +467,20 @@ pub async fn lapse_offers(
     .iter()
     .map(|r| r.try_get("id"))
     .collect::<Result<_, _>>()?;
+    let mut lapsed = 0;
     for id in &ids {
+        let session_id = read(&mut tx, *id).await?.session_id;
+        lock_session(&mut tx, session_id).await?;
         let b = read(&mut tx, *id).await?;
+        if b.state != BookingState::Offered {
+            continue;
+        }
         set_state(&mut tx, &b, BookingState::Lapsed, None, now, actor).await?;
         pass_on(&mut tx, b.session_id, now, actor).await?;
+        lapsed += 1;
     }
     tx.commit().await?;
-    Ok(ids.len())
+    Ok(lapsed)
 }
 
 /// A session's bookings in the order they came (the waiting list's order).

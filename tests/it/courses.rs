@@ -73,6 +73,14 @@ async fn the_last_places_go_once_and_the_waiting_list_moves_up() {
         assert_eq!(positions, (1..=7).collect::<Vec<_>>());
         assert_eq!(store::places(db, session).await.unwrap(), (3, 3));
 
+        // A double submit (two requests at once, the same phone): one booking.
+        let twice = person(40);
+        let (a, b) = tokio::join!(
+            store::book(db, session, &twice, Via::Web, now, &actor),
+            store::book(db, session, &twice, Via::Web, now, &actor)
+        );
+        assert!(a.is_ok() != b.is_ok(), "{a:?} {b:?}");
+
         // The same phone twice, a past session: refused, with the reason.
         let again = store::book(db, session, &person(0), Via::Phone, now, &actor).await;
         assert!(
@@ -98,7 +106,7 @@ async fn the_last_places_go_once_and_the_waiting_list_moves_up() {
             .await
             .unwrap();
         assert_eq!(b.state, BookingState::Waiting);
-        assert_eq!(b.position, Some(7));
+        assert_eq!(b.position, Some(8));
         // The offer lapses unanswered: the next in line gets it.
         let later = datetime!(2024-11-02 10:00 +09:00);
         assert_eq!(store::lapse_offers(db, later, &actor).await.unwrap(), 1);
