@@ -53,6 +53,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("course.session", "講座の回を登録"),
     ("course.book", "講座を予約(キャンセル待ちを含む)"),
     ("course.booking_state", "講座の予約の状態を変更"),
+    ("course.walk_in", "講座の当日参加を記録"),
     ("application.submit", "オンライン申請を送信"),
     ("application.corrected", "オンライン申請の補正を送信"),
     ("application.state", "オンライン申請の状況を変更"),

@@ -3,6 +3,7 @@
 //! staff's pages (sessions, bookings taken on the phone, the slip to print). Attendance, the
 //! questionnaire, the staff directory, trainings' 受講率 and the KPIs come next.
 
+mod attendance;
 pub mod model;
 mod public;
 mod sessions;
@@ -13,7 +14,7 @@ use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::model::Role;
 use crate::auth::permissions::{Action, Grant};
-use crate::modules::{Job, NavEntry};
+use crate::modules::{Job, KpiSource, NavEntry, SourceFigures};
 use axum::Router;
 use axum::routing::{get, post};
 use std::time::Duration;
@@ -28,6 +29,9 @@ pub const MANAGE_COURSES: Action = Action::new(
 pub fn now(state: &AppState) -> time::OffsetDateTime {
     crate::receipts::routes::now_jst(state).assume_offset(time::macros::offset!(+9))
 }
+
+/// KPI 1-①-5: attendances at residents' sessions per 年度.
+pub const ATTENDEES: &str = "courses.attendees";
 
 pub struct CoursesModule;
 
@@ -49,6 +53,27 @@ impl crate::modules::Module for CoursesModule {
     }
     fn permissions(&self) -> Vec<Grant> {
         vec![Grant::any(MANAGE_COURSES, &[Role::DxOffice])]
+    }
+    fn kpi_sources(&self) -> Vec<KpiSource> {
+        vec![KpiSource {
+            key: ATTENDEES,
+            label: "スマホ教室など住民向け講座の出席者(延べ人数。予約しただけの方は数えず、当日参加の方を含む)",
+            figures: |state, _key, years, _today| {
+                Box::pin(async move {
+                    let all = store::attendees_by_year(&state.db).await?;
+                    Ok(SourceFigures {
+                        values: all
+                            .into_iter()
+                            .filter(|(y, _)| years.contains(y))
+                            .map(|(y, n)| (y, n as f64))
+                            .collect(),
+                        baseline_year: None,
+                        label: None,
+                        link: Some("/courses".into()),
+                    })
+                })
+            },
+        }]
     }
     fn public_routes(&self) -> Router<AppState> {
         Router::new()
@@ -74,6 +99,8 @@ impl crate::modules::Module for CoursesModule {
                 "/staff/courses/bookings/{number}/accept",
                 post(staff::accept),
             )
+            .route("/staff/courses/bookings/{number}/mark", post(staff::mark))
+            .route("/staff/courses/sessions/{id}/walk-in", post(staff::walk_in))
     }
     fn jobs(&self) -> Vec<Job> {
         vec![Job {

@@ -196,6 +196,15 @@ struct SessionPage {
     done: String,
 }
 
+impl SessionPage {
+    fn attended(&self) -> usize {
+        self.bookings
+            .iter()
+            .filter(|b| b.state == super::model::BookingState::Attended)
+            .count()
+    }
+}
+
 async fn session_page(
     state: &AppState,
     staff: &Staff,
@@ -328,4 +337,67 @@ pub async fn accept(
         b.session_id
     )))
     .into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MarkForm {
+    to: String,
+}
+
+/// 出席 / 欠席 at the door.
+pub async fn mark(
+    State(state): State<AppState>,
+    Path(number): Path<String>,
+    StaffForm(staff, f): StaffForm<MarkForm>,
+) -> Result<Response, AppError> {
+    staff.require(MANAGE_COURSES, On::None)?;
+    let to = super::model::BookingState::parse(&f.to)
+        .ok_or_else(|| AppError::BadRequest("出席か欠席を選んでください".into()))?;
+    let b = store::mark(&state.db, &number, to, super::now(&state), &staff.actor()).await?;
+    state.invalidate_plan();
+    Ok(Redirect::to(&staff.path(&format!(
+        "/staff/courses/sessions/{}?done=marked#b-{}",
+        b.session_id, b.number
+    )))
+    .into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct WalkInForm {
+    name: String,
+}
+
+/// 当日参加: someone came without booking.
+pub async fn walk_in(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    StaffForm(staff, f): StaffForm<WalkInForm>,
+) -> Result<Response, AppError> {
+    staff.require(MANAGE_COURSES, On::None)?;
+    match store::walk_in(&state.db, id, &f.name, super::now(&state), &staff.actor()).await {
+        Ok(_) => {
+            state.invalidate_plan();
+            Ok(
+                Redirect::to(&staff.path(&format!("/staff/courses/sessions/{id}?done=walk_in")))
+                    .into_response(),
+            )
+        }
+        Err(CourseError::Refused(m)) => {
+            let mut errors = FieldErrors::default();
+            errors.add("walk_in", m);
+            let page = session_page(
+                &state,
+                &staff,
+                id,
+                BookForm::default(),
+                errors,
+                String::new(),
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

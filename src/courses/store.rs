@@ -4,6 +4,7 @@
 //! A freed place goes to the first on the waiting list as an offer that expires; it never
 //! returns to the pool while someone waits.
 
+pub use super::attendance::{attendees_by_year, mark, walk_in};
 use super::model::{Audience, BookingState, Person, Via};
 pub use super::sessions::{SessionView, courses, session, sessions};
 use crate::audit::{self, Actor, Change};
@@ -255,7 +256,7 @@ pub async fn book(
 /// Takes the session's row lock for the rest of the transaction, so that one session's bookings
 /// are decided one at a time on PostgreSQL too (SQLite's writers already are): the waiting list's
 /// positions, the same-phone check and the offers then see every earlier booking.
-async fn lock_session(tx: &mut Tx, session_id: i64) -> Result<(), CourseError> {
+pub(super) async fn lock_session(tx: &mut Tx, session_id: i64) -> Result<(), CourseError> {
     let n = sqlx::query("UPDATE course_sessions SET version = version + 1 WHERE id = $1")
         .bind(session_id)
         .execute(&mut **tx)
@@ -268,7 +269,7 @@ async fn lock_session(tx: &mut Tx, session_id: i64) -> Result<(), CourseError> {
     }
 }
 
-async fn id_of(tx: &mut Tx, number: &str) -> Result<i64, CourseError> {
+pub(super) async fn id_of(tx: &mut Tx, number: &str) -> Result<i64, CourseError> {
     Ok(
         sqlx::query("SELECT id FROM course_bookings WHERE number = $1")
             .bind(number)
@@ -279,7 +280,7 @@ async fn id_of(tx: &mut Tx, number: &str) -> Result<i64, CourseError> {
     )
 }
 
-async fn read(tx: &mut Tx, id: i64) -> Result<Booking, CourseError> {
+pub(super) async fn read(tx: &mut Tx, id: i64) -> Result<Booking, CourseError> {
     let r = sqlx::query(
         "SELECT id, session_id, number, state, name, kana, phone, age_band, booked_via, offer_expires_at FROM course_bookings WHERE id = $1",
     )
@@ -329,7 +330,7 @@ pub async fn booking(db: &Db, number: &str) -> Result<Booking, CourseError> {
 }
 
 /// Moves a booking to `to` and records it.
-async fn set_state(
+pub(super) async fn set_state(
     tx: &mut Tx,
     b: &Booking,
     to: BookingState,

@@ -305,3 +305,97 @@ async fn residents_book_on_the_web_and_staff_on_the_phone() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn attendance_at_the_door_feeds_the_kpi() {
+    each_backend(|t| async move {
+        let db = &t.db;
+        let actor = Actor::cli();
+        let course = store::create_course(
+            db,
+            &NewCourse {
+                title: "マイナンバーカードの使い方",
+                audience: Audience::Residents,
+                topic: "マイナンバーカード",
+            },
+            &actor,
+        )
+        .await
+        .unwrap();
+        let sid = store::create_session(
+            db,
+            &NewSession {
+                course_id: course,
+                starts_at: datetime!(2024-11-20 00:00 +09:00),
+                ends_at: datetime!(2024-11-20 23:59 +09:00),
+                place: "公民館",
+                capacity: 2,
+            },
+            &actor,
+        )
+        .await
+        .unwrap();
+        let now = datetime!(2024-11-01 09:00 +09:00);
+        let (a, _) = store::book(db, sid, &person(1), Via::Web, now, &actor)
+            .await
+            .unwrap();
+        let (b, _) = store::book(db, sid, &person(2), Via::Phone, now, &actor)
+            .await
+            .unwrap();
+        // Not days ahead.
+        let early = store::mark(db, &a.number, BookingState::Attended, now, &actor).await;
+        assert!(matches!(&early, Err(CourseError::Refused(m)) if m.contains("当日")));
+        // A booking is not an attendance.
+        assert!(store::attendees_by_year(db).await.unwrap().is_empty());
+
+        // On the day, at the door.
+        let day = t.on_day(time::macros::date!(2024 - 11 - 20)).await;
+        let mut staff = signed_in(&day, "tanto", Role::DxOffice, "企画課").await;
+        let r = staff.get(&format!("/staff/courses/sessions/{sid}")).await;
+        assert!(r.body.contains("出席 0人"), "{}", r.body);
+        let r = staff
+            .post(
+                &format!("/staff/courses/bookings/{}/mark", a.number),
+                &[("to", "attended")],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let r = staff
+            .post(
+                &format!("/staff/courses/bookings/{}/mark", b.number),
+                &[("to", "absent")],
+            )
+            .await;
+        assert_eq!(r.status, 303);
+        let r = staff
+            .post(
+                &format!("/staff/courses/sessions/{sid}/walk-in"),
+                &[("name", "")],
+            )
+            .await;
+        assert_eq!(r.status, 422);
+        assert!(r.body.contains("当日参加の方のお名前を入力してください"));
+        let r = staff
+            .post(
+                &format!("/staff/courses/sessions/{sid}/walk-in"),
+                &[("name", "飛入 三郎")],
+            )
+            .await;
+        assert_eq!(r.status, 303);
+        let r = staff.get(&format!("/staff/courses/sessions/{sid}")).await;
+        assert!(r.body.contains("出席 2人"), "{}", r.body);
+        assert_eq!(
+            store::attendees_by_year(db).await.unwrap(),
+            [(machi::fiscal::FiscalYear(2024), 2)]
+        );
+        // The KPI takes it: 2 attendances in R6, from the courses, not typed by anyone.
+        let csv = staff.get("/plan/kpis.csv").await.body;
+        let line = csv
+            .lines()
+            .find(|l| l.contains("高齢者等スマホ教室の実施"))
+            .unwrap()
+            .to_string();
+        assert!(line.contains(",2,2024,自動集計,"), "{line}");
+    })
+    .await;
+}
