@@ -70,7 +70,7 @@ test('a resident books, another waits and is offered the freed place, staff book
     // Someone phones: staff enter it from the same form and print the slip.
     await staff.goto(`${base}/staff/courses`);
     await staff.getByRole('link', { name: /10:00〜11:30/ }).click();
-    await staff.getByLabel(/お名前/).fill('山田 花子');
+    await staff.getByLabel('お名前(必須)').fill('山田 花子');
     await staff.getByLabel(/電話番号/).fill('0796-36-0002');
     await staff.getByRole('button', { name: '予約を入力する' }).click();
     await staff.getByRole('heading', { name: '予約票' }).waitFor();
