@@ -79,6 +79,7 @@ test('a resident books, another waits and is offered the freed place, staff book
     await staff.goBack();
     await staff.reload();
     problems.push(...await audit(staff, 'session list'));
+    await staff.screenshot({ path: join(OUT, 'courses-staff-session.png'), fullPage: true });
     assert.match(await staff.locator('main').innerText(), /香美 次郎[\s\S]*予約済み[\s\S]*山田 花子[\s\S]*キャンセル待ち/);
     assert.deepEqual(problems, []);
   } finally {

@@ -58,6 +58,7 @@ pub enum AppStoreError {
 
 /// A timestamp as stored here: UTC, whole seconds, so that text order is time order.
 pub fn stamp(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
     t.replace_nanosecond(0)
         .unwrap_or(t)
         .format(&time::format_description::well_known::Rfc3339)

@@ -1,8 +1,10 @@
 //! Attendance at the door: 出席 / 欠席 for bookings, 当日参加 for people who came without one,
 //! and the 延べ出席者 per 年度 that KPI 1-①-5 counts (attended, not booked).
 
-use super::model::BookingState;
-use super::store::{Booking, CourseError, id_of, lock_session, read, set_state, stamp};
+use super::model::{BookingState, Person, Via};
+use super::store::{
+    Booking, CourseError, insert_booking, lock_session, locked, read, set_state, stamp,
+};
 use crate::audit::{self, Actor, Change};
 use crate::db::Db;
 use sqlx::Row as _;
@@ -21,10 +23,8 @@ pub async fn mark(
         return Err(CourseError::Refused("出席か欠席を選んでください".into()));
     }
     let mut tx = db.begin().await?;
-    let id = id_of(&mut tx, number).await?;
-    let session_id = read(&mut tx, id).await?.session_id;
-    lock_session(&mut tx, session_id).await?;
-    let b = read(&mut tx, id).await?;
+    let b = locked(&mut tx, number).await?;
+    let (id, session_id) = (b.id, b.session_id);
     if !matches!(
         b.state,
         BookingState::Booked
@@ -75,24 +75,19 @@ pub async fn walk_in(
     }
     let mut tx = db.begin().await?;
     lock_session(&mut tx, session_id).await?;
-    let token = crate::auth::secret::random_token();
-    let id: i64 = sqlx::query(
-        "INSERT INTO course_bookings (session_id, number, token_hash, name, booked_via, state, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, 'counter', 'attended', $5, $5) RETURNING id",
+    let walk_in = Person {
+        name: name.to_string(),
+        ..Person::default()
+    };
+    let (id, _) = insert_booking(
+        &mut tx,
+        session_id,
+        &walk_in,
+        Via::Counter,
+        BookingState::Attended,
+        now,
     )
-    .bind(session_id)
-    .bind(format!("pending-{token}"))
-    .bind(crate::auth::secret::token_hash(&token))
-    .bind(name)
-    .bind(stamp(now))
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("id")?;
-    sqlx::query("UPDATE course_bookings SET number = $1 WHERE id = $2")
-        .bind(format!("{id:05}"))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    .await?;
     sqlx::query("UPDATE course_sessions SET status = 'held' WHERE id = $1 AND status = 'planned'")
         .bind(session_id)
         .execute(&mut *tx)

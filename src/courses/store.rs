@@ -7,15 +7,11 @@
 pub use super::attendance::{attendees_by_year, mark, walk_in};
 use super::model::{Audience, BookingState, Person, Via};
 pub use super::sessions::{SessionView, courses, session, sessions};
+pub(super) use crate::applications::store::stamp;
 use crate::audit::{self, Actor, Change};
 use crate::db::{Db, Tx};
 use sqlx::Row as _;
 use time::OffsetDateTime;
-
-/// Stored times are UTC, so that text order is time order.
-pub(super) fn stamp(t: OffsetDateTime) -> String {
-    crate::applications::store::stamp(t.to_offset(time::UtcOffset::UTC))
-}
 
 /// How long an offered place waits for an answer (shorter when the session is sooner).
 pub const OFFER_HOURS: i64 = 24;
@@ -208,33 +204,7 @@ pub async fn book(
     } else {
         BookingState::Waiting
     };
-    let token = crate::auth::secret::random_token();
-    let now_text = stamp(now);
-    let id: i64 = sqlx::query(
-        "INSERT INTO course_bookings (session_id, number, token_hash, name, kana, phone, age_band, booked_via, state, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
-    )
-    .bind(session_id)
-    // A unique placeholder until the id is known.
-    .bind(format!("pending-{token}"))
-    .bind(crate::auth::secret::token_hash(&token))
-    .bind(&person.name)
-    .bind(&person.kana)
-    .bind(&person.phone)
-    .bind(&person.age_band)
-    .bind(via.code())
-    .bind(state.code())
-    .bind(&now_text)
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("id")?;
-    // Short enough to say on the phone.
-    let number = format!("{id:05}");
-    sqlx::query("UPDATE course_bookings SET number = $1 WHERE id = $2")
-        .bind(&number)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    let (id, token) = insert_booking(&mut tx, session_id, person, via, state, now).await?;
     audit::record(
         &mut tx,
         actor,
@@ -251,6 +221,56 @@ pub async fn book(
     let booking = read(&mut tx, id).await?;
     tx.commit().await?;
     Ok((booking, token))
+}
+
+/// Writes a booking row; its number comes from its id (short enough to say on the phone).
+/// Returns the id and the token for the booking's own page.
+pub(super) async fn insert_booking(
+    tx: &mut Tx,
+    session_id: i64,
+    person: &Person,
+    via: Via,
+    state: BookingState,
+    now: OffsetDateTime,
+) -> Result<(i64, String), CourseError> {
+    let token = crate::auth::secret::random_token();
+    let id: i64 = sqlx::query(
+        "INSERT INTO course_bookings (session_id, number, token_hash, name, kana, phone, age_band, booked_via, state, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+    )
+    .bind(session_id)
+    // A unique placeholder until the id is known.
+    .bind(format!("pending-{token}"))
+    .bind(crate::auth::secret::token_hash(&token))
+    .bind(&person.name)
+    .bind(&person.kana)
+    .bind(&person.phone)
+    .bind(&person.age_band)
+    .bind(via.code())
+    .bind(state.code())
+    .bind(stamp(now))
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")?;
+    sqlx::query("UPDATE course_bookings SET number = $1 WHERE id = $2")
+        .bind(format!("{id:05}"))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok((id, token))
+}
+
+/// A booking by number, read under its session's lock (what it is now, not before another
+/// change to the session finished).
+pub(super) async fn locked(tx: &mut Tx, number: &str) -> Result<Booking, CourseError> {
+    let id = id_of(tx, number).await?;
+    locked_by_id(tx, id).await
+}
+
+async fn locked_by_id(tx: &mut Tx, id: i64) -> Result<Booking, CourseError> {
+    let session_id = read(tx, id).await?.session_id;
+    lock_session(tx, session_id).await?;
+    read(tx, id).await
 }
 
 /// Takes the session's row lock for the rest of the transaction, so that one session's bookings
@@ -407,11 +427,7 @@ pub async fn cancel(
     actor: &Actor,
 ) -> Result<Option<Booking>, CourseError> {
     let mut tx = db.begin().await?;
-    let id = id_of(&mut tx, number).await?;
-    let session_id = read(&mut tx, id).await?.session_id;
-    lock_session(&mut tx, session_id).await?;
-    // Read again under the lock: what it is now, not before another change finished.
-    let b = read(&mut tx, id).await?;
+    let b = locked(&mut tx, number).await?;
     if !b.state.is_active() {
         return Err(CourseError::Refused(format!(
             "予約番号 {} は「{}」のため、取り消せません",
@@ -437,10 +453,8 @@ pub async fn accept(
     actor: &Actor,
 ) -> Result<Booking, CourseError> {
     let mut tx = db.begin().await?;
-    let id = id_of(&mut tx, number).await?;
-    let session_id = read(&mut tx, id).await?.session_id;
-    lock_session(&mut tx, session_id).await?;
-    let b = read(&mut tx, id).await?;
+    let b = locked(&mut tx, number).await?;
+    let id = b.id;
     if b.state != BookingState::Offered || b.offer_expires_at <= stamp(now) {
         return Err(CourseError::Refused(
             "空きのご案内の期限が過ぎたか、ご案内していない予約です".into(),
@@ -470,9 +484,7 @@ pub async fn lapse_offers(
     .collect::<Result<_, _>>()?;
     let mut lapsed = 0;
     for id in &ids {
-        let session_id = read(&mut tx, *id).await?.session_id;
-        lock_session(&mut tx, session_id).await?;
-        let b = read(&mut tx, *id).await?;
+        let b = locked_by_id(&mut tx, *id).await?;
         if b.state != BookingState::Offered {
             continue;
         }

@@ -19,35 +19,54 @@ fn person(n: usize) -> Person {
     .unwrap()
 }
 
+/// A residents' course with one session at 公民館.
+async fn session_of(
+    db: &machi::db::Db,
+    title: &str,
+    starts_at: time::OffsetDateTime,
+    ends_at: time::OffsetDateTime,
+    capacity: i64,
+) -> i64 {
+    let actor = Actor::cli();
+    let course = store::create_course(
+        db,
+        &NewCourse {
+            title,
+            audience: Audience::Residents,
+            topic: "",
+        },
+        &actor,
+    )
+    .await
+    .unwrap();
+    store::create_session(
+        db,
+        &NewSession {
+            course_id: course,
+            starts_at,
+            ends_at,
+            place: "公民館",
+            capacity,
+        },
+        &actor,
+    )
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn the_last_places_go_once_and_the_waiting_list_moves_up() {
     each_backend(|t| async move {
         let db = &t.db;
         let actor = Actor::cli();
-        let course = store::create_course(
+        let session = session_of(
             db,
-            &NewCourse {
-                title: "はじめてのスマホ",
-                audience: Audience::Residents,
-                topic: "電話・LINE",
-            },
-            &actor,
+            "はじめてのスマホ",
+            datetime!(2024-11-20 10:00 +09:00),
+            datetime!(2024-11-20 11:30 +09:00),
+            3,
         )
-        .await
-        .unwrap();
-        let session = store::create_session(
-            db,
-            &NewSession {
-                course_id: course,
-                starts_at: datetime!(2024-11-20 10:00 +09:00),
-                ends_at: datetime!(2024-11-20 11:30 +09:00),
-                place: "公民館",
-                capacity: 3,
-            },
-            &actor,
-        )
-        .await
-        .unwrap();
+        .await;
         let now = datetime!(2024-11-01 09:00 +09:00);
         // Ten people book three places at the same moment.
         let mut tasks = Vec::new();
@@ -311,30 +330,14 @@ async fn attendance_at_the_door_feeds_the_kpi() {
     each_backend(|t| async move {
         let db = &t.db;
         let actor = Actor::cli();
-        let course = store::create_course(
+        let sid = session_of(
             db,
-            &NewCourse {
-                title: "マイナンバーカードの使い方",
-                audience: Audience::Residents,
-                topic: "マイナンバーカード",
-            },
-            &actor,
+            "マイナンバーカードの使い方",
+            datetime!(2024-11-20 00:00 +09:00),
+            datetime!(2024-11-20 23:59 +09:00),
+            2,
         )
-        .await
-        .unwrap();
-        let sid = store::create_session(
-            db,
-            &NewSession {
-                course_id: course,
-                starts_at: datetime!(2024-11-20 00:00 +09:00),
-                ends_at: datetime!(2024-11-20 23:59 +09:00),
-                place: "公民館",
-                capacity: 2,
-            },
-            &actor,
-        )
-        .await
-        .unwrap();
+        .await;
         let now = datetime!(2024-11-01 09:00 +09:00);
         let (a, _) = store::book(db, sid, &person(1), Via::Web, now, &actor)
             .await
