@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod counter;
 pub mod courses;
+pub mod trainings;
 pub mod db;
 pub mod error;
 pub mod faq;

@@ -54,6 +54,7 @@ impl crate::modules::Module for CounterModule {
                         baseline_year,
                         label: None,
                         link: None,
+                        details: None,
                     })
                 })
             },

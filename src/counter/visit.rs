@@ -479,7 +479,7 @@ pub async fn entry_link(
         "http"
     };
     let url = format!("{scheme}://{host}{}/counter/entry/{token}", state.base);
-    let svg = qr_svg(&url)?;
+    let svg = crate::web::qr::svg(&url, "入力用リンクのQRコード")?;
     let l = load(&state, id).await?.ok_or(AppError::NotFound)?;
     Ok(visit_page(
         &staff,
@@ -496,20 +496,3 @@ pub async fn entry_link(
     .into_response())
 }
 
-/// A QR code as inline SVG (no XML declaration, scalable).
-fn qr_svg(text: &str) -> Result<String, AppError> {
-    let code = qrcode::QrCode::new(text.as_bytes())
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("QR code: {e}")))?;
-    let svg = code
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(220, 220)
-        .build();
-    Ok(svg
-        .find("<svg")
-        .map_or(svg.clone(), |i| svg[i..].to_string())
-        .replacen(
-            "<svg",
-            "<svg role=\"img\" aria-label=\"入力用リンクのQRコード\"",
-            1,
-        ))
-}

@@ -10,6 +10,9 @@ mod sessions;
 mod staff;
 pub mod store;
 
+// "10:00" on a day in Japan time, as staff type it (trainings read their sessions the same way).
+pub(crate) use staff::at;
+
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::auth::model::Role;
@@ -70,6 +73,7 @@ impl crate::modules::Module for CoursesModule {
                         baseline_year: None,
                         label: None,
                         link: Some("/courses".into()),
+                        details: None,
                     })
                 })
             },

@@ -110,7 +110,7 @@ pub struct SessionForm {
 }
 
 /// "10:00" (or "１０：００") on a day, in Japan time.
-fn at(day: time::Date, hm: &str) -> Option<OffsetDateTime> {
+pub(crate) fn at(day: time::Date, hm: &str) -> Option<OffsetDateTime> {
     let t = crate::fiscal::fold_width(hm.trim());
     let (h, m) = t.split_once(':')?;
     let time = time::Time::from_hms(h.parse().ok()?, m.parse().ok()?, 0).ok()?;

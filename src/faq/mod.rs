@@ -99,6 +99,7 @@ impl crate::modules::Module for FaqModule {
                         baseline_year: None,
                         label: None,
                         link: Some("/faq".into()),
+                        details: None,
                     })
                 })
             },

@@ -92,6 +92,7 @@ pub fn all() -> Vec<Box<dyn Module>> {
         Box::new(crate::mynumber::MynumberModule),
         Box::new(crate::applications::ApplicationsModule),
         Box::new(crate::courses::CoursesModule),
+        Box::new(crate::trainings::TrainingsModule),
         Box::new(crate::payments::PaymentsModule),
         Box::new(crate::receipts::ReceiptsModule),
         Box::new(crate::certificates::CertificatesModule),
@@ -184,6 +185,20 @@ pub struct SourceFigures {
     pub label: Option<String>,
     /// A public page (path below the town's base) where residents can see what was counted.
     pub link: Option<String>,
+    /// Figures shown beside the KPI's own (a class's fill rate, a training's 受講率), per 年度.
+    pub details: Option<Details>,
+}
+
+/// A small table of figures that explain a KPI's (shown under its table on the KPI pages).
+#[derive(Debug, Clone, Default)]
+pub struct Details {
+    pub caption: String,
+    /// Column headings after the 年度 column.
+    pub columns: Vec<String>,
+    /// (年度, one value per column).
+    pub rows: Vec<(FiscalYear, Vec<String>)>,
+    /// What the figures mean and how they were counted.
+    pub note: String,
 }
 
 /// The figures for the 年度 asked, as of a day; the key is the KPI's `source` as the plan names

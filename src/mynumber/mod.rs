@@ -71,6 +71,7 @@ impl crate::modules::Module for MynumberModule {
                         baseline_year: None,
                         label: None,
                         link: Some("/mynumber-card".into()),
+                        details: None,
                     })
                 })
             },

@@ -60,6 +60,7 @@ impl crate::modules::Module for OpendataModule {
                         baseline_year: None,
                         label: None,
                         link: Some("/opendata".into()),
+                        details: None,
                     })
                 })
             },

@@ -184,7 +184,7 @@ pub struct DoneQuery {
 
 /// Department names staff already use: the identity's departments, users' departments and the
 /// plan's, for the input's suggestions.
-async fn known_departments(state: &AppState, plan: &Plan) -> anyhow::Result<Vec<String>> {
+pub async fn known_departments(state: &AppState, plan: &Plan) -> anyhow::Result<Vec<String>> {
     let mut names: BTreeSet<String> = plan.measures.iter().map(|m| m.department.clone()).collect();
     names.extend(
         crate::identity::store::load(&state.db)

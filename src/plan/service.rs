@@ -130,6 +130,8 @@ pub struct PlanData {
     pub source_labels: HashMap<String, String>,
     /// A public page showing what a module-fed KPI counted, by KPI key (a public register).
     pub source_links: HashMap<String, String>,
+    /// Figures modules show beside a KPI's (by KPI key).
+    pub source_details: HashMap<String, crate::modules::Details>,
     /// The body's words, from the plan.
     pub words: Arc<super::model::Words>,
     /// The town's other plans (earlier ones, browsable): (id, title).
@@ -220,6 +222,7 @@ impl PlanData {
             discrepancies: Vec::new(),
             source_labels: HashMap::new(),
             source_links: HashMap::new(),
+            source_details: HashMap::new(),
             identity: Arc::default(),
         };
         data.reevaluate();

@@ -37,6 +37,9 @@ pub async fn apply(state: &AppState, data: &mut PlanData) -> anyhow::Result<()> 
             continue;
         };
         let figures = (module_source.figures)(state, &source, &years, today).await?;
+        if let Some(details) = &figures.details {
+            data.source_details.insert(key.clone(), details.clone());
+        }
         if let Some(link) = &figures.link {
             data.source_links.insert(key.clone(), link.clone());
         }

@@ -316,6 +316,30 @@ pub struct ChangeView {
     pub reason: String,
 }
 
+/// A source's figures beside a KPI, with 年度 in words.
+#[derive(Debug, Clone)]
+pub struct DetailsView {
+    pub caption: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<(String, Vec<String>)>,
+    pub note: String,
+}
+
+impl DetailsView {
+    fn of(d: &crate::modules::Details) -> DetailsView {
+        DetailsView {
+            caption: d.caption.clone(),
+            columns: d.columns.clone(),
+            rows: d
+                .rows
+                .iter()
+                .map(|(y, v)| (y.wareki(), v.clone()))
+                .collect(),
+            note: d.note.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct KpiCard {
     pub key: String,
@@ -333,6 +357,8 @@ pub struct KpiCard {
     pub source: String,
     /// A public page with what was counted (path below the town's base), if any.
     pub source_link: String,
+    /// Figures the source shows beside the KPI's.
+    pub details: Option<DetailsView>,
     /// The figure's provenance in words (確定 …, 記録 …, 自動集計 …).
     pub provenance: String,
     /// How the plan's wording was read into the typed fields (shown to staff only).
@@ -476,6 +502,7 @@ pub fn kpi_card(data: &PlanData, kpi: &KpiDefinition) -> KpiCard {
         continues: k.continues,
         source: source_text(k, data),
         source_link: data.source_links.get(&k.key).cloned().unwrap_or_default(),
+        details: data.source_details.get(&k.key).map(DetailsView::of),
         provenance: ev
             .and_then(|e| e.provenance)
             .map(|p| p.describe())

@@ -65,6 +65,7 @@ impl crate::modules::Module for ProceduresModule {
                         baseline_year: None,
                         label: None,
                         link: Some("/apply".into()),
+                        details: None,
                     })
                 })
             },

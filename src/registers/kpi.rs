@@ -46,5 +46,6 @@ pub async fn figures(
         baseline_year: None,
         label: Some(label),
         link: def.public.then(|| format!("/registers/{}", def.key)),
+        details: None,
     })
 }

@@ -122,6 +122,7 @@ impl crate::modules::Module for StandardizationModule {
                         baseline_year: None,
                         label: None,
                         link: Some("/standardization".into()),
+                        details: None,
                     })
                 })
             },

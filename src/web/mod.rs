@@ -2,6 +2,7 @@
 
 pub mod home;
 pub mod page_cache;
+pub mod qr;
 
 use crate::app::AppState;
 use crate::modules::{Menu, registry};
