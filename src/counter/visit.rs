@@ -495,4 +495,3 @@ pub async fn entry_link(
     )
     .into_response())
 }
-

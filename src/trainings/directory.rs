@@ -28,10 +28,19 @@ pub struct Member {
 const COLUMNS: [(&str, &[&str]); 8] = [
     ("code", &["職員番号", "職員コード", "職員ID", "個人番号"]),
     ("name", &["氏名", "職員氏名", "名前"]),
-    ("kana", &["フリガナ", "ふりがな", "氏名カナ", "カナ氏名", "カナ"]),
-    ("department", &["所属", "所属課", "課", "課名", "所属名", "部署"]),
+    (
+        "kana",
+        &["フリガナ", "ふりがな", "氏名カナ", "カナ氏名", "カナ"],
+    ),
+    (
+        "department",
+        &["所属", "所属課", "課", "課名", "所属名", "部署"],
+    ),
     ("job", &["職種"]),
-    ("employment", &["雇用区分", "任用区分", "職員区分", "雇用形態"]),
+    (
+        "employment",
+        &["雇用区分", "任用区分", "職員区分", "雇用形態"],
+    ),
     ("joined_on", &["採用日", "採用年月日", "入庁日"]),
     ("username", &["ログインID", "アカウント", "ユーザー名"]),
 ];
@@ -257,7 +266,11 @@ pub async fn save(db: &Db, m: &Member, actor: &Actor) -> anyhow::Result<i64> {
     let before = if m.id == 0 {
         None
     } else {
-        Some(get_in(&mut tx, m.id).await?.ok_or(crate::error::AppError::NotFound)?)
+        Some(
+            get_in(&mut tx, m.id)
+                .await?
+                .ok_or(crate::error::AppError::NotFound)?,
+        )
     };
     let id = match &before {
         None => insert(&mut tx, m, &now).await?,
@@ -396,6 +409,9 @@ mod tests {
         assert!(e[1].starts_with("4行目: 職員番号「2」の氏名が空です"));
         assert!(e[2].contains("4行目: 所属「企画部」はmachiに登録されていない課です"));
         let e = parse("番号,名前\n1,A\n".as_bytes(), &depts()).unwrap_err();
-        assert!(e[0].contains("「職員番号」「所属」の列がありません"), "{e:?}");
+        assert!(
+            e[0].contains("「職員番号」「所属」の列がありません"),
+            "{e:?}"
+        );
     }
 }

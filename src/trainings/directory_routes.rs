@@ -79,6 +79,8 @@ pub async fn import(
             match directory::parse(bytes, &known_departments(&state).await?) {
                 Ok(members) => {
                     let n = directory::import(&state.db, &members, name, &staff.actor()).await?;
+                    // 受講率 beside the KPIs is counted over the directory.
+                    state.invalidate_plan();
                     return Ok(Redirect::to(&staff.path(&format!(
                         "/staff/trainings/directory?done=imported&added={}&updated={}&left={}",
                         n.added, n.updated, n.left
@@ -121,7 +123,9 @@ pub async fn edit(
             ..Member::default()
         }
     } else {
-        directory::get(&state.db, id).await?.ok_or(AppError::NotFound)?
+        directory::get(&state.db, id)
+            .await?
+            .ok_or(AppError::NotFound)?
     };
     Ok(MemberPage {
         layout: Layout::staff(&staff, "trainings"),
@@ -157,15 +161,23 @@ pub async fn save(
     let before = if id == 0 {
         None
     } else {
-        Some(directory::get(&state.db, id).await?.ok_or(AppError::NotFound)?)
+        Some(
+            directory::get(&state.db, id)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        )
     };
-    let code = before
-        .as_ref()
-        .map_or_else(|| crate::fiscal::fold_width(f.code.trim()), |b| b.code.clone());
+    let code = before.as_ref().map_or_else(
+        || crate::fiscal::fold_width(f.code.trim()),
+        |b| b.code.clone(),
+    );
     if code.is_empty() {
         errors.add("code", "職員番号を入力してください");
     } else if before.is_none()
-        && directory::all(&state.db).await?.iter().any(|m| m.code == code)
+        && directory::all(&state.db)
+            .await?
+            .iter()
+            .any(|m| m.code == code)
     {
         errors.add("code", format!("職員番号「{code}」はもう名簿にあります"));
     }
@@ -175,7 +187,10 @@ pub async fn save(
     if !departments.contains(f.department.trim()) {
         errors.add(
             "department",
-            format!("所属「{}」はmachiに登録されていない課です", f.department.trim()),
+            format!(
+                "所属「{}」はmachiに登録されていない課です",
+                f.department.trim()
+            ),
         );
     }
     let joined_on = if f.joined_on.trim().is_empty() {
@@ -203,7 +218,10 @@ pub async fn save(
     };
     if errors.is_empty() {
         directory::save(&state.db, &m, &staff.actor()).await?;
-        return Ok(Redirect::to(&staff.path("/staff/trainings/directory?done=saved")).into_response());
+        state.invalidate_plan();
+        return Ok(
+            Redirect::to(&staff.path("/staff/trainings/directory?done=saved")).into_response(),
+        );
     }
     let page = MemberPage {
         layout: Layout::staff(&staff, "trainings"),

@@ -29,10 +29,8 @@ pub const MANAGE_TRAININGS: Action = Action::new(
     "職員研修を運営する(職員名簿・研修・出欠・e-ラーニングの取り込み)",
 );
 /// See who in a 課 still has to take a required training (their own 課, for 課長).
-pub const SEE_PENDING: Action = Action::new(
-    "trainings.pending",
-    "必須研修の未受講者を見る(自分の課)",
-);
+pub const SEE_PENDING: Action =
+    Action::new("trainings.pending", "必須研修の未受講者を見る(自分の課)");
 /// Take trainings: mark oneself present by a session's QR code, open materials.
 pub const TAKE_TRAININGS: Action = Action::new(
     "trainings.take",
@@ -51,10 +49,7 @@ fn figures<'a>(
     today: time::Date,
 ) -> BoxFuture<'a, anyhow::Result<SourceFigures>> {
     Box::pin(async move {
-        let Some(category) = Category::ALL
-            .into_iter()
-            .find(|c| c.kpi_key() == Some(key))
-        else {
+        let Some(category) = Category::ALL.into_iter().find(|c| c.kpi_key() == Some(key)) else {
             return Ok(SourceFigures::default());
         };
         let trainings = store::trainings(&state.db, None).await?;
@@ -162,8 +157,7 @@ impl crate::modules::Module for TrainingsModule {
             )
             .route(
                 "/staff/trainings/{id}/materials",
-                post(routes::attach)
-                    .layer(DefaultBodyLimit::max(store::MAX_MATERIAL + 64 * 1024)),
+                post(routes::attach).layer(DefaultBodyLimit::max(store::MAX_MATERIAL + 64 * 1024)),
             )
             .route(
                 "/staff/trainings/{id}/materials/{file}",

@@ -127,7 +127,12 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [Status::Present, Status::Late, Status::Absent, Status::Excused];
+    pub const ALL: [Status; 4] = [
+        Status::Present,
+        Status::Late,
+        Status::Absent,
+        Status::Excused,
+    ];
     pub fn code(self) -> &'static str {
         match self {
             Status::Present => "present",

@@ -253,7 +253,13 @@ mod tests {
     fn the_rate_counts_the_target_less_those_excused() {
         let mut left = m(4, "B課", "");
         left.active = false;
-        let members = [m(1, "A課", ""), m(2, "A課", ""), m(3, "B課", ""), left, m(5, "B課", "")];
+        let members = [
+            m(1, "A課", ""),
+            m(2, "A課", ""),
+            m(3, "B課", ""),
+            left,
+            m(5, "B課", ""),
+        ];
         let tr = t(1, Target::AllStaff);
         let atts = [
             a(1, 1, Some(10), Status::Present),
@@ -262,14 +268,35 @@ mod tests {
             a(1, 4, Some(10), Status::Present),
         ];
         let r = rate(&tr, &members, &atts);
-        assert_eq!(r, Rate { target: 4, excused: 1, taken: 2 });
+        assert_eq!(
+            r,
+            Rate {
+                target: 4,
+                excused: 1,
+                taken: 2
+            }
+        );
         assert_eq!(r.words(), "66.7%(対象3人中2人。免除1人)");
         assert_eq!(held(&tr, &atts), 2);
         let by = by_department(&tr, &members, &atts);
-        assert_eq!(by[0], ("A課".into(), Rate { target: 2, excused: 0, taken: 2 }));
+        assert_eq!(
+            by[0],
+            (
+                "A課".into(),
+                Rate {
+                    target: 2,
+                    excused: 0,
+                    taken: 2
+                }
+            )
+        );
         assert_eq!(still_to_take(&tr, &members, &atts)[0].id, 5);
         // The person who left is listed (they attended) but not in the target.
-        assert!(roster(&tr, &members, &atts).iter().any(|l| l.member.id == 4 && !l.in_target));
+        assert!(
+            roster(&tr, &members, &atts)
+                .iter()
+                .any(|l| l.member.id == 4 && !l.in_target)
+        );
     }
 
     #[test]

@@ -5,7 +5,9 @@
 use super::directory::{self, Member};
 use super::model::{Category, Kind, Status, Target, Via};
 use super::rates::{self, Rate, RosterLine};
-use super::store::{self, Attendance, Mark, Material, NewTraining, Session, Training, TrainingError};
+use super::store::{
+    self, Attendance, Mark, Material, NewTraining, Session, Training, TrainingError,
+};
 use super::{MANAGE_TRAININGS, TAKE_TRAININGS};
 use crate::app::AppState;
 use crate::auth::permissions::Subject as On;
@@ -125,16 +127,20 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     if !staff.can(MANAGE_TRAININGS, On::None) {
-        // A 課長 comes here from the menu for their 課's list.
-        staff.require(super::SEE_PENDING, On::Department { department: &staff.user.department })?;
-        return Ok(Redirect::to(&staff.path("/staff/trainings/pending")).into_response());
+        // A 課長 comes here from the menu: their 課's list.
+        return super::self_routes::pending(State(state), staff, Query(Default::default())).await;
     }
     let year = year_of(&q.year, &state);
-    Ok(
-        list_page(&state, &staff, year, TrainingForm::default(), FieldErrors::default(), q.done)
-            .await?
-            .into_response(),
+    Ok(list_page(
+        &state,
+        &staff,
+        year,
+        TrainingForm::default(),
+        FieldErrors::default(),
+        q.done,
     )
+    .await?
+    .into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -170,7 +176,10 @@ pub async fn create(
     }
     let year = FiscalYear::parse(&f.year);
     if year.is_err() {
-        errors.add("year", format!("年度「{}」を読めません(例: 令和6年度、2024)", f.year));
+        errors.add(
+            "year",
+            format!("年度「{}」を読めません(例: 令和6年度、2024)", f.year),
+        );
     }
     let value = match f.target.as_str() {
         "department" => &f.target_department,
@@ -196,7 +205,11 @@ pub async fn create(
             description: &f.description,
         };
         let id = store::create(&state.db, &t, &staff.actor()).await?;
-        return Ok(Redirect::to(&staff.path(&format!("/staff/trainings/{id}?done=created"))).into_response());
+        state.invalidate_plan();
+        return Ok(
+            Redirect::to(&staff.path(&format!("/staff/trainings/{id}?done=created")))
+                .into_response(),
+        );
     }
     let year = year.unwrap_or_else(|_| FiscalYear::of_date(state.today()));
     let page = list_page(&state, &staff, year, f, errors, String::new()).await?;
@@ -251,11 +264,17 @@ fn roster_view(lines: &[RosterLine<'_>], sessions: &[Session]) -> Vec<RosterView
 
 fn attendance_detail(a: &Attendance, sessions: &[Session]) -> String {
     let mut parts = Vec::new();
-    if let Some(s) = a.session_id.and_then(|id| sessions.iter().find(|s| s.id == id)) {
+    if let Some(s) = a
+        .session_id
+        .and_then(|id| sessions.iter().find(|s| s.id == id))
+    {
         parts.push(when(s));
     }
     if !a.completed_on.is_empty() {
-        parts.push(format!("修了 {}", crate::fiscal::ymd_wareki(&a.completed_on)));
+        parts.push(format!(
+            "修了 {}",
+            crate::fiscal::ymd_wareki(&a.completed_on)
+        ));
     }
     if !a.reason.is_empty() {
         parts.push(format!("理由: {}", a.reason));
@@ -318,9 +337,16 @@ pub async fn training(
     Query(q): Query<Done>,
 ) -> Result<Response, AppError> {
     staff.require(MANAGE_TRAININGS, On::None)?;
-    Ok(training_page(&state, &staff, id, FieldErrors::default(), Vec::new(), q.done)
-        .await?
-        .into_response())
+    Ok(training_page(
+        &state,
+        &staff,
+        id,
+        FieldErrors::default(),
+        Vec::new(),
+        q.done,
+    )
+    .await?
+    .into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -414,7 +440,9 @@ async fn session_page(
     let lines = rates::roster(&t, &members, &atts)
         .into_iter()
         .map(|l| {
-            let here = l.attendance.filter(|a| a.session_id == Some(s.id) || !a.status.taken());
+            let here = l
+                .attendance
+                .filter(|a| a.session_id == Some(s.id) || !a.status.taken());
             let elsewhere = l
                 .attendance
                 .filter(|a| a.status.taken() && a.session_id != Some(s.id))
@@ -428,7 +456,9 @@ async fn session_page(
                 code: l.member.code.clone(),
                 name: l.member.name.clone(),
                 department: l.member.department.clone(),
-                status: here.map(|a| a.status.code().to_string()).unwrap_or_default(),
+                status: here
+                    .map(|a| a.status.code().to_string())
+                    .unwrap_or_default(),
                 reason: here.map(|a| a.reason.clone()).unwrap_or_default(),
                 elsewhere,
             }
@@ -479,7 +509,13 @@ pub async fn mark(
         let Some(status) = Status::parse(code) else {
             return Err(AppError::BadRequest(format!("出欠「{code}」は選べません")));
         };
-        marks.push((m, status, f.get(&format!("reason_{}", m.id)).cloned().unwrap_or_default()));
+        marks.push((
+            m,
+            status,
+            f.get(&format!("reason_{}", m.id))
+                .cloned()
+                .unwrap_or_default(),
+        ));
     }
     if let Some((m, _, _)) = marks
         .iter()
@@ -502,7 +538,12 @@ pub async fn mark(
         })
         .collect();
     let n = store::mark_all(&state.db, &marks, &staff.actor()).await?;
-    Ok(Redirect::to(&staff.path(&format!("/staff/trainings/sessions/{id}?done={n}"))).into_response())
+    // The KPIs count trainings held.
+    state.invalidate_plan();
+    Ok(
+        Redirect::to(&staff.path(&format!("/staff/trainings/sessions/{id}?done={n}")))
+            .into_response(),
+    )
 }
 
 pub async fn elearning(
@@ -516,21 +557,38 @@ pub async fn elearning(
     let t = store::get(&state.db, id).await?;
     let Some((name, bytes)) = upload.file.as_ref().filter(|(_, b)| !b.is_empty()) else {
         let errors = vec!["取り込むCSVファイルを選んでください".to_string()];
-        let page = training_page(&state, &staff, id, FieldErrors::default(), errors, String::new()).await?;
+        let page = training_page(
+            &state,
+            &staff,
+            id,
+            FieldErrors::default(),
+            errors,
+            String::new(),
+        )
+        .await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let members = directory::all(&state.db).await?;
     match super::elearning::parse(bytes, &t, &members) {
         Ok(read) => {
             let n = super::elearning::import(&state.db, &t, &read, name, &staff.actor()).await?;
-            let done = format!(
-                "imported-{n}-{}-{}",
-                read.not_done, read.other_year
-            );
-            Ok(Redirect::to(&staff.path(&format!("/staff/trainings/{id}?done={done}"))).into_response())
+            state.invalidate_plan();
+            let done = format!("imported-{n}-{}-{}", read.not_done, read.other_year);
+            Ok(
+                Redirect::to(&staff.path(&format!("/staff/trainings/{id}?done={done}")))
+                    .into_response(),
+            )
         }
         Err(errors) => {
-            let page = training_page(&state, &staff, id, FieldErrors::default(), errors, String::new()).await?;
+            let page = training_page(
+                &state,
+                &staff,
+                id,
+                FieldErrors::default(),
+                errors,
+                String::new(),
+            )
+            .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
@@ -559,7 +617,10 @@ pub async fn attach(
     store::get(&state.db, id).await?;
     let (name, bytes) = upload.file.clone().unwrap_or_default();
     match store::attach(&state.db, id, &name, &bytes, &staff.actor()).await {
-        Ok(_) => Ok(Redirect::to(&staff.path(&format!("/staff/trainings/{id}?done=material"))).into_response()),
+        Ok(_) => Ok(
+            Redirect::to(&staff.path(&format!("/staff/trainings/{id}?done=material")))
+                .into_response(),
+        ),
         Err(TrainingError::Refused(m)) => {
             let mut errors = FieldErrors::default();
             errors.add("material", m);
@@ -586,7 +647,10 @@ pub async fn material(
             (header::CONTENT_TYPE, m.content_type.clone()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"material-{}\"; filename*=UTF-8''{encoded}", m.id),
+                format!(
+                    "attachment; filename=\"material-{}\"; filename*=UTF-8''{encoded}",
+                    m.id
+                ),
             ),
             (header::CACHE_CONTROL, "private, no-store".to_string()),
         ],

@@ -84,9 +84,14 @@ pub async fn mark_here(
     };
     let now = crate::courses::now(&state);
     match store::mark_self(&state.db, &s, &me, now, &staff.actor()).await {
-        Ok(status) => Ok(here_page(&state, &staff, &s, status.label().into(), String::new())
-            .await?
-            .into_response()),
+        Ok(status) => {
+            state.invalidate_plan();
+            Ok(
+                here_page(&state, &staff, &s, status.label().into(), String::new())
+                    .await?
+                    .into_response(),
+            )
+        }
         Err(TrainingError::Refused(m)) => {
             let page = here_page(&state, &staff, &s, String::new(), m).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
@@ -132,7 +137,12 @@ pub async fn pending(
         q.department.trim().to_string()
     };
     if !department.is_empty() && !may_see_department(&staff, &department) {
-        staff.require(SEE_PENDING, On::Department { department: &department })?;
+        staff.require(
+            SEE_PENDING,
+            On::Department {
+                department: &department,
+            },
+        )?;
     }
     if department.is_empty() && !manager {
         staff.require(SEE_PENDING, On::None)?;

@@ -193,11 +193,13 @@ pub async fn sessions(db: &Db, training_id: i64) -> Result<Vec<Session>, sqlx::E
 }
 
 pub async fn session_by_code(db: &Db, code: &str) -> Result<Session, TrainingError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SESSION} WHERE self_code = $1")))
-        .bind(code)
-        .fetch_optional(&mut *db.conn().await?)
-        .await?
-        .ok_or(TrainingError::NotFound)?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SESSION} WHERE self_code = $1"
+    )))
+    .bind(code)
+    .fetch_optional(&mut *db.conn().await?)
+    .await?
+    .ok_or(TrainingError::NotFound)?;
     Ok(session(&row)?)
 }
 
@@ -272,15 +274,18 @@ pub async fn attendances(
     db: &Db,
     year: Option<FiscalYear>,
 ) -> Result<Vec<Attendance>, sqlx::Error> {
-    let sql = "SELECT a.training_id, a.staff_id, a.session_id, a.status, a.reason, a.via, a.completed_on
+    let sql =
+        "SELECT a.training_id, a.staff_id, a.session_id, a.status, a.reason, a.via, a.completed_on
                FROM training_attendance a JOIN trainings t ON t.id = a.training_id";
     let mut conn = db.conn().await?;
     let rows = match year {
         Some(y) => {
-            sqlx::query(sqlx::AssertSqlSafe(format!("{sql} WHERE t.fiscal_year = $1")))
-                .bind(i64::from(y.0))
-                .fetch_all(&mut *conn)
-                .await?
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{sql} WHERE t.fiscal_year = $1"
+            )))
+            .bind(i64::from(y.0))
+            .fetch_all(&mut *conn)
+            .await?
         }
         None => sqlx::query(sql).fetch_all(&mut *conn).await?,
     };
@@ -379,11 +384,7 @@ pub(super) async fn put(tx: &mut Tx, m: &Mark<'_>, actor: &Actor) -> Result<bool
 }
 
 /// Records the statuses given for a session's list, all or nothing.
-pub async fn mark_all(
-    db: &Db,
-    marks: &[Mark<'_>],
-    actor: &Actor,
-) -> Result<usize, TrainingError> {
+pub async fn mark_all(db: &Db, marks: &[Mark<'_>], actor: &Actor) -> Result<usize, TrainingError> {
     let mut tx = db.begin().await?;
     let mut n = 0;
     for m in marks {

@@ -17,5 +17,9 @@ pub fn svg(text: &str, label: &str) -> Result<String, AppError> {
     Ok(svg
         .find("<svg")
         .map_or(svg.clone(), |i| svg[i..].to_string())
-        .replacen("<svg", &format!("<svg role=\"img\" aria-label=\"{label}\""), 1))
+        .replacen(
+            "<svg",
+            &format!("<svg role=\"img\" aria-label=\"{label}\""),
+            1,
+        ))
 }

@@ -40,5 +40,6 @@ mod security;
 mod standardization;
 mod storage;
 mod towns;
+mod trainings;
 mod validate_cases;
 mod words;
