@@ -28,6 +28,8 @@ pub struct Settings {
     pub slow_failed_sign_ins: bool,
     /// Days the counter keeps a visit's personal data.
     pub counter_retention_days: i64,
+    /// Days after a class that its bookings keep names and phone numbers.
+    pub course_retention_days: i64,
     /// The data folder (absolute).
     pub data_dir: PathBuf,
     /// Mail, payments and retention of online applications.
@@ -41,6 +43,7 @@ impl Settings {
             secure_cookies: config.secure_cookies,
             slow_failed_sign_ins: config.slow_failed_sign_ins,
             counter_retention_days: config.counter_retention_days,
+            course_retention_days: config.course_retention_days,
             data_dir,
             online: crate::mail::OnlineSettings::from_config(config),
         }

@@ -6,6 +6,9 @@ use std::path::PathBuf;
 pub const DEFAULT_RETENTION_DAYS: i64 = 30;
 /// Days a closed online application keeps its personal data unless configured otherwise.
 pub const DEFAULT_APPLICATION_RETENTION_DAYS: i64 = 90;
+/// Days after a スマホ教室 that its bookings keep names and phone numbers unless configured
+/// otherwise.
+pub const DEFAULT_COURSE_RETENTION_DAYS: i64 = 90;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
@@ -53,6 +56,10 @@ pub struct Config {
     /// it was completed or rejected; the counts stay.
     #[arg(long, env = "MACHI_APPLICATION_RETENTION_DAYS", default_value_t = DEFAULT_APPLICATION_RETENTION_DAYS, value_parser = clap::value_parser!(i64).range(1..=3650), global = true)]
     pub application_retention_days: i64,
+    /// Days after a class that its bookings keep names and phone numbers (the counts, states and
+    /// questionnaires stay).
+    #[arg(long, env = "MACHI_COURSE_RETENTION_DAYS", default_value_t = DEFAULT_COURSE_RETENTION_DAYS, value_parser = clap::value_parser!(i64).range(1..=3650), global = true)]
+    pub course_retention_days: i64,
     /// The payment provider for fees of online applications: `sandbox` (machi's own test
     /// provider, for trials and demonstrations). Without it, forms with a fee cannot be applied for online.
     #[arg(long, env = "MACHI_PAYMENTS", value_parser = ["sandbox"], global = true)]
@@ -137,6 +144,7 @@ impl Config {
             mail_from: "machi@localhost".into(),
             public_url: None,
             application_retention_days: DEFAULT_APPLICATION_RETENTION_DAYS,
+            course_retention_days: DEFAULT_COURSE_RETENTION_DAYS,
             payments: None,
             payment_secret: None,
             payment_timeout_secs: 10,

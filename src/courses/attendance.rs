@@ -83,7 +83,7 @@ pub async fn walk_in(
         &mut tx,
         session_id,
         &walk_in,
-        Via::Counter,
+        Via::WalkIn,
         BookingState::Attended,
         now,
     )

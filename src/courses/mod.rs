@@ -4,6 +4,8 @@
 //! questionnaire, the staff directory, trainings' 受講率 and the KPIs come next.
 
 mod attendance;
+mod manage;
+pub mod session_admin;
 pub mod model;
 mod public;
 mod sessions;
@@ -64,6 +66,24 @@ impl crate::modules::Module for CoursesModule {
             figures: |state, _key, years, _today| {
                 Box::pin(async move {
                     let all = store::attendees_by_year(&state.db).await?;
+                    let figures = session_admin::by_year(&state.db).await?;
+                    let rows: Vec<_> = figures
+                        .iter()
+                        .filter(|(y, _)| years.contains(y))
+                        .map(|(y, f)| {
+                            (
+                                *y,
+                                vec![
+                                    f.held.to_string(),
+                                    f.cancelled.to_string(),
+                                    format!("{}(うち当日参加 {})", f.attended, f.walk_ins),
+                                    f.fill_rate(),
+                                    f.no_show_rate(),
+                                    f.feedback.understood(),
+                                ],
+                            )
+                        })
+                        .collect();
                     Ok(SourceFigures {
                         values: all
                             .into_iter()
@@ -73,7 +93,19 @@ impl crate::modules::Module for CoursesModule {
                         baseline_year: None,
                         label: None,
                         link: Some("/courses".into()),
-                        details: None,
+                        details: (!rows.is_empty()).then(|| crate::modules::Details {
+                            caption: "教室の開催と参加の様子".into(),
+                            columns: vec![
+                                "開催".into(),
+                                "中止".into(),
+                                "出席".into(),
+                                "定員充足率".into(),
+                                "無断欠席率".into(),
+                                "「分かった」と答えた方".into(),
+                            ],
+                            rows,
+                            note: "開催は出欠をつけた回、定員充足率は開催した回の予約数÷定員、無断欠席率は予約して来られなかった方÷予約数です。アンケートは「よく分かった」「だいたい分かった」の割合です。".into(),
+                        }),
                     })
                 })
             },
@@ -105,24 +137,54 @@ impl crate::modules::Module for CoursesModule {
             )
             .route("/staff/courses/bookings/{number}/mark", post(staff::mark))
             .route("/staff/courses/sessions/{id}/walk-in", post(staff::walk_in))
+            .route(
+                "/staff/courses/sessions/{id}/edit",
+                get(manage::edit).post(manage::save),
+            )
+            .route("/staff/courses/sessions/{id}/cancel", post(manage::cancel))
+            .route(
+                "/staff/courses/sessions/{id}/feedback",
+                post(manage::feedback),
+            )
+            .route("/staff/courses/flyer", get(manage::flyer))
     }
     fn jobs(&self) -> Vec<Job> {
-        vec![Job {
+        vec![
+            Job {
+                name: "courses.purge",
+                every: Duration::from_secs(60 * 60),
+                run: |state| {
+                    Box::pin(async move {
+                        let days = state.settings.course_retention_days;
+                        let n = session_admin::purge(&state.db, now(&state), days, &job_actor())
+                            .await?;
+                        Ok((n > 0).then(|| {
+                            format!("{n}件の講座の予約から、保存期間({days}日)を過ぎたお名前と電話番号を削除しました")
+                        }))
+                    })
+                },
+            },
+            Job {
             name: "courses.lapse_offers",
             every: Duration::from_secs(15 * 60),
             run: |state| {
                 Box::pin(async move {
-                    let actor = Actor {
-                        user_id: None,
-                        username: "(自動処理)".into(),
-                        ip: "local".into(),
-                    };
-                    let n = store::lapse_offers(&state.db, now(&state), &actor).await?;
+                    let n = store::lapse_offers(&state.db, now(&state), &job_actor()).await?;
                     Ok((n > 0).then(|| {
                         format!("{n}件の空きのご案内が期限切れになり、次の方に回しました")
                     }))
                 })
             },
-        }]
+        },
+        ]
+    }
+}
+
+/// Who the audit log names for the module's jobs.
+fn job_actor() -> Actor {
+    Actor {
+        user_id: None,
+        username: "(自動処理)".into(),
+        ip: "local".into(),
     }
 }

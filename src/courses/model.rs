@@ -95,6 +95,8 @@ pub enum Via {
     Web,
     Phone,
     Counter,
+    /// 当日参加: came without booking, recorded at the door.
+    WalkIn,
 }
 
 impl Via {
@@ -103,10 +105,19 @@ impl Via {
             Via::Web => "web",
             Via::Phone => "phone",
             Via::Counter => "counter",
+            Via::WalkIn => "walk_in",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Via::Web => "ウェブ",
+            Via::Phone => "電話",
+            Via::Counter => "窓口",
+            Via::WalkIn => "当日参加",
         }
     }
     pub fn parse(s: &str) -> Option<Via> {
-        [Via::Web, Via::Phone, Via::Counter]
+        [Via::Web, Via::Phone, Via::Counter, Via::WalkIn]
             .into_iter()
             .find(|v| v.code() == s)
     }

@@ -22,6 +22,16 @@ pub struct SessionView {
     pub taken: i64,
     pub status: String,
     pub waiting: i64,
+    /// How to get there (bus stop, parking), and a map's address (http or https only).
+    pub access: String,
+    pub map_url: String,
+    /// Who holds the class: the town, 社会福祉協議会, a carrier's shop …
+    pub organiser: String,
+    pub partner: String,
+    pub instructor: String,
+    pub bring: String,
+    pub lends_phones: bool,
+    pub cancel_reason: String,
 }
 
 impl SessionView {
@@ -46,6 +56,7 @@ impl SessionView {
 }
 
 const SESSION_SQL: &str = "SELECT s.id, s.course_id, c.title, c.topic, c.audience, s.starts_at, s.ends_at, s.place, s.capacity, s.taken, s.status,
+    s.access, s.map_url, s.organiser, s.partner, s.instructor, s.bring, s.lends_phones, s.cancel_reason,
     (SELECT CAST(COUNT(*) AS BIGINT) FROM course_bookings b WHERE b.session_id = s.id AND b.state = 'waiting') AS waiting
     FROM course_sessions s JOIN courses c ON c.id = s.course_id";
 
@@ -69,6 +80,14 @@ fn session_view(r: &sqlx::any::AnyRow) -> Result<SessionView, CourseError> {
         taken: r.try_get("taken")?,
         status: r.try_get("status")?,
         waiting: r.try_get("waiting")?,
+        access: r.try_get("access")?,
+        map_url: r.try_get("map_url")?,
+        organiser: r.try_get("organiser")?,
+        partner: r.try_get("partner")?,
+        instructor: r.try_get("instructor")?,
+        bring: r.try_get("bring")?,
+        lends_phones: r.try_get::<i64, _>("lends_phones")? != 0,
+        cancel_reason: r.try_get("cancel_reason")?,
     })
 }
 

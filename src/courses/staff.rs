@@ -194,9 +194,23 @@ struct SessionPage {
     errors: FieldErrors,
     bands: &'static [&'static str],
     done: String,
+    feedback: super::session_admin::FeedbackSummary,
 }
 
 impl SessionPage {
+    fn clarity_choices(&self) -> &'static [(i64, &'static str)] {
+        &super::session_admin::CLARITY
+    }
+    fn learned_choices(&self) -> &'static [(&'static str, &'static str)] {
+        &super::session_admin::LEARNED
+    }
+    /// `done` of a cancelled session or edited details: (what, how many).
+    fn done_count(&self, what: &str) -> Option<String> {
+        self.done
+            .strip_prefix(what)
+            .and_then(|r| r.strip_prefix('-'))
+            .map(str::to_string)
+    }
     fn attended(&self) -> usize {
         self.bookings
             .iter()
@@ -221,6 +235,7 @@ async fn session_page(
         errors,
         bands: &AGE_BANDS,
         done,
+        feedback: super::session_admin::feedback(&state.db, id).await?,
     })
 }
 
@@ -251,7 +266,7 @@ pub async fn book(
 ) -> Result<Response, AppError> {
     staff.require(MANAGE_COURSES, On::None)?;
     let via = Via::parse(&f.via)
-        .filter(|v| *v != Via::Web)
+        .filter(|v| matches!(v, Via::Phone | Via::Counter))
         .unwrap_or(Via::Phone);
     let mut errors = FieldErrors::default();
     match Person::parse(&f.name, &f.kana, &f.phone, &f.age_band) {

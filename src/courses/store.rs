@@ -384,7 +384,7 @@ pub(super) async fn set_state(
 }
 
 /// A place was freed: offer it to the first on the waiting list, or give it back.
-async fn pass_on(
+pub(super) async fn pass_on(
     tx: &mut Tx,
     session_id: i64,
     now: OffsetDateTime,
