@@ -90,7 +90,11 @@ pub async fn save(
                     .into_response());
                 }
                 Err(CourseError::Refused(m)) => errors.add(
-                    if m.contains("地図") { "map_url" } else { "capacity" },
+                    if m.contains("地図") {
+                        "map_url"
+                    } else {
+                        "capacity"
+                    },
                     m,
                 ),
                 Err(e) => return Err(e.into()),
@@ -130,8 +134,8 @@ pub async fn cancel(
     StaffForm(staff, f): StaffForm<CancelForm>,
 ) -> Result<Response, AppError> {
     staff.require(MANAGE_COURSES, On::None)?;
-    let n = session_admin::cancel(&state.db, id, &f.reason, super::now(&state), &staff.actor())
-        .await?;
+    let n =
+        session_admin::cancel(&state.db, id, &f.reason, super::now(&state), &staff.actor()).await?;
     state.invalidate_plan();
     Ok(Redirect::to(&staff.path(&format!(
         "/staff/courses/sessions/{id}?done=session_cancelled-{n}"
@@ -175,10 +179,10 @@ pub async fn feedback(
     };
     session_admin::add_feedback(&state.db, id, &a, super::now(&state), &staff.actor()).await?;
     state.invalidate_plan();
-    Ok(
-        Redirect::to(&staff.path(&format!("/staff/courses/sessions/{id}?done=feedback#feedback")))
-            .into_response(),
-    )
+    Ok(Redirect::to(&staff.path(&format!(
+        "/staff/courses/sessions/{id}?done=feedback#feedback"
+    )))
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -202,7 +206,10 @@ pub struct MonthQuery {
 /// "2024-11" → (year, month).
 fn month_of(text: &str) -> Option<(i32, time::Month)> {
     let (y, m) = text.trim().split_once('-')?;
-    Some((y.parse().ok()?, time::Month::try_from(m.parse::<u8>().ok()?).ok()?))
+    Some((
+        y.parse().ok()?,
+        time::Month::try_from(m.parse::<u8>().ok()?).ok()?,
+    ))
 }
 
 /// The month's residents' sessions on one A4 page: when, where, what, how to book (the town's
@@ -218,18 +225,23 @@ pub async fn flyer(
     let first = time::Date::from_calendar_date(year, month, 1)
         .map_err(|_| AppError::BadRequest(format!("月「{}」を読めません", q.month)))?;
     let next_first = time::Date::from_calendar_date(
-        if month == time::Month::December { year + 1 } else { year },
+        if month == time::Month::December {
+            year + 1
+        } else {
+            year
+        },
         month.next(),
         1,
     )
     .map_err(|_| AppError::BadRequest(format!("月「{}」を読めません", q.month)))?;
     let jst = time::macros::offset!(+9);
     let from = first.midnight().assume_offset(jst) - time::Duration::seconds(1);
-    let sessions: Vec<SessionView> = store::sessions(&state.db, super::model::Audience::Residents, Some(from))
-        .await?
-        .into_iter()
-        .filter(|s| s.starts_at.to_offset(jst).date() < next_first && s.status != "cancelled")
-        .collect();
+    let sessions: Vec<SessionView> =
+        store::sessions(&state.db, super::model::Audience::Residents, Some(from))
+            .await?
+            .into_iter()
+            .filter(|s| s.starts_at.to_offset(jst).date() < next_first && s.status != "cancelled")
+            .collect();
     let url = crate::mail::absolute(&state, "/courses");
     let prev_first = first - time::Duration::days(1);
     Ok(FlyerPage {

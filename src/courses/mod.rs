@@ -5,9 +5,9 @@
 
 mod attendance;
 mod manage;
-pub mod session_admin;
 pub mod model;
 mod public;
+pub mod session_admin;
 mod sessions;
 mod staff;
 pub mod store;
@@ -165,17 +165,17 @@ impl crate::modules::Module for CoursesModule {
                 },
             },
             Job {
-            name: "courses.lapse_offers",
-            every: Duration::from_secs(15 * 60),
-            run: |state| {
-                Box::pin(async move {
-                    let n = store::lapse_offers(&state.db, now(&state), &job_actor()).await?;
-                    Ok((n > 0).then(|| {
-                        format!("{n}件の空きのご案内が期限切れになり、次の方に回しました")
-                    }))
-                })
+                name: "courses.lapse_offers",
+                every: Duration::from_secs(15 * 60),
+                run: |state| {
+                    Box::pin(async move {
+                        let n = store::lapse_offers(&state.db, now(&state), &job_actor()).await?;
+                        Ok((n > 0).then(|| {
+                            format!("{n}件の空きのご案内が期限切れになり、次の方に回しました")
+                        }))
+                    })
+                },
             },
-        },
         ]
     }
 }

@@ -34,9 +34,8 @@ pub async fn update(
     now: OffsetDateTime,
     actor: &Actor,
 ) -> Result<usize, CourseError> {
-    if !d.map_url.is_empty()
-        && !(d.map_url.starts_with("https://") || d.map_url.starts_with("http://"))
-    {
+    let web = |u: &str| u.starts_with("https://") || u.starts_with("http://");
+    if !d.map_url.is_empty() && !web(&d.map_url) {
         return Err(CourseError::Refused(
             "地図のリンクは https:// で始まるアドレスにしてください".into(),
         ));
@@ -205,9 +204,7 @@ pub async fn add_feedback(
     actor: &Actor,
 ) -> Result<i64, CourseError> {
     if !CLARITY.iter().any(|(v, _)| *v == a.clarity) {
-        return Err(CourseError::Refused(
-            "分かりやすさを選んでください".into(),
-        ));
+        return Err(CourseError::Refused("分かりやすさを選んでください".into()));
     }
     if let Some(x) = a
         .learned
@@ -231,8 +228,7 @@ pub async fn add_feedback(
     let starts: String = s.try_get("starts_at")?;
     if starts > stamp(now) || s.try_get::<String, _>("status")? == "cancelled" {
         return Err(CourseError::Refused(
-            "アンケートは教室が始まってから入力してください(中止した回には入力できません)"
-                .into(),
+            "アンケートは教室が始まってから入力してください(中止した回には入力できません)".into(),
         ));
     }
     let id: i64 = sqlx::query(
@@ -256,7 +252,9 @@ pub async fn add_feedback(
             entity: "course_feedback",
             entity_id: &id.to_string(),
             before: None,
-            after: Some(serde_json::json!({ "session": session_id, "clarity": a.clarity, "via": via })),
+            after: Some(
+                serde_json::json!({ "session": session_id, "clarity": a.clarity, "via": via }),
+            ),
             note: "",
         },
     )

@@ -9,7 +9,7 @@ use machi::courses::model::{Audience, BookingState, Person, Via};
 use machi::courses::store::{self, CourseError, NewCourse, NewSession};
 use time::macros::datetime;
 
-fn person(n: usize) -> Person {
+pub(crate) fn person(n: usize) -> Person {
     Person::parse(
         &format!("香美 {n}"),
         "かみ",
@@ -20,7 +20,7 @@ fn person(n: usize) -> Person {
 }
 
 /// A residents' course with one session at 公民館.
-async fn session_of(
+pub(crate) async fn session_of(
     db: &machi::db::Db,
     title: &str,
     starts_at: time::OffsetDateTime,

@@ -11,6 +11,7 @@ mod catalog;
 mod cli;
 mod counter;
 mod counter_people;
+mod course_admin;
 mod courses;
 mod crash;
 mod departments;
