@@ -1,14 +1,19 @@
-// スマホ教室 in Chromium: staff add a course and a one-place session; a resident books it on a
-// phone; a second is put on the waiting list; the first cancels from the booking page; the
-// second is offered the place and takes it; staff take a booking on the phone and print the
-// slip. axe on every page; phone screenshots.
+// スマホ教室 and staff trainings in Chromium. A resident books a one-place session on a phone; a
+// second is put on the waiting list; the first cancels from the booking page; the second is
+// offered the place and takes it; staff take a booking on the phone and print the slip; on the
+// day (the server restarted on that date) staff take attendance at the door and KPI 1-①-5
+// moves. Then trainings: the personnel section's directory, an e-learning import and the
+// training's 受講率, the 課長's reminder and list, and KPI 2-③-1. axe on every page; phone
+// screenshots.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { startMachi, launch, signIn, OUT, audit, reflows } from './helpers.js';
 
-test('a resident books, another waits and is offered the freed place, staff book by phone', async () => {
-  const machi = await startMachi([['kikaku', 'dx_office', '企画課']]);
+test('a resident books, another waits and is offered the freed place, staff book by phone, attendance moves the KPI', async () => {
+  let machi = await startMachi([['kikaku', 'dx_office', '企画課']]);
   const browser = await launch();
   const problems = [];
   try {
@@ -81,6 +86,111 @@ test('a resident books, another waits and is offered the freed place, staff book
     problems.push(...await audit(staff, 'session list'));
     await staff.screenshot({ path: join(OUT, 'courses-staff-session.png'), fullPage: true });
     assert.match(await staff.locator('main').innerText(), /香美 次郎[\s\S]*予約済み[\s\S]*山田 花子[\s\S]*キャンセル待ち/);
+
+    // The day of the class: the server runs on that date; attendance at the door.
+    await machi.stop();
+    machi = await startMachi([], { dataDir: machi.dataDir, env: { MACHI_TODAY: `${year}-01-20` } });
+    const door = await (await browser.newContext({ locale: 'ja-JP', bypassCSP: true, viewport: { width: 800, height: 1100 } })).newPage();
+    await signIn(door, machi.base, 'kikaku');
+    await door.goto(`${machi.base}/staff/courses`);
+    await door.getByRole('link', { name: /10:00〜11:30/ }).click();
+    await door.getByRole('button', { name: /^出席.*香美 次郎/ }).click();
+    await door.getByText('出欠をつけました').waitFor();
+    await door.getByLabel('当日参加の方のお名前').fill('飛入 三郎');
+    await door.getByRole('button', { name: '当日参加として出席にする' }).click();
+    await door.getByText('当日参加の方を出席にしました').waitFor();
+    assert.match(await door.locator('main').innerText(), /出席 2人/);
+    await door.getByLabel('だいたい分かった').check();
+    await door.getByLabel('LINEでやりとりする').check();
+    await door.getByRole('button', { name: 'アンケートを入力する' }).click();
+    await door.getByText('アンケートを1件入力しました').waitFor();
+    problems.push(...await audit(door, 'session on the day'));
+    await door.screenshot({ path: join(OUT, 'courses-door-tablet.png'), fullPage: true });
+    // KPI 1-①-5 counts the two who came (not the one still waiting), with the class's figures.
+    await door.goto(`${machi.base}/plan/measures/1-1-5`);
+    const kpi = await door.locator('main').innerText();
+    assert.match(kpi, /教室の開催と参加の様子/);
+    assert.match(kpi, /2\(うち当日参加 1\)/);
+    assert.match(kpi, /100%\(回答1人中1人\)/);
+    problems.push(...await audit(door, 'KPI 1-1-5'));
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+    machi.stop();
+  }
+});
+
+// A UTF-8 CSV in a temporary file, for the file inputs.
+function csvFile(name, text) {
+  const path = join(mkdtempSync(join(tmpdir(), 'machi-csv-')), name);
+  writeFileSync(path, text);
+  return path;
+}
+
+test("a training's 受講率 after an e-learning import, the 課長's reminder, KPI 2-③-1", async () => {
+  const machi = await startMachi([['kikaku', 'dx_office', '企画課'], ['kacho', 'department_editor', '税務課']]);
+  const browser = await launch();
+  const problems = [];
+  try {
+    const base = machi.base;
+    const dx = await (await browser.newContext({ locale: 'ja-JP', bypassCSP: true })).newPage();
+    await signIn(dx, base, 'kikaku');
+    await dx.goto(`${base}/staff/trainings/directory`);
+    problems.push(...await audit(dx, 'directory (empty)'));
+    await dx.getByLabel(/CSVファイル/).setInputFiles(csvFile('職員名簿.csv',
+      '職員番号,氏名,所属,職種,雇用区分,採用日,ログインID\n' +
+      '20001,山田 太郎,企画課,一般事務,正規職員,2010-04-01,kikaku\n' +
+      '20002,鈴木 花子,企画課,一般事務,会計年度任用職員,2024-04-01,\n' +
+      '20003,佐藤 次郎,税務課,一般事務,正規職員,2015-04-01,\n' +
+      '20004,髙橋 三郎,税務課,保健師,正規職員,2012-04-01,kacho\n'));
+    await dx.getByRole('button', { name: '取り込む' }).click();
+    await dx.getByText('新しく4人').waitFor();
+    problems.push(...await audit(dx, 'directory'));
+
+    await dx.goto(`${base}/staff/trainings`);
+    await dx.getByLabel('研修名').fill('情報セキュリティ研修(e-ラーニング)');
+    await dx.getByLabel('分野').selectOption('security');
+    await dx.getByLabel('形式').selectOption('elearning');
+    await dx.getByRole('button', { name: '研修を登録する' }).click();
+    await dx.getByText('研修を登録しました').waitFor();
+    assert.match(await dx.locator('main').innerText(), /0\.0%\(対象4人中0人\)/);
+
+    // The e-learning system's export: three finished, one not yet.
+    const now = new Date();
+    const fy = now.getMonth() + 1 >= 4 ? now.getFullYear() : now.getFullYear() - 1;
+    await dx.getByLabel('CSVファイル').setInputFiles(csvFile('elearning.csv',
+      'ユーザーID,氏名,受講状況,修了日時\n' +
+      `20001,山田 太郎,修了,${fy}/06/10 10:00\n` +
+      `20002,鈴木 花子,修了,${fy}/06/11 12:30\n` +
+      `20004,髙橋 三郎,完了,${fy}/07/01 09:00\n` +
+      '20003,佐藤 次郎,未受講,\n'));
+    await dx.getByRole('button', { name: '取り込む' }).click();
+    await dx.getByText('修了を3人記録しました').waitFor();
+    const page = await dx.locator('main').innerText();
+    assert.match(page, /75\.0%\(対象4人中3人\)/);
+    assert.match(page, /税務課\s+2\s+1\s+0\s+1\s+50\.0%/);
+    problems.push(...await audit(dx, 'training after import'));
+    await dx.screenshot({ path: join(OUT, 'trainings-training.png'), fullPage: true });
+
+    // The 課長 of 税務課: a reminder on the task list, then the list of who still has to take it.
+    const kacho = await (await browser.newContext({ locale: 'ja-JP', bypassCSP: true, viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true })).newPage();
+    await signIn(kacho, base, 'kacho');
+    await kacho.goto(`${base}/staff`);
+    assert.match(await kacho.locator('main').innerText(), /税務課で、必須の研修をまだ受けていない職員がいます: 「情報セキュリティ研修\(e-ラーニング\)」1人/);
+    await kacho.getByRole('link', { name: '未受講の職員を見る' }).click();
+    const pending = await kacho.locator('main').innerText();
+    assert.match(pending, /佐藤 次郎/);
+    assert.doesNotMatch(pending, /髙橋 三郎/);
+    problems.push(...await audit(kacho, 'pending (phone)'));
+    assert.ok(await reflows(kacho));
+    await kacho.screenshot({ path: join(OUT, 'trainings-pending-phone.png'), fullPage: true });
+
+    // KPI 2-③-1: one training held this 年度, with its 受講率 beside it.
+    await dx.goto(`${base}/plan/measures/2-3-1`);
+    const kpi = await dx.locator('main').innerText();
+    assert.match(kpi, /情報セキュリティ研修の実施と受講率/);
+    assert.match(kpi, /75\.0%\(対象4人中3人\)/);
+    problems.push(...await audit(dx, 'KPI 2-3-1'));
     assert.deepEqual(problems, []);
   } finally {
     await browser.close();

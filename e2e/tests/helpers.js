@@ -24,9 +24,10 @@ function freePort() {
 }
 
 // `setup`: machi commands run before the server starts (e.g. ['town', 'add', …]); `town`: the
-// 団体コード the users are added to, when not the bundled one.
-export async function startMachi(users = [], { setup = [], town, env: extraEnv = {} } = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'machi-e2e-'));
+// 団体コード the users are added to, when not the bundled one; `dataDir`: an earlier server's
+// data, to start again on it (e.g. with another MACHI_TODAY).
+export async function startMachi(users = [], { setup = [], town, env: extraEnv = {}, dataDir: reuse } = {}) {
+  const dataDir = reuse || mkdtempSync(join(tmpdir(), 'machi-e2e-'));
   const port = await freePort();
   const env = { ...process.env, ...extraEnv, MACHI_DATA_DIR: dataDir, MACHI_PORT: String(port) };
   const run = (args, input) => {
@@ -49,7 +50,10 @@ export async function startMachi(users = [], { setup = [], town, env: extraEnv =
     } catch { /* not up yet */ }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { base, dataDir, env, stop: () => proc.kill('SIGTERM'), log: () => log };
+  const exited = new Promise((ok) => proc.on('exit', ok));
+  // Resolves once the server has exited (its files are closed).
+  const stop = () => { proc.kill('SIGTERM'); return exited; };
+  return { base, dataDir, env, stop, log: () => log };
 }
 
 export async function launch() {

@@ -195,6 +195,8 @@ struct SessionPage {
     bands: &'static [&'static str],
     done: String,
     feedback: super::session_admin::FeedbackSummary,
+    /// 出席 / 欠席 can be marked (from two hours before the start).
+    door_open: bool,
 }
 
 impl SessionPage {
@@ -227,15 +229,17 @@ async fn session_page(
     errors: FieldErrors,
     done: String,
 ) -> Result<SessionPage, AppError> {
+    let s = store::session(&state.db, id).await?;
     Ok(SessionPage {
         layout: Layout::staff(staff, "courses"),
-        s: store::session(&state.db, id).await?,
         bookings: store::bookings(&state.db, id).await?,
         form,
         errors,
         bands: &AGE_BANDS,
         done,
         feedback: super::session_admin::feedback(&state.db, id).await?,
+        door_open: super::now(state) + time::Duration::hours(2) >= s.starts_at,
+        s,
     })
 }
 

@@ -248,6 +248,10 @@ fn roster_view(lines: &[RosterLine<'_>], sessions: &[Session]) -> Vec<RosterView
         .map(|l| {
             let (status, detail) = match l.attendance {
                 None => ("未受講".to_string(), String::new()),
+                // An e-learning completion reads as 修了, not 出席.
+                Some(a) if a.via == Via::Import.code() && a.status.taken() => {
+                    ("修了".to_string(), attendance_detail(a, sessions))
+                }
                 Some(a) => (a.status.label().to_string(), attendance_detail(a, sessions)),
             };
             RosterView {
