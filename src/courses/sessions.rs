@@ -14,6 +14,7 @@ pub struct SessionView {
     pub course_id: i64,
     pub title: String,
     pub topic: String,
+    pub level: String,
     pub audience: Audience,
     pub starts_at: OffsetDateTime,
     pub ends_at: OffsetDateTime,
@@ -55,7 +56,7 @@ impl SessionView {
     }
 }
 
-const SESSION_SQL: &str = "SELECT s.id, s.course_id, c.title, c.topic, c.audience, s.starts_at, s.ends_at, s.place, s.capacity, s.taken, s.status,
+const SESSION_SQL: &str = "SELECT s.id, s.course_id, c.title, c.topic, c.level, c.audience, s.starts_at, s.ends_at, s.place, s.capacity, s.taken, s.status,
     s.access, s.map_url, s.organiser, s.partner, s.instructor, s.bring, s.lends_phones, s.cancel_reason,
     (SELECT CAST(COUNT(*) AS BIGINT) FROM course_bookings b WHERE b.session_id = s.id AND b.state = 'waiting') AS waiting
     FROM course_sessions s JOIN courses c ON c.id = s.course_id";
@@ -71,6 +72,7 @@ fn session_view(r: &sqlx::any::AnyRow) -> Result<SessionView, CourseError> {
         course_id: r.try_get("course_id")?,
         title: r.try_get("title")?,
         topic: r.try_get("topic")?,
+        level: r.try_get("level")?,
         audience: Audience::parse(&r.try_get::<String, _>("audience")?)
             .unwrap_or(Audience::Residents),
         starts_at: t("starts_at")?,

@@ -70,6 +70,7 @@ pub struct CourseForm {
     title: String,
     audience: String,
     topic: String,
+    level: String,
 }
 
 pub async fn new_course(
@@ -90,6 +91,7 @@ pub async fn new_course(
             title: &f.title,
             audience,
             topic: &f.topic,
+            level: &f.level,
         };
         store::create_course(&state.db, &c, &staff.actor()).await?;
         return Ok(Redirect::to(&staff.path("/staff/courses?done=course")).into_response());
@@ -197,6 +199,10 @@ struct SessionPage {
     feedback: super::session_admin::FeedbackSummary,
     /// 出席 / 欠席 can be marked (from two hours before the start).
     door_open: bool,
+    /// What the list was narrowed to, at the door.
+    find: String,
+    /// 出席 in the whole list (not only what was found).
+    attended: usize,
 }
 
 impl SessionPage {
@@ -213,12 +219,6 @@ impl SessionPage {
             .and_then(|r| r.strip_prefix('-'))
             .map(str::to_string)
     }
-    fn attended(&self) -> usize {
-        self.bookings
-            .iter()
-            .filter(|b| b.state == super::model::BookingState::Attended)
-            .count()
-    }
 }
 
 async fn session_page(
@@ -230,27 +230,41 @@ async fn session_page(
     done: String,
 ) -> Result<SessionPage, AppError> {
     let s = store::session(&state.db, id).await?;
+    let bookings = store::bookings(&state.db, id).await?;
     Ok(SessionPage {
         layout: Layout::staff(staff, "courses"),
-        bookings: store::bookings(&state.db, id).await?,
         form,
         errors,
         bands: &AGE_BANDS,
         done,
         feedback: super::session_admin::feedback(&state.db, id).await?,
         door_open: super::now(state) + time::Duration::hours(2) >= s.starts_at,
+        find: String::new(),
+        attended: bookings
+            .iter()
+            .filter(|b| b.state == super::model::BookingState::Attended)
+            .count(),
+        bookings,
         s,
     })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SessionQuery {
+    done: String,
+    /// At the door: a booking's number, or part of a name or its kana.
+    find: String,
 }
 
 pub async fn session(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<i64>,
-    Query(q): Query<Done>,
+    Query(q): Query<SessionQuery>,
 ) -> Result<Response, AppError> {
     staff.require(MANAGE_COURSES, On::None)?;
-    Ok(session_page(
+    let mut page = session_page(
         &state,
         &staff,
         id,
@@ -258,8 +272,30 @@ pub async fn session(
         FieldErrors::default(),
         q.done,
     )
-    .await?
-    .into_response())
+    .await?;
+    let find = crate::fiscal::fold_width(q.find.trim());
+    if !find.is_empty() {
+        // The number as said (00012 or 12), or part of the name or kana (ひらがな too).
+        let kana = crate::procedures::form_check::check_value(
+            crate::procedures::form::FieldType::Kana,
+            &find,
+            60,
+            None,
+            &[],
+        )
+        .unwrap_or_default();
+        let digits = find.trim_start_matches('0');
+        page.bookings.retain(|b| {
+            (!digits.is_empty() && b.number.trim_start_matches('0') == digits)
+                || b.name.contains(&find)
+                || (!kana.is_empty()
+                    && b.kana
+                        .replace(['　', ' '], "")
+                        .contains(&kana.replace(['　', ' '], "")))
+        });
+        page.find = find;
+    }
+    Ok(page.into_response())
 }
 
 /// A booking taken on the phone or at the counter, for the person.

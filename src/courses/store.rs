@@ -40,6 +40,8 @@ pub struct NewCourse<'a> {
     pub title: &'a str,
     pub audience: Audience,
     pub topic: &'a str,
+    /// はじめての方 / 少し使える方 … (free text, may be empty).
+    pub level: &'a str,
 }
 
 pub struct NewSession<'a> {
@@ -70,11 +72,12 @@ pub struct Booking {
 pub async fn create_course(db: &Db, c: &NewCourse<'_>, actor: &Actor) -> Result<i64, CourseError> {
     let mut tx = db.begin().await?;
     let id: i64 = sqlx::query(
-        "INSERT INTO courses (title, audience, topic, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO courses (title, audience, topic, level, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(c.title.trim())
     .bind(c.audience.code())
     .bind(c.topic.trim())
+    .bind(c.level.trim())
     .bind(crate::db::now_text())
     .fetch_one(&mut *tx)
     .await?

@@ -78,6 +78,7 @@ async fn a_session_is_changed_cancelled_and_asked_about() {
         assert!(r.body.contains("バス停「中央」から徒歩2分"), "{}", r.body);
         assert!(r.body.contains("練習用のスマートフォンをお貸しします"));
         assert!(r.body.contains("href=\"https://example.jp/map\""));
+        assert!(r.body.contains("はじめての方"));
 
         // The month's flyer: the session, how to book, a QR code.
         let r = staff.get("/staff/courses/flyer?month=2024-11").await;
@@ -136,7 +137,20 @@ async fn a_session_is_changed_cancelled_and_asked_about() {
         // two questionnaires from paper.
         let day = t.on_day(date!(2024 - 11 - 20)).await;
         let mut staff = signed_in(&day, "tanto2", Role::DxOffice, "企画課").await;
-        staff.get(&format!("/staff/courses/sessions/{sid}")).await;
+        // At the door: found by number as said, or by kana typed in hiragana.
+        let find = |q: &str| {
+            format!(
+                "/staff/courses/sessions/{sid}?find={}",
+                machi::auth::session::urlencode(q)
+            )
+        };
+        let r = staff.get(&find(first.number.trim_start_matches('0'))).await;
+        assert!(r.body.contains("で1件"), "{}", r.body);
+        assert!(r.body.contains(&first.number));
+        assert!(!r.body.contains(&format!(">{}<", second.number)));
+        let r = staff.get(&find("かみ")).await;
+        assert!(r.body.contains("で2件"), "{}", r.body);
+        assert!(r.body.contains("出席 0人"));
         for (number, to) in [(&first.number, "attended"), (&second.number, "absent")] {
             let r = staff
                 .post(

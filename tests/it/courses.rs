@@ -34,6 +34,7 @@ pub(crate) async fn session_of(
             title,
             audience: Audience::Residents,
             topic: "",
+            level: "はじめての方",
         },
         &actor,
     )
