@@ -186,22 +186,12 @@ pub async fn import(
     let mut done = Imported::default();
     for m in members {
         if let Some(id) = existing.get(&m.code) {
-            sqlx::query(
-                "UPDATE staff_members SET name = $1, kana = $2, department = $3, job = $4,
-                 employment = $5, joined_on = $6, username = $7, active = 1, updated_at = $8
-                 WHERE id = $9",
-            )
-            .bind(&m.name)
-            .bind(&m.kana)
-            .bind(&m.department)
-            .bind(&m.job)
-            .bind(&m.employment)
-            .bind(&m.joined_on)
-            .bind(&m.username)
-            .bind(&now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+            let listed = Member {
+                id: *id,
+                active: true,
+                ..m.clone()
+            };
+            update(&mut tx, &listed, &now).await?;
             done.updated += 1;
         } else {
             insert(&mut tx, m, &now).await?;
@@ -240,6 +230,27 @@ pub async fn import(
     Ok(done)
 }
 
+async fn update(tx: &mut crate::db::Tx, m: &Member, now: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE staff_members SET name = $1, kana = $2, department = $3, job = $4,
+         employment = $5, joined_on = $6, username = $7, active = $8, updated_at = $9
+         WHERE id = $10",
+    )
+    .bind(&m.name)
+    .bind(&m.kana)
+    .bind(&m.department)
+    .bind(&m.job)
+    .bind(&m.employment)
+    .bind(&m.joined_on)
+    .bind(&m.username)
+    .bind(i64::from(m.active))
+    .bind(now)
+    .bind(m.id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 async fn insert(tx: &mut crate::db::Tx, m: &Member, now: &str) -> Result<i64, sqlx::Error> {
     sqlx::query(
         "INSERT INTO staff_members (code, name, kana, department, job, employment, joined_on,
@@ -275,23 +286,7 @@ pub async fn save(db: &Db, m: &Member, actor: &Actor) -> anyhow::Result<i64> {
     let id = match &before {
         None => insert(&mut tx, m, &now).await?,
         Some(_) => {
-            sqlx::query(
-                "UPDATE staff_members SET name = $1, kana = $2, department = $3, job = $4,
-                 employment = $5, joined_on = $6, username = $7, active = $8, updated_at = $9
-                 WHERE id = $10",
-            )
-            .bind(&m.name)
-            .bind(&m.kana)
-            .bind(&m.department)
-            .bind(&m.job)
-            .bind(&m.employment)
-            .bind(&m.joined_on)
-            .bind(&m.username)
-            .bind(i64::from(m.active))
-            .bind(&now)
-            .bind(m.id)
-            .execute(&mut *tx)
-            .await?;
+            update(&mut tx, m, &now).await?;
             m.id
         }
     };

@@ -189,6 +189,12 @@ async fn a_session_is_changed_cancelled_and_asked_about() {
         assert_eq!(r.status, 400);
         let r = staff.get(&format!("/staff/courses/sessions/{sid}")).await;
         assert!(r.body.contains("回答 2件"), "{}", r.body);
+        let title = &r.body[r.body.find("<title>").unwrap()..r.body.find("</title>").unwrap()];
+        assert!(
+            title.starts_with("<title>はじめてのスマホ 令和6年11月20日"),
+            "{title}"
+        );
+        assert!(!title.contains("アンケート"), "{title}");
         assert!(r.body.contains("50%(回答2人中1人)"));
         assert!(r.body.contains("また参加したいです"));
 
