@@ -56,6 +56,9 @@ pub enum Command {
     /// Certificates: import the コンビニ交付 monthly statistics.
     #[command(subcommand)]
     Certificates(crate::certificates::commands::CertificatesCommand),
+    /// アナログ規制: scan 例規 for candidates, and evaluate the rules against hand labels.
+    #[command(subcommand)]
+    Ordinances(crate::ordinances::commands::OrdinancesCommand),
     /// Postcodes: load Japan Post's 郵便番号データ (postcode → address on forms).
     #[command(subcommand)]
     Postcodes(crate::postcodes::commands::PostcodesCommand),
@@ -384,6 +387,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::certificates::commands::run(cmd, || town(&cli.config)).await
         }
         Command::Postcodes(cmd) => crate::postcodes::commands::run(cmd, &cli.config).await,
+        Command::Ordinances(cmd) => crate::ordinances::commands::run(cmd),
         Command::Backup { dir } => {
             let s = crate::backup::backup(&cli.config, &dir).await?;
             println!(

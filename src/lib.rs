@@ -22,6 +22,7 @@ pub mod mail;
 pub mod modules;
 pub mod mynumber;
 pub mod opendata;
+pub mod ordinances;
 pub mod payments;
 pub mod plan;
 pub mod postcodes;

@@ -1,0 +1,223 @@
+//! Proposes アナログ規制 candidates clause by clause: for each category, the first rule whose
+//! pattern matches (and whose `unless` does not) gives the phrase, the reason and a confidence.
+//! One finding per clause and category. 罰則 articles and definitions are not judged. A clause
+//! that applies another clause of the same 例規 (「第2条第2項の規定は、…準用する」「前条の
+//! 規定は…」) gets that clause's categories, saying so.
+
+use super::numbers::kanji_number;
+use super::parse::{ClauseRef, Ordinance};
+use super::rules::Rules;
+use regex::Regex;
+use serde::Serialize;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Finding {
+    pub file: String,
+    pub title: String,
+    pub article: String,
+    pub paragraph: Option<u32>,
+    pub item: Option<String>,
+    pub category: &'static str,
+    pub phrase: String,
+    pub reason: String,
+    pub confidence: f64,
+    /// The clause's line in the file.
+    #[serde(skip)]
+    pub line: usize,
+}
+
+impl Finding {
+    pub fn at(&self) -> ClauseRef {
+        ClauseRef {
+            article: self.article.clone(),
+            paragraph: self.paragraph,
+            item: self.item.clone(),
+        }
+    }
+}
+
+/// 「第2条第2項の規定は、…準用する」, 「前条の規定は」, 「前項の規定は」: one clause named
+/// (not a range 「第3条から第17条まで」).
+fn applies() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        let n = "[0-9一二三四五六七八九十百千]+";
+        Regex::new(&format!(
+            r"^(?:(前条|前項)|第({n})条((?:の{n})*)(?:第({n})項)?)の規定は、?.*?準用する"
+        ))
+        .unwrap()
+    })
+}
+
+pub fn scan(o: &Ordinance, rules: &Rules) -> Vec<Finding> {
+    let penal: Vec<&str> = o
+        .articles
+        .iter()
+        .filter(|a| {
+            (rules.skip_amending_provisions && a.label.starts_with("附則("))
+                || rules
+                    .skip_article
+                    .as_ref()
+                    .is_some_and(|r| a.paragraphs.iter().any(|p| r.is_match(&p.text)))
+        })
+        .map(|a| a.label.as_str())
+        .collect();
+    let clauses = o.clauses();
+    let mut out: Vec<Finding> = Vec::new();
+    for clause in &clauses {
+        if penal.contains(&clause.at.article.as_str())
+            || rules
+                .skip_clause
+                .as_ref()
+                .is_some_and(|r| r.is_match(clause.text))
+        {
+            continue;
+        }
+        let text = clause.text;
+        let mut done: Vec<&str> = Vec::new();
+        for r in &rules.rules {
+            if done.contains(&r.category) {
+                continue;
+            }
+            let Some(m) = r.pattern.find(text) else {
+                continue;
+            };
+            if r.unless.as_ref().is_some_and(|u| u.is_match(text)) {
+                continue;
+            }
+            done.push(r.category);
+            out.push(Finding {
+                file: o.file.clone(),
+                title: o.title.clone(),
+                article: clause.at.article.clone(),
+                paragraph: clause.at.paragraph,
+                item: clause.at.item.clone(),
+                category: r.category,
+                phrase: m.as_str().to_string(),
+                reason: r.reason.clone(),
+                confidence: r.confidence,
+                line: clause.line,
+            });
+        }
+    }
+    // Applied clauses, followed through a chain (前条 that itself applies 第2条 …).
+    for _ in 0..3 {
+        let mut added = Vec::new();
+        for (i, clause) in clauses.iter().enumerate() {
+            if clause.at.item.is_some() || penal.contains(&clause.at.article.as_str()) {
+                continue;
+            }
+            let Some(c) = applies().captures(clause.text) else {
+                continue;
+            };
+            let (article, paragraph) = match c.get(1).map(|m| m.as_str()) {
+                Some("前項") => (
+                    clause.at.article.clone(),
+                    clause.at.paragraph.map(|p| p.saturating_sub(1)),
+                ),
+                Some(_) => {
+                    // The article before this one.
+                    let Some(prev) = clauses[..i]
+                        .iter()
+                        .rev()
+                        .map(|c| &c.at.article)
+                        .find(|a| **a != clause.at.article)
+                    else {
+                        continue;
+                    };
+                    (prev.clone(), None)
+                }
+                None => {
+                    let mut a = format!("第{}条", kanji_number(&c[2]).unwrap_or(0));
+                    for b in c
+                        .get(3)
+                        .map_or("", |m| m.as_str())
+                        .split('の')
+                        .filter(|b| !b.is_empty())
+                    {
+                        a.push_str(&format!("の{}", kanji_number(b).unwrap_or(0)));
+                    }
+                    (a, c.get(4).and_then(|m| kanji_number(m.as_str())))
+                }
+            };
+            let sources: Vec<&Finding> = out
+                .iter()
+                .filter(|f| {
+                    f.article == article
+                        && (paragraph.is_none() || f.paragraph.or(Some(1)) == paragraph)
+                })
+                .collect();
+            for s in sources {
+                let exists = out
+                    .iter()
+                    .chain(added.iter())
+                    .any(|f: &Finding| f.at() == clause.at && f.category == s.category);
+                if exists {
+                    continue;
+                }
+                let named = format!(
+                    "{}{}",
+                    s.article,
+                    s.paragraph.map(|p| format!("第{p}項")).unwrap_or_default()
+                );
+                added.push(Finding {
+                    file: o.file.clone(),
+                    title: o.title.clone(),
+                    article: clause.at.article.clone(),
+                    paragraph: clause.at.paragraph,
+                    item: None,
+                    category: s.category,
+                    phrase: c[0].chars().take(40).collect(),
+                    reason: format!("{named}(「{}」)を準用しています", s.phrase),
+                    confidence: (s.confidence - 0.1).max(0.5),
+                    line: clause.line,
+                });
+            }
+        }
+        if added.is_empty() {
+            break;
+        }
+        out.extend(added);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ordinances::parse::parse;
+
+    fn findings(text: &str) -> Vec<(String, Option<u32>, &'static str)> {
+        let o = parse("t.txt", text).unwrap();
+        scan(&o, Rules::bundled())
+            .into_iter()
+            .map(|f| (f.article, f.paragraph, f.category))
+            .collect()
+    }
+
+    #[test]
+    fn posting_is_found_and_followed_where_it_is_applied() {
+        let f = findings(
+            "○公告式条例\n条例第1号\n第2条 条例を公布しようとするときは、署名しなければならない。\n2 条例の公布は、役場前の掲示場に掲示してこれを行う。\n第3条 前条の規定は、規則にこれを準用する。\n第4条 規程を公表しようとするときは、記入しなければならない。\n2 第2条第2項の規定は、前項の規程にこれを準用する。\n",
+        );
+        assert_eq!(
+            f,
+            [
+                ("第2条".into(), Some(2), "書面掲示"),
+                ("第3条".into(), None, "書面掲示"),
+                ("第4条".into(), Some(2), "書面掲示"),
+            ]
+        );
+    }
+
+    #[test]
+    fn unrelated_senses_and_penalties_are_not_findings() {
+        // 「掲示」 of an advertisement is what is regulated, not a posting the law requires;
+        // 「書面により」 alone is not one of the categories; 罰則 repeat the duty.
+        let f = findings(
+            "○規則\n規則第1号\n第1条 広告物を掲示しようとする者は、許可を受けなければならない。\n第2条 申請は、書面により行わなければならない。\n第3条 次の各号のいずれかに該当する者は、十万円以下の罰金に処する。\n一 第5条の規定に違反して帳簿を備えなかつた者\n第4条 この規則において「監視員」とは、巡視を行う職員をいう。\n",
+        );
+        assert!(f.is_empty(), "{f:?}");
+    }
+}
