@@ -7,6 +7,7 @@
 pub mod directory;
 mod directory_routes;
 pub mod elearning;
+mod file_routes;
 pub mod model;
 pub mod rates;
 mod routes;
@@ -153,15 +154,16 @@ impl crate::modules::Module for TrainingsModule {
             )
             .route(
                 "/staff/trainings/{id}/elearning",
-                post(routes::elearning).layer(DefaultBodyLimit::max(MAX_IMPORT + 64 * 1024)),
+                post(file_routes::elearning).layer(DefaultBodyLimit::max(MAX_IMPORT + 64 * 1024)),
             )
             .route(
                 "/staff/trainings/{id}/materials",
-                post(routes::attach).layer(DefaultBodyLimit::max(store::MAX_MATERIAL + 64 * 1024)),
+                post(file_routes::attach)
+                    .layer(DefaultBodyLimit::max(store::MAX_MATERIAL + 64 * 1024)),
             )
             .route(
                 "/staff/trainings/{id}/materials/{file}",
-                get(routes::material),
+                get(file_routes::material),
             )
             .route(
                 "/staff/trainings/here/{code}",
