@@ -387,7 +387,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::certificates::commands::run(cmd, || town(&cli.config)).await
         }
         Command::Postcodes(cmd) => crate::postcodes::commands::run(cmd, &cli.config).await,
-        Command::Ordinances(cmd) => crate::ordinances::commands::run(cmd),
+        Command::Ordinances(cmd) => {
+            crate::ordinances::commands::run(cmd, || town(&cli.config)).await
+        }
         Command::Backup { dir } => {
             let s = crate::backup::backup(&cli.config, &dir).await?;
             println!(

@@ -55,6 +55,10 @@ const ACTIONS: &[(&str, &str)] = &[
     ("course.booking_state", "講座の予約の状態を変更"),
     ("course.walk_in", "講座の当日参加を記録"),
     ("course.feedback", "教室のアンケートを入力"),
+    (
+        "ordinance.import",
+        "例規を取り込み(アナログ規制の候補を記録)",
+    ),
     ("course.session_edit", "講座の回の内容を変更"),
     ("course.session_cancel", "講座の回を中止"),
     ("course.purge", "講座の予約の個人情報を削除(保存期間の経過)"),
@@ -151,6 +155,7 @@ const ENTITIES: &[(&str, &str)] = &[
     ("course_session", "講座の回"),
     ("course_booking", "講座の予約"),
     ("course_feedback", "教室のアンケート"),
+    ("ordinance", "例規"),
     ("staff_directory", "職員名簿"),
     ("staff_member", "職員名簿の職員"),
     ("training", "職員研修"),

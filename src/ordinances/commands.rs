@@ -9,6 +9,13 @@ use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
 pub enum OrdinancesCommand {
+    /// Import the town's 例規 (text or HTML files, folders, zips of a 例規集) and record the
+    /// scan's candidates. A newer version of a 例規 (same title) keeps unchanged clauses and what
+    /// was decided about them, and marks changed and removed ones. Each file on its own.
+    Import {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
     /// Propose アナログ規制 candidates for every clause of the 例規 given (text or HTML files,
     /// folders, zips of a 例規集). Files that cannot be read are listed with the reason.
     Scan {
@@ -55,8 +62,53 @@ fn rules_of(path: &Option<PathBuf>) -> anyhow::Result<std::borrow::Cow<'static, 
     })
 }
 
-pub fn run(cmd: OrdinancesCommand) -> anyhow::Result<()> {
+pub async fn run<F, Fut>(cmd: OrdinancesCommand, town: F) -> anyhow::Result<()>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<crate::app::AppState>>,
+{
     match cmd {
+        OrdinancesCommand::Import { paths } => {
+            let town = town().await?;
+            let rules = Rules::bundled();
+            let (mut ok, mut refused) = (0, 0);
+            for r in read_paths(&paths) {
+                match r {
+                    Read::Ok(o) => {
+                        for p in &o.problems {
+                            eprintln!("{}: {p}", o.file);
+                        }
+                        let sha = o.digest();
+                        let n = super::store::import(
+                            &town.db,
+                            &o,
+                            &sha,
+                            rules,
+                            &crate::audit::Actor::cli(),
+                        )
+                        .await?;
+                        ok += 1;
+                        println!(
+                            "{}: {}({}) 変わらない項・号 {}、変わった {}、新しい {}、なくなった {}、新しい候補 {}",
+                            o.file,
+                            n.title,
+                            if n.new { "新規" } else { "更新" },
+                            n.unchanged,
+                            n.changed,
+                            n.added,
+                            n.removed,
+                            n.found
+                        );
+                    }
+                    Read::Refused { file, reason } => {
+                        refused += 1;
+                        eprintln!("{file}: 読めませんでした: {reason}");
+                    }
+                }
+            }
+            eprintln!("{ok}件の例規を取り込みました(読めなかったファイル {refused}件)");
+            Ok(())
+        }
         OrdinancesCommand::Scan {
             paths,
             json,

@@ -67,6 +67,19 @@ pub struct Clause<'a> {
 }
 
 impl Ordinance {
+    /// SHA-256 of the text as read (title and clauses): the same 例規 gives the same digest in
+    /// any encoding or layout.
+    pub fn digest(&self) -> String {
+        let mut s = self.title.clone();
+        for c in self.clauses() {
+            s.push('\n');
+            s.push_str(&format!("{:?}", c.at));
+            s.push('\t');
+            s.push_str(c.text);
+        }
+        crate::filetype::sha256_hex(s.as_bytes())
+    }
+
     pub fn clauses(&self) -> Vec<Clause<'_>> {
         let mut out = Vec::new();
         for a in &self.articles {

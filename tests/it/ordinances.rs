@@ -125,3 +125,95 @@ fn a_zip_of_mixed_files_reads_each_on_its_own() {
     assert!(refused[0].1.contains("例規の本文ではない"), "{refused:?}");
     assert!(refused[1].1.contains("文字コード"), "{refused:?}");
 }
+
+/// Reads a fixture (or a text) as an 例規.
+fn ordinance(name: &str, text: &str) -> machi::ordinances::parse::Ordinance {
+    match machi::ordinances::input::read_bytes(name, text.as_bytes()) {
+        Read::Ok(o) => o,
+        Read::Refused { reason, .. } => panic!("{reason}"),
+    }
+}
+
+#[tokio::test]
+async fn a_newer_version_keeps_what_was_decided_about_unchanged_clauses() {
+    use machi::ordinances::store::{findings, import};
+    crate::support::each_backend(|t| async move {
+        let actor = machi::audit::Actor::cli();
+        let rules = Rules::bundled();
+        let text =
+            std::fs::read_to_string(Path::new(FIXTURES).join("rifu-kokokushiki.txt")).unwrap();
+        let first = ordinance("rifu.txt", &text);
+        let n = import(&t.db, &first, &first.digest(), rules, &actor)
+            .await
+            .unwrap();
+        assert!(n.new);
+        // 11 clauses read, 9 kept: the page lost its 附則 heading, so 附則 1 and 2 read as a
+        // second 第5条第1項・第2項 (a problem listed), and the first stands.
+        assert_eq!((first.clauses().len(), n.added, n.found), (11, 9, 5));
+        assert!(
+            first.problems[0].contains("第5条の項番号"),
+            "{:?}",
+            first.problems
+        );
+        // Someone decides two candidates (the review pages come next; here, directly).
+        for (article, paragraph) in [("第2条", 2), ("第4条", 2)] {
+            sqlx::query(
+                "UPDATE ordinance_findings SET state = 'applies' WHERE clause_id IN
+                 (SELECT id FROM ordinance_clauses WHERE article = $1 AND paragraph = $2)",
+            )
+            .bind(article)
+            .bind(paragraph)
+            .execute(&mut *t.db.conn().await.unwrap())
+            .await
+            .unwrap();
+        }
+        // The same text again changes nothing.
+        let again = import(&t.db, &first, &first.digest(), rules, &actor)
+            .await
+            .unwrap();
+        assert_eq!(
+            (again.new, again.changed, again.added, again.found),
+            (false, 0, 0, 0)
+        );
+
+        // A newer version: 第4条第2項 reworded (now with the town's web site), 第3条 gone.
+        let newer = text
+            .replace(
+                "2 第2条第2項の規定は、前項の規程にこれを準用する。",
+                "2 規程の公表は、町のホームページに掲載して行う。",
+            )
+            .replace(
+                "(規則に関する準用)\n\n第3条 前条の規定は、規則にこれを準用する。\n\n",
+                "",
+            );
+        let second = ordinance("rifu.txt", &newer);
+        let n = import(&t.db, &second, &second.digest(), rules, &actor)
+            .await
+            .unwrap();
+        assert_eq!((n.changed, n.removed, n.added), (1, 1, 0), "{n:?}");
+        let all = findings(&t.db).await.unwrap();
+        let state = |article: &str, paragraph: i64| {
+            all.iter()
+                .find(|f| f.article == article && f.paragraph == paragraph)
+                .map(|f| (f.state.clone(), f.clause_status.clone()))
+        };
+        // Unchanged: the decision stands. Changed: no longer proposed, withdrawn. Gone: marked.
+        assert_eq!(
+            state("第2条", 2),
+            Some(("applies".into(), "current".into()))
+        );
+        assert_eq!(
+            state("第4条", 2),
+            Some(("withdrawn".into(), "changed".into()))
+        );
+        assert_eq!(state("第3条", 0).map(|s| s.1), Some("removed".into()));
+        let log: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log WHERE action = 'ordinance.import'",
+        )
+        .fetch_one(&mut *t.db.conn().await.unwrap())
+        .await
+        .unwrap();
+        assert_eq!(log, 3);
+    })
+    .await;
+}

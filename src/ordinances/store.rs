@@ -1,0 +1,313 @@
+//! The town's 例規, clause by clause, and the scan's candidates. An import is all or nothing per
+//! 例規. Importing a newer version of a 例規 (the same title) keeps every clause whose text is
+//! unchanged with its findings and their review, marks a clause whose text changed (its findings
+//! go back to 候補 and say so), adds new clauses, and marks the ones gone as removed.
+
+use super::parse::Ordinance;
+use super::rules::Rules;
+use super::scan::scan;
+use crate::audit::{self, Actor, Change};
+use crate::db::{Db, Tx};
+use sqlx::Row as _;
+use std::collections::HashMap;
+
+/// What one import did to one 例規.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Imported {
+    pub title: String,
+    /// First import of this title.
+    pub new: bool,
+    pub unchanged: usize,
+    pub changed: usize,
+    pub added: usize,
+    pub removed: usize,
+    /// Candidates newly proposed.
+    pub found: usize,
+}
+
+type Key = (String, i64, String);
+
+fn key_of(article: &str, paragraph: Option<u32>, item: Option<&str>) -> Key {
+    (
+        article.to_string(),
+        paragraph.map_or(0, i64::from),
+        item.unwrap_or("").to_string(),
+    )
+}
+
+pub async fn import(
+    db: &Db,
+    o: &Ordinance,
+    sha256: &str,
+    rules: &Rules,
+    actor: &Actor,
+) -> anyhow::Result<Imported> {
+    let mut tx = db.begin().await?;
+    let now = crate::db::now_text();
+    let existing = sqlx::query("SELECT id FROM ordinances WHERE title = $1")
+        .bind(&o.title)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let mut done = Imported {
+        title: o.title.clone(),
+        new: existing.is_none(),
+        ..Imported::default()
+    };
+    let id: i64 = match existing {
+        Some(r) => {
+            let id: i64 = r.try_get("id")?;
+            sqlx::query(
+                "UPDATE ordinances SET number = $1, enacted = $2, file_name = $3, sha256 = $4,
+                 imported_at = $5, imports = imports + 1 WHERE id = $6",
+            )
+            .bind(&o.number)
+            .bind(&o.enacted)
+            .bind(&o.file)
+            .bind(sha256)
+            .bind(&now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            id
+        }
+        None => sqlx::query(
+            "INSERT INTO ordinances (title, number, enacted, file_name, sha256, imported_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(&o.title)
+        .bind(&o.number)
+        .bind(&o.enacted)
+        .bind(&o.file)
+        .bind(sha256)
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?,
+    };
+    // The clauses as they stand: key → (id, text, status).
+    let mut standing: HashMap<Key, (i64, String, String)> = HashMap::new();
+    for r in sqlx::query(
+        "SELECT id, article, paragraph, item, text, status FROM ordinance_clauses WHERE ordinance_id = $1",
+    )
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?
+    {
+        standing.insert(
+            (r.try_get("article")?, r.try_get("paragraph")?, r.try_get("item")?),
+            (r.try_get("id")?, r.try_get("text")?, r.try_get("status")?),
+        );
+    }
+    let captions: HashMap<&str, &str> = o
+        .articles
+        .iter()
+        .map(|a| (a.label.as_str(), a.caption.as_str()))
+        .collect();
+    let findings = scan(o, rules);
+    let mut seen: Vec<Key> = Vec::new();
+    for (position, c) in o.clauses().iter().enumerate() {
+        let key = key_of(&c.at.article, c.at.paragraph, c.at.item.as_deref());
+        if seen.contains(&key) {
+            // The same number twice (a page's mistake): the first stands.
+            continue;
+        }
+        seen.push(key.clone());
+        let caption = captions.get(c.at.article.as_str()).copied().unwrap_or("");
+        let clause_id = match standing.get(&key) {
+            Some((cid, text, status)) if text == c.text && status != "removed" => {
+                sqlx::query(
+                    "UPDATE ordinance_clauses SET position = $1, status = 'current' WHERE id = $2",
+                )
+                .bind(position as i64)
+                .bind(cid)
+                .execute(&mut *tx)
+                .await?;
+                done.unchanged += 1;
+                *cid
+            }
+            Some((cid, _, _)) => {
+                sqlx::query(
+                    "UPDATE ordinance_clauses SET position = $1, caption = $2, text = $3,
+                     status = 'changed', updated_at = $4 WHERE id = $5",
+                )
+                .bind(position as i64)
+                .bind(caption)
+                .bind(c.text)
+                .bind(&now)
+                .bind(cid)
+                .execute(&mut *tx)
+                .await?;
+                // What was decided was decided about other words: back to 候補.
+                sqlx::query(
+                    "UPDATE ordinance_findings SET state = 'candidate' WHERE clause_id = $1 AND state <> 'withdrawn'",
+                )
+                .bind(cid)
+                .execute(&mut *tx)
+                .await?;
+                done.changed += 1;
+                *cid
+            }
+            None => {
+                done.added += 1;
+                sqlx::query(
+                    "INSERT INTO ordinance_clauses (ordinance_id, position, article, caption, paragraph, item, text, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                )
+                .bind(id)
+                .bind(position as i64)
+                .bind(&key.0)
+                .bind(caption)
+                .bind(key.1)
+                .bind(&key.2)
+                .bind(c.text)
+                .bind(&now)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("id")?
+            }
+        };
+        let here: Vec<_> = findings.iter().filter(|f| f.at() == c.at).collect();
+        done.found += record_findings(&mut tx, clause_id, &here, rules.version, &now).await?;
+    }
+    for (key, (cid, _, status)) in &standing {
+        if !seen.contains(key) && status != "removed" {
+            sqlx::query(
+                "UPDATE ordinance_clauses SET status = 'removed', updated_at = $1 WHERE id = $2",
+            )
+            .bind(&now)
+            .bind(cid)
+            .execute(&mut *tx)
+            .await?;
+            done.removed += 1;
+        }
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        Change {
+            action: "ordinance.import",
+            entity: "ordinance",
+            entity_id: &id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({
+                "title": o.title, "file": o.file, "sha256": sha256,
+                "unchanged": done.unchanged, "changed": done.changed, "added": done.added,
+                "removed": done.removed, "found": done.found, "rules_version": rules.version
+            })),
+            note: "",
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// Adds the candidates a clause does not have yet; a candidate no longer proposed (and not yet
+/// decided) is withdrawn. Returns how many were added.
+async fn record_findings(
+    tx: &mut Tx,
+    clause_id: i64,
+    found: &[&super::scan::Finding],
+    rules_version: u32,
+    now: &str,
+) -> Result<usize, sqlx::Error> {
+    let have: Vec<(String, String)> =
+        sqlx::query("SELECT category, state FROM ordinance_findings WHERE clause_id = $1")
+            .bind(clause_id)
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .map(|r| Ok((r.try_get("category")?, r.try_get("state")?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+    let mut added = 0;
+    for f in found {
+        match have.iter().find(|(c, _)| c == f.category) {
+            Some((_, state)) if state == "withdrawn" => {
+                sqlx::query(
+                    "UPDATE ordinance_findings SET state = 'candidate', phrase = $1, reason = $2,
+                     confidence = $3, rules_version = $4, found_at = $5 WHERE clause_id = $6 AND category = $7",
+                )
+                .bind(&f.phrase)
+                .bind(&f.reason)
+                .bind(f.confidence)
+                .bind(i64::from(rules_version))
+                .bind(now)
+                .bind(clause_id)
+                .bind(f.category)
+                .execute(&mut **tx)
+                .await?;
+                added += 1;
+            }
+            Some(_) => {}
+            None => {
+                sqlx::query(
+                    "INSERT INTO ordinance_findings (clause_id, category, phrase, reason, confidence, rules_version, found_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(clause_id)
+                .bind(f.category)
+                .bind(&f.phrase)
+                .bind(&f.reason)
+                .bind(f.confidence)
+                .bind(i64::from(rules_version))
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+                added += 1;
+            }
+        }
+    }
+    for (category, state) in &have {
+        if state == "candidate" && !found.iter().any(|f| f.category == category) {
+            sqlx::query(
+                "UPDATE ordinance_findings SET state = 'withdrawn' WHERE clause_id = $1 AND category = $2",
+            )
+            .bind(clause_id)
+            .bind(category)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(added)
+}
+
+/// A stored finding with where it is (for pages, exports and tests).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredFinding {
+    pub id: i64,
+    pub title: String,
+    pub article: String,
+    pub paragraph: i64,
+    pub item: String,
+    pub clause_status: String,
+    pub category: String,
+    pub phrase: String,
+    pub state: String,
+}
+
+pub async fn findings(db: &Db) -> Result<Vec<StoredFinding>, sqlx::Error> {
+    sqlx::query(
+        "SELECT f.id, o.title, c.article, c.paragraph, c.item, c.status AS clause_status,
+                f.category, f.phrase, f.state
+         FROM ordinance_findings f JOIN ordinance_clauses c ON c.id = f.clause_id
+         JOIN ordinances o ON o.id = c.ordinance_id
+         ORDER BY o.title, c.position, f.category",
+    )
+    .fetch_all(&mut *db.conn().await?)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(StoredFinding {
+            id: r.try_get("id")?,
+            title: r.try_get("title")?,
+            article: r.try_get("article")?,
+            paragraph: r.try_get("paragraph")?,
+            item: r.try_get("item")?,
+            clause_status: r.try_get("clause_status")?,
+            category: r.try_get("category")?,
+            phrase: r.try_get("phrase")?,
+            state: r.try_get("state")?,
+        })
+    })
+    .collect()
+}
