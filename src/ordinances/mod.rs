@@ -9,6 +9,7 @@ pub mod eval;
 pub mod input;
 pub mod numbers;
 pub mod parse;
+pub mod review;
 pub mod rules;
 pub mod scan;
 pub mod store;

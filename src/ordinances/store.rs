@@ -137,9 +137,10 @@ pub async fn import(
                 .bind(cid)
                 .execute(&mut *tx)
                 .await?;
-                // What was decided was decided about other words: back to 候補.
+                // What was decided was decided about other words: back to 候補 (an amended one
+                // stays amended: the amendment is why the words changed).
                 sqlx::query(
-                    "UPDATE ordinance_findings SET state = 'candidate' WHERE clause_id = $1 AND state <> 'withdrawn'",
+                    "UPDATE ordinance_findings SET state = 'candidate' WHERE clause_id = $1 AND state NOT IN ('withdrawn', 'amended')",
                 )
                 .bind(cid)
                 .execute(&mut *tx)

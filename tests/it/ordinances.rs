@@ -217,3 +217,104 @@ async fn a_newer_version_keeps_what_was_decided_about_unchanged_clauses() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn candidates_are_decided_one_by_one_or_for_the_same_wording() {
+    use machi::ordinances::review::{
+        Decision, Direction, ReviewError, State, completion, decide, decide_same, same_wording,
+    };
+    use machi::ordinances::store::{findings, import};
+    crate::support::each_backend(|t| async move {
+        let actor = machi::audit::Actor::cli();
+        let rules = Rules::bundled();
+        // Three 公告式条例 with the same 「掲示場に掲示」 wording in two of them, and 浄化槽法.
+        for f in [
+            "mugi-kokokushiki.txt",
+            "sakae-kokokushiki.txt",
+            "jokaso-ho.txt",
+        ] {
+            let text = std::fs::read_to_string(Path::new(FIXTURES).join(f)).unwrap();
+            let o = ordinance(f, &text);
+            import(&t.db, &o, &o.digest(), rules, &actor).await.unwrap();
+        }
+        let c = completion(&t.db).await.unwrap();
+        assert_eq!((c.ordinances, c.complete), (3, 0));
+        let all = findings(&t.db).await.unwrap();
+        let posting = |title: &str| {
+            all.iter()
+                .find(|f| f.title == title && f.article == "第2条" && f.paragraph == 2)
+                .unwrap()
+                .id
+        };
+        let (mugi, sakae) = (posting("牟岐町公告式条例"), posting("栄町公告式条例"));
+        assert_eq!(same_wording(&t.db, mugi).await.unwrap(), [sakae]);
+
+        // 非該当 without a reason is refused and nothing is written.
+        let refused = decide(
+            &t.db,
+            mugi,
+            &Decision {
+                to: Some(State::NotApplicable),
+                ..Decision::default()
+            },
+            &actor,
+        )
+        .await;
+        assert!(matches!(refused, Err(ReviewError::Refused(m)) if m.contains("非該当の理由")));
+        // One decision for the same wording: 該当, to be digitised (the town's web site).
+        let applies = Decision {
+            to: Some(State::Applies),
+            phase_now: "1".into(),
+            phase_target: "3".into(),
+            direction: Some(Direction::Digitise),
+            department: "総務課".into(),
+            planned: "令和7年度".into(),
+            ..Decision::default()
+        };
+        assert_eq!(decide_same(&t.db, mugi, &applies, &actor).await.unwrap(), 2);
+        let all = findings(&t.db).await.unwrap();
+        assert!(
+            all.iter()
+                .filter(|f| f.id == mugi || f.id == sakae)
+                .all(|f| f.state == "applies")
+        );
+        // Each clause has its own history, the bulk one saying where it came from.
+        let via: Option<i64> = sqlx::query_scalar(
+            "SELECT via_finding FROM ordinance_finding_events WHERE finding_id = $1",
+        )
+        .bind(sakae)
+        .fetch_one(&mut *t.db.conn().await.unwrap())
+        .await
+        .unwrap();
+        assert_eq!(via, Some(mugi));
+        // 栄町's 第3条 applies 第2条 (準用): decided on its own; then 牟岐 is complete.
+        let sakae_3 = all
+            .iter()
+            .find(|f| f.title == "栄町公告式条例" && f.article == "第3条")
+            .unwrap()
+            .id;
+        decide(&t.db, sakae_3, &applies, &actor).await.unwrap();
+        let c = completion(&t.db).await.unwrap();
+        assert_eq!((c.ordinances, c.complete), (3, 2), "{c:?}");
+        assert_eq!(c.percent().map(|p| p.round()), Some(67.0));
+        // Amended later, with the amending 例規's number and date.
+        let amended = Decision {
+            to: Some(State::Amended),
+            amended_number: "令和7年条例第12号".into(),
+            amended_on: "令和7年12月20日".into(),
+            ..applies.clone()
+        };
+        assert_eq!(
+            decide(&t.db, mugi, &amended, &actor).await.unwrap(),
+            State::Amended
+        );
+        let on: String =
+            sqlx::query_scalar("SELECT amended_on FROM ordinance_findings WHERE id = $1")
+                .bind(mugi)
+                .fetch_one(&mut *t.db.conn().await.unwrap())
+                .await
+                .unwrap();
+        assert_eq!(on, "2025-12-20");
+    })
+    .await;
+}
