@@ -163,6 +163,8 @@ mod tests {
             crate::trainings::MANAGE_TRAININGS,
             crate::trainings::SEE_PENDING,
             crate::trainings::TAKE_TRAININGS,
+            crate::ordinances::MANAGE_ORDINANCES,
+            crate::ordinances::REVIEW_ORDINANCES,
         ];
         assert_eq!(
             actions.len(),
@@ -171,13 +173,16 @@ mod tests {
         );
         // Columns follow `actions`.
         let table: [(Role, &str); 7] = [
-            (Role::SystemAdmin, "YYYY.............Y...............Y"),
-            (Role::DxOffice, "Y.YYY.YYYY.YYYYYYYYYYYYYYYYYYYYYYY"),
-            (Role::DepartmentEditor, "Y.Y.............Y.Y..Y...YYYY....Y"),
-            (Role::Committee, "Y.Y..Y....Y..Y....Y..Y...Y........"),
-            (Role::Advisor, "Y.Y..........Y...................."),
-            (Role::Viewer, "Y.Y...............Y..Y...Y.......Y"),
-            (Role::PlatformAdmin, "Y................................."),
+            (Role::SystemAdmin, "YYYY.............Y...............Y.."),
+            (Role::DxOffice, "Y.YYY.YYYY.YYYYYYYYYYYYYYYYYYYYYYYY."),
+            (
+                Role::DepartmentEditor,
+                "Y.Y.............Y.Y..Y...YYYY....Y..",
+            ),
+            (Role::Committee, "Y.Y..Y....Y..Y....Y..Y...Y.........."),
+            (Role::Advisor, "Y.Y..........Y......................"),
+            (Role::Viewer, "Y.Y...............Y..Y...Y.......Y.."),
+            (Role::PlatformAdmin, "Y..................................."),
         ];
         let subject = Subject::Measure {
             department: "総務課",

@@ -93,6 +93,7 @@ pub fn all() -> Vec<Box<dyn Module>> {
         Box::new(crate::applications::ApplicationsModule),
         Box::new(crate::courses::CoursesModule),
         Box::new(crate::trainings::TrainingsModule),
+        Box::new(crate::ordinances::OrdinancesModule),
         Box::new(crate::payments::PaymentsModule),
         Box::new(crate::receipts::ReceiptsModule),
         Box::new(crate::certificates::CertificatesModule),

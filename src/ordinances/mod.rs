@@ -1,8 +1,8 @@
-//! The アナログ規制 review of the town's 例規 (#19). So far: reading 例規 files into
-//! 例規 → 条 → 項 → 号 (parse, input), the detection rules as data (rules, rules.toml), the scan
-//! that proposes candidates per clause with phrase, reason and confidence (scan), and the
-//! evaluation against hand labels (eval); `machi ordinances scan|eval` (commands). The review
-//! workflow, storage, pages and KPI 1-⑤-1 come next (docs/ordinances.md).
+//! The アナログ規制 review of the town's 例規 (#19): reading 例規 files into 例規 → 条 → 項 → 号
+//! (parse, input), the detection rules as data (rules, rules.toml), the scan that proposes
+//! candidates per clause with phrase, reason and confidence (scan), the evaluation against hand
+//! labels (eval), the town's 例規 and candidates (store), the decisions (review), the staff pages
+//! (routes); `machi ordinances import|scan|eval` (commands). docs/ordinances.md.
 
 pub mod commands;
 pub mod eval;
@@ -10,6 +10,60 @@ pub mod input;
 pub mod numbers;
 pub mod parse;
 pub mod review;
+mod routes;
 pub mod rules;
 pub mod scan;
 pub mod store;
+
+use crate::app::AppState;
+use crate::auth::model::Role;
+use crate::auth::permissions::{Action, Grant};
+use crate::modules::NavEntry;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+/// Import 例規 and decide any candidate (the coordinating department).
+pub const MANAGE_ORDINANCES: Action = Action::new(
+    "ordinances.manage",
+    "アナログ規制の点検を進める(例規の取り込み、候補の判断、同じ文言のまとめての判断)",
+);
+/// Decide the candidates assigned to one's own 課.
+pub const REVIEW_ORDINANCES: Action = Action::new(
+    "ordinances.review",
+    "自分の課に割り当てられたアナログ規制の候補を判断する",
+);
+
+pub struct OrdinancesModule;
+
+impl crate::modules::Module for OrdinancesModule {
+    fn name(&self) -> &'static str {
+        "ordinances"
+    }
+    fn navigation(&self) -> Vec<NavEntry> {
+        vec![NavEntry::staff(
+            "アナログ規制の点検",
+            "/staff/ordinances",
+            "ordinances",
+            &[MANAGE_ORDINANCES, REVIEW_ORDINANCES],
+            27,
+        )]
+    }
+    fn permissions(&self) -> Vec<Grant> {
+        vec![
+            Grant::any(MANAGE_ORDINANCES, &[Role::DxOffice]),
+            Grant::own_department(REVIEW_ORDINANCES, &[Role::DepartmentEditor]),
+        ]
+    }
+    fn staff_routes(&self) -> Router<AppState> {
+        Router::new()
+            .route("/staff/ordinances", get(routes::list))
+            .route(
+                "/staff/ordinances/import",
+                post(routes::import)
+                    .layer(DefaultBodyLimit::max(input::MAX_ZIP as usize + 64 * 1024)),
+            )
+            .route("/staff/ordinances/{id}", get(routes::ordinance))
+            .route("/staff/ordinances/findings/{id}", post(routes::decide))
+    }
+}

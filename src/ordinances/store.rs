@@ -312,3 +312,173 @@ pub async fn findings(db: &Db) -> Result<Vec<StoredFinding>, sqlx::Error> {
     })
     .collect()
 }
+
+/// An imported 例規 with its candidates counted by state, for the staff list.
+#[derive(Debug, Clone, Default)]
+pub struct OrdinanceLine {
+    pub id: i64,
+    pub title: String,
+    pub number: String,
+    pub file_name: String,
+    pub imported_at: String,
+    pub candidate: i64,
+    pub applies: i64,
+    pub not_applicable: i64,
+    pub amended: i64,
+}
+
+pub async fn ordinances(db: &Db) -> Result<Vec<OrdinanceLine>, sqlx::Error> {
+    let mut conn = db.conn().await?;
+    let mut out: Vec<OrdinanceLine> = sqlx::query(
+        "SELECT id, title, number, file_name, imported_at FROM ordinances ORDER BY title",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(OrdinanceLine {
+            id: r.try_get("id")?,
+            title: r.try_get("title")?,
+            number: r.try_get("number")?,
+            file_name: r.try_get("file_name")?,
+            imported_at: r.try_get("imported_at")?,
+            ..OrdinanceLine::default()
+        })
+    })
+    .collect::<Result<_, sqlx::Error>>()?;
+    for r in sqlx::query(
+        "SELECT c.ordinance_id, f.state, CAST(COUNT(*) AS BIGINT) AS n FROM ordinance_findings f
+         JOIN ordinance_clauses c ON c.id = f.clause_id WHERE c.status <> 'removed'
+         GROUP BY c.ordinance_id, f.state",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        let id: i64 = r.try_get("ordinance_id")?;
+        let n: i64 = r.try_get("n")?;
+        if let Some(o) = out.iter_mut().find(|o| o.id == id) {
+            match r.try_get::<String, _>("state")?.as_str() {
+                "candidate" => o.candidate += n,
+                "applies" => o.applies += n,
+                "not_applicable" => o.not_applicable += n,
+                "amended" => o.amended += n,
+                _ => {}
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A clause of a 例規 with its candidates, for the review page.
+#[derive(Debug, Clone, Default)]
+pub struct ClauseView {
+    pub article: String,
+    pub caption: String,
+    pub paragraph: i64,
+    pub item: String,
+    pub text: String,
+    pub status: String,
+    pub findings: Vec<FindingView>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FindingView {
+    pub id: i64,
+    pub category: String,
+    pub phrase: String,
+    pub reason: String,
+    pub confidence: f64,
+    pub state: String,
+    pub decision_reason: String,
+    pub phase_now: String,
+    pub phase_target: String,
+    pub direction: String,
+    pub department: String,
+    pub planned: String,
+    pub amended_number: String,
+    pub amended_on: String,
+}
+
+/// The 例規's title and its clauses in order, each with its candidates.
+pub async fn ordinance(
+    db: &Db,
+    id: i64,
+) -> Result<Option<(String, String, Vec<ClauseView>)>, sqlx::Error> {
+    let mut conn = db.conn().await?;
+    let Some(o) = sqlx::query("SELECT title, number FROM ordinances WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut clauses: Vec<(i64, ClauseView)> = sqlx::query(
+        "SELECT id, article, caption, paragraph, item, text, status FROM ordinance_clauses
+         WHERE ordinance_id = $1 ORDER BY status = 'removed', position",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok((
+            r.try_get("id")?,
+            ClauseView {
+                article: r.try_get("article")?,
+                caption: r.try_get("caption")?,
+                paragraph: r.try_get("paragraph")?,
+                item: r.try_get("item")?,
+                text: r.try_get("text")?,
+                status: r.try_get("status")?,
+                findings: Vec::new(),
+            },
+        ))
+    })
+    .collect::<Result<_, sqlx::Error>>()?;
+    for r in sqlx::query(
+        "SELECT f.id, f.clause_id, f.category, f.phrase, f.reason, f.confidence, f.state,
+                f.decision_reason, f.phase_now, f.phase_target, f.direction, f.department,
+                f.planned, f.amended_number, f.amended_on
+         FROM ordinance_findings f JOIN ordinance_clauses c ON c.id = f.clause_id
+         WHERE c.ordinance_id = $1 AND f.state <> 'withdrawn' ORDER BY f.id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        let clause: i64 = r.try_get("clause_id")?;
+        if let Some((_, c)) = clauses.iter_mut().find(|(cid, _)| *cid == clause) {
+            c.findings.push(FindingView {
+                id: r.try_get("id")?,
+                category: r.try_get("category")?,
+                phrase: r.try_get("phrase")?,
+                reason: r.try_get("reason")?,
+                confidence: r.try_get("confidence")?,
+                state: r.try_get("state")?,
+                decision_reason: r.try_get("decision_reason")?,
+                phase_now: r.try_get("phase_now")?,
+                phase_target: r.try_get("phase_target")?,
+                direction: r.try_get("direction")?,
+                department: r.try_get("department")?,
+                planned: r.try_get("planned")?,
+                amended_number: r.try_get("amended_number")?,
+                amended_on: r.try_get("amended_on")?,
+            });
+        }
+    }
+    Ok(Some((
+        o.try_get("title")?,
+        o.try_get("number")?,
+        clauses.into_iter().map(|(_, c)| c).collect(),
+    )))
+}
+
+/// The 例規 a candidate belongs to.
+pub async fn ordinance_of(db: &Db, finding_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT c.ordinance_id FROM ordinance_findings f JOIN ordinance_clauses c ON c.id = f.clause_id WHERE f.id = $1",
+    )
+    .bind(finding_id)
+    .fetch_optional(&mut *db.conn().await?)
+    .await
+}

@@ -318,3 +318,111 @@ async fn candidates_are_decided_one_by_one_or_for_the_same_wording() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_review_runs_through_the_pages() {
+    use crate::support::{Client, PASSWORD, signed_in, user};
+    use machi::auth::model::Role;
+    crate::support::each_backend(|t| async move {
+        let mut dx = signed_in(&t, "dxoffice", Role::DxOffice, "企画課").await;
+        let r = dx.get("/staff/ordinances").await;
+        assert!(r.body.contains("まだ例規がありません"), "{}", r.body);
+        // A 例規集 zip: two 公告式条例 and a file that is not an 例規.
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default();
+            for f in ["mugi-kokokushiki.txt", "sakae-kokokushiki.txt"] {
+                z.start_file(f, opts).unwrap();
+                z.write_all(&std::fs::read(Path::new(FIXTURES).join(f)).unwrap())
+                    .unwrap();
+            }
+            z.start_file("memo.txt", opts).unwrap();
+            z.write_all("打合せメモ\n".as_bytes()).unwrap();
+            z.finish().unwrap();
+        }
+        let r = dx
+            .post_file("/staff/ordinances/import", "reiki.zip", buf.get_ref())
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains("牟岐町公告式条例(新規)"), "{}", r.body);
+        assert!(r.body.contains("memo.txt: 条文"), "{}", r.body);
+        let lines = machi::ordinances::store::ordinances(&t.db).await.unwrap();
+        let mugi = lines
+            .iter()
+            .find(|l| l.title == "牟岐町公告式条例")
+            .unwrap()
+            .id;
+        let r = dx.get(&format!("/staff/ordinances/{mugi}")).await;
+        assert!(r.body.contains("<mark>掲示場に掲示</mark>"), "{}", r.body);
+        assert!(
+            r.body.contains("同じ文言の候補(ほかの例規 1件)"),
+            "{}",
+            r.body
+        );
+        let finding = machi::ordinances::store::findings(&t.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|f| f.title == "牟岐町公告式条例")
+            .unwrap()
+            .id;
+        let path = format!("/staff/ordinances/findings/{finding}");
+        // 非該当 without a reason: the page says why, nothing is recorded.
+        let r = dx.post(&path, &[("to", "not_applicable")]).await;
+        assert_eq!(r.status, 422);
+        assert!(r.body.contains("非該当の理由を入力してください"));
+        // 該当 for both 例規 at once, assigned to 総務課.
+        let r = dx
+            .post(
+                &path,
+                &[
+                    ("to", "applies"),
+                    ("phase_now", "1"),
+                    ("phase_target", "3"),
+                    ("direction", "digitise"),
+                    ("department", "総務課"),
+                    ("planned", "令和7年度"),
+                    ("same", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        assert!(r.location().contains("done=2"));
+        let r = dx.get("/staff/ordinances").await;
+        assert!(
+            r.body.contains("点検が済んだ例規</dt><dd>1件(50.0%)"),
+            "{}",
+            r.body
+        );
+
+        // 総務課 decides its own candidate (改正済); 税務課 may not; a viewer sees nothing.
+        user(&t.db, "somu", Role::DepartmentEditor, "総務課").await;
+        let mut somu = Client::new(&t);
+        assert_eq!(somu.sign_in("somu", PASSWORD).await.status, 303);
+        somu.get(&format!("/staff/ordinances/{mugi}")).await;
+        let amended = [
+            ("to", "amended"),
+            ("direction", "digitise"),
+            ("department", "総務課"),
+            ("amended_number", "令和7年条例第12号"),
+            ("amended_on", "令和7年12月20日"),
+        ];
+        let r = somu.post(&path, &amended).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        user(&t.db, "zeimu", Role::DepartmentEditor, "税務課").await;
+        let mut zeimu = Client::new(&t);
+        assert_eq!(zeimu.sign_in("zeimu", PASSWORD).await.status, 303);
+        zeimu.get("/staff/ordinances").await;
+        assert_eq!(zeimu.post(&path, &amended).await.status, 403);
+        let mut viewer = signed_in(&t, "etsuran", Role::Viewer, "").await;
+        assert_eq!(viewer.get("/staff/ordinances").await.status, 403);
+        let r = dx.get(&format!("/staff/ordinances/{mugi}")).await;
+        assert!(
+            r.body.contains("改正: 令和7年条例第12号(2025-12-20)"),
+            "{}",
+            r.body
+        );
+    })
+    .await;
+}
