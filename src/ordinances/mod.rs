@@ -6,6 +6,7 @@
 
 pub mod commands;
 pub mod eval;
+pub mod export;
 pub mod input;
 pub mod numbers;
 pub mod parse;
@@ -63,6 +64,7 @@ impl crate::modules::Module for OrdinancesModule {
                 post(routes::import)
                     .layer(DefaultBodyLimit::max(input::MAX_ZIP as usize + 64 * 1024)),
             )
+            .route("/staff/ordinances/export.xlsx", get(routes::export))
             .route("/staff/ordinances/{id}", get(routes::ordinance))
             .route("/staff/ordinances/findings/{id}", post(routes::decide))
     }

@@ -175,8 +175,17 @@ async fn apply(
     };
     let now = crate::db::now_text();
     sqlx::query(
-        "UPDATE ordinance_findings SET state = $1, decision_reason = $2, phase_now = $3, phase_target = $4,
-         direction = $5, department = $6, planned = $7, amended_number = $8, amended_on = $9,
+        // A field left empty keeps what an earlier decision said (改正済 after 該当 keeps the
+        // PHASE and the direction).
+        "UPDATE ordinance_findings SET state = $1,
+         decision_reason = COALESCE(NULLIF($2, ''), decision_reason),
+         phase_now = COALESCE(NULLIF($3, ''), phase_now),
+         phase_target = COALESCE(NULLIF($4, ''), phase_target),
+         direction = COALESCE(NULLIF($5, ''), direction),
+         department = COALESCE(NULLIF($6, ''), department),
+         planned = COALESCE(NULLIF($7, ''), planned),
+         amended_number = COALESCE(NULLIF($8, ''), amended_number),
+         amended_on = COALESCE(NULLIF($9, ''), amended_on),
          decided_by = $10, decided_at = $11 WHERE id = $12",
     )
     .bind(to.code())

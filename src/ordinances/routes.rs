@@ -341,6 +341,20 @@ pub async fn decide(
     }
 }
 
+/// 点検・見直し結果一覧.xlsx
+pub async fn export(Axum(state): Axum<AppState>, staff: Staff) -> Result<Response, AppError> {
+    may_read(&staff)?;
+    let bytes = super::export::workbook(&state.db)
+        .await
+        .map_err(AppError::Internal)?;
+    Ok(crate::plan::exports::download(
+        bytes,
+        crate::plan::exports::XLSX,
+        "analog-regulation-review.xlsx",
+        "アナログ規制_点検・見直し結果一覧.xlsx",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -423,6 +423,36 @@ async fn the_review_runs_through_the_pages() {
             "{}",
             r.body
         );
+
+        // The 一覧 as xlsx: a row per clause with candidates, in the 工程表's columns.
+        let (status, headers, bytes) = dx.get_bytes("/staff/ordinances/export.xlsx").await;
+        assert_eq!(status, 200);
+        assert!(
+            headers["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains("analog-regulation-review.xlsx")
+        );
+        use calamine::Reader as _;
+        let mut wb = crate::exports::workbook(&bytes);
+        let range = wb.worksheet_range("点検・見直し結果一覧").unwrap();
+        let rows: Vec<Vec<String>> = range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        assert_eq!(rows[2][..2], ["例規名", "条項"]);
+        assert_eq!(rows[2][3], "規制の類型");
+        let mugi_row = rows
+            .iter()
+            .find(|r| r[0] == "牟岐町公告式条例" && r[1] == "第2条第2項")
+            .unwrap();
+        assert_eq!(mugi_row[3], "書面掲示");
+        assert_eq!((mugi_row[4].as_str(), mugi_row[5].as_str()), ("1", "3"));
+        assert_eq!(mugi_row[8], "改正済");
+        assert_eq!(mugi_row[10], "令和7年条例第12号 2025-12-20");
+        assert!(mugi_row[2].contains("掲示場に掲示"));
+        // 栄町: 第2条第2項 (該当, decided with 牟岐's) and 第3条 (準用, still 候補).
+        assert_eq!(rows.iter().filter(|r| r[0] == "栄町公告式条例").count(), 2);
     })
     .await;
 }
