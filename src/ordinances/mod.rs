@@ -19,7 +19,7 @@ pub mod store;
 use crate::app::AppState;
 use crate::auth::model::Role;
 use crate::auth::permissions::{Action, Grant};
-use crate::modules::NavEntry;
+use crate::modules::{KpiSource, NavEntry, SourceFigures};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -55,6 +55,48 @@ impl crate::modules::Module for OrdinancesModule {
             Grant::any(MANAGE_ORDINANCES, &[Role::DxOffice]),
             Grant::own_department(REVIEW_ORDINANCES, &[Role::DepartmentEditor]),
         ]
+    }
+    fn kpi_sources(&self) -> Vec<KpiSource> {
+        vec![KpiSource {
+            key: "ordinances.review_complete",
+            label: "アナログ規制の点検の記録(取り込んだ例規のうち、候補をすべて判断し、該当には見直しの方向を決めた例規の割合)",
+            figures: |state, _key, years, today| {
+                Box::pin(async move {
+                    let c = review::completion(&state.db)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let year = crate::fiscal::FiscalYear::of_date(today);
+                    // Only once 例規 were imported; the figure is where the review stands now.
+                    let values = match c.percent() {
+                        Some(p) if years.contains(&year) => vec![(year, (p * 10.0).round() / 10.0)],
+                        _ => Vec::new(),
+                    };
+                    Ok(SourceFigures {
+                        details: (!values.is_empty()).then(|| crate::modules::Details {
+                            caption: "アナログ規制の点検の進み具合".into(),
+                            columns: vec![
+                                "例規".into(),
+                                "点検済み".into(),
+                                "判断していない候補".into(),
+                                "方向が未定の該当".into(),
+                            ],
+                            rows: vec![(
+                                year,
+                                vec![
+                                    c.ordinances.to_string(),
+                                    c.complete.to_string(),
+                                    c.open_candidates.to_string(),
+                                    c.open_directions.to_string(),
+                                ],
+                            )],
+                            note: "点検済みは、規則が示した候補をすべて判断し(該当・非該当・改正済)、該当には見直しの方向を決めた例規です。候補のない例規も含みます。".into(),
+                        }),
+                        values,
+                        ..SourceFigures::default()
+                    })
+                })
+            },
+        }]
     }
     fn staff_routes(&self) -> Router<AppState> {
         Router::new()

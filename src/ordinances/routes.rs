@@ -126,6 +126,8 @@ pub async fn import(
             }
         }
     }
+    // KPI 1-⑤-1 counts the imported 例規.
+    state.invalidate_plan();
     if results.is_empty() && refused.is_empty() {
         refused.push(format!("{name}: 例規のファイル(.txt、.html)がありません"));
     }

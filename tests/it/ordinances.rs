@@ -453,6 +453,21 @@ async fn the_review_runs_through_the_pages() {
         assert!(mugi_row[2].contains("掲示場に掲示"));
         // 栄町: 第2条第2項 (該当, decided with 牟岐's) and 第3条 (準用, still 候補).
         assert_eq!(rows.iter().filter(|r| r[0] == "栄町公告式条例").count(), 2);
+
+        // KPI 1-⑤-1 counts it: 牟岐 is done, 栄町's 準用 clause is still 候補 (1 of 2).
+        let csv = dx.get("/plan/kpis.csv").await.body;
+        let line = csv
+            .lines()
+            .find(|l| l.contains("アナログ規制の点検・見直しの実施"))
+            .unwrap()
+            .to_string();
+        assert!(line.contains(",50,2024,自動集計,"), "{line}");
+        let r = dx.get("/plan/measures/1-5-1").await;
+        assert!(
+            r.body.contains("アナログ規制の点検の進み具合"),
+            "{}",
+            r.body
+        );
     })
     .await;
 }
