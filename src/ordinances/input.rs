@@ -19,20 +19,19 @@ pub enum Read {
 /// An HTML page as its text: block ends become line breaks, tags go, entities are decoded.
 /// Broken HTML reads as well as it can.
 pub fn html_text(html: &str) -> String {
-    static BLOCK: std::sync::OnceLock<(regex::Regex, regex::Regex, regex::Regex)> =
-        std::sync::OnceLock::new();
-    let (drop, block, tag) = BLOCK.get_or_init(|| {
+    type Patterns = (regex::Regex, regex::Regex, regex::Regex, regex::Regex);
+    static BLOCK: std::sync::OnceLock<Patterns> = std::sync::OnceLock::new();
+    let (drop, cell, block, tag) = BLOCK.get_or_init(|| {
         (
             regex::Regex::new(r"(?is)<(script|style|head)[^>]*>.*?</(script|style|head)>").unwrap(),
+            regex::Regex::new(r"(?i)</t[dh]>").unwrap(),
             regex::Regex::new(r"(?i)<br\s*/?>|</?(p|div|tr|li|h[1-6]|table|dd|dt)\b[^>]*>")
                 .unwrap(),
             regex::Regex::new(r"(?s)<[^>]*>").unwrap(),
         )
     });
     let t = drop.replace_all(html, "");
-    let t = regex::Regex::new(r"(?i)</t[dh]>")
-        .unwrap()
-        .replace_all(&t, " ");
+    let t = cell.replace_all(&t, " ");
     let t = block.replace_all(&t, "\n");
     let t = tag.replace_all(&t, "");
     decode_entities(&t)

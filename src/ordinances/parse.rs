@@ -147,7 +147,7 @@ fn patterns() -> &'static Patterns {
 }
 
 /// 第十二条の四 → 第12条の4.
-fn article_label(main: &str, branches: &str) -> String {
+pub(super) fn article_label(main: &str, branches: &str) -> String {
     let mut out = format!("第{}条", kanji_number(main).unwrap_or(0));
     for b in branches.split('の').filter(|b| !b.is_empty()) {
         out.push_str(&format!("の{}", kanji_number(b).unwrap_or(0)));

@@ -279,6 +279,28 @@ pub async fn same_wording(db: &Db, finding_id: i64) -> Result<Vec<i64>, ReviewEr
     Ok(ids)
 }
 
+/// For each 候補 of a 例規, how many 候補 elsewhere share its category and wording (one query,
+/// for the review page).
+pub async fn same_wording_counts(
+    db: &Db,
+    ordinance_id: i64,
+) -> Result<std::collections::HashMap<i64, usize>, ReviewError> {
+    sqlx::query(
+        "SELECT f.id, (SELECT CAST(COUNT(*) AS BIGINT) FROM ordinance_findings g
+                       JOIN ordinance_clauses d ON d.id = g.clause_id
+                       WHERE g.category = f.category AND d.text = c.text AND g.state = 'candidate'
+                         AND d.status <> 'removed' AND g.id <> f.id) AS n
+         FROM ordinance_findings f JOIN ordinance_clauses c ON c.id = f.clause_id
+         WHERE c.ordinance_id = $1 AND f.state = 'candidate'",
+    )
+    .bind(ordinance_id)
+    .fetch_all(&mut *db.conn().await?)
+    .await?
+    .into_iter()
+    .map(|r| Ok((r.try_get("id")?, r.try_get::<i64, _>("n")? as usize)))
+    .collect()
+}
+
 /// One decision for a candidate and every 候補 with the same wording and category: each gets
 /// its own decision and history (saying where it came from). All or nothing.
 pub async fn decide_same(

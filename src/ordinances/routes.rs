@@ -221,20 +221,16 @@ async fn ordinance_page(
         .await?
         .ok_or(AppError::NotFound)?;
     let manager = staff.can(MANAGE_ORDINANCES, On::None);
+    let same = review::same_wording_counts(&state.db, id)
+        .await
+        .map_err(internal)?;
     let mut lines = Vec::new();
     for c in clauses {
         let phrases: Vec<&str> = c.findings.iter().map(|f| f.phrase.as_str()).collect();
         let parts = parts_of(&c.text, &phrases);
         let mut findings = Vec::new();
         for f in &c.findings {
-            let same = if f.state == "candidate" {
-                review::same_wording(&state.db, f.id)
-                    .await
-                    .map_err(internal)?
-                    .len()
-            } else {
-                0
-            };
+            let same = same.get(&f.id).copied().unwrap_or(0);
             let may_decide = manager
                 || staff.can(
                     REVIEW_ORDINANCES,

@@ -128,18 +128,10 @@ pub fn scan(o: &Ordinance, rules: &Rules) -> Vec<Finding> {
                     };
                     (prev.clone(), None)
                 }
-                None => {
-                    let mut a = format!("第{}条", kanji_number(&c[2]).unwrap_or(0));
-                    for b in c
-                        .get(3)
-                        .map_or("", |m| m.as_str())
-                        .split('の')
-                        .filter(|b| !b.is_empty())
-                    {
-                        a.push_str(&format!("の{}", kanji_number(b).unwrap_or(0)));
-                    }
-                    (a, c.get(4).and_then(|m| kanji_number(m.as_str())))
-                }
+                None => (
+                    super::parse::article_label(&c[2], c.get(3).map_or("", |m| m.as_str())),
+                    c.get(4).and_then(|m| kanji_number(m.as_str())),
+                ),
             };
             let sources: Vec<&Finding> = out
                 .iter()

@@ -9,7 +9,7 @@ use super::scan::scan;
 use crate::audit::{self, Actor, Change};
 use crate::db::{Db, Tx};
 use sqlx::Row as _;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// What one import did to one 例規.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -103,15 +103,18 @@ pub async fn import(
         .iter()
         .map(|a| (a.label.as_str(), a.caption.as_str()))
         .collect();
-    let findings = scan(o, rules);
-    let mut seen: Vec<Key> = Vec::new();
+    // The scan's candidates by clause, looked up once per clause.
+    let mut findings: HashMap<super::parse::ClauseRef, Vec<super::scan::Finding>> = HashMap::new();
+    for f in scan(o, rules) {
+        findings.entry(f.at()).or_default().push(f);
+    }
+    let mut seen: HashSet<Key> = HashSet::new();
     for (position, c) in o.clauses().iter().enumerate() {
         let key = key_of(&c.at.article, c.at.paragraph, c.at.item.as_deref());
-        if seen.contains(&key) {
+        if !seen.insert(key.clone()) {
             // The same number twice (a page's mistake): the first stands.
             continue;
         }
-        seen.push(key.clone());
         let caption = captions.get(c.at.article.as_str()).copied().unwrap_or("");
         let clause_id = match standing.get(&key) {
             Some((cid, text, status)) if text == c.text && status != "removed" => {
@@ -167,8 +170,8 @@ pub async fn import(
                 .try_get("id")?
             }
         };
-        let here: Vec<_> = findings.iter().filter(|f| f.at() == c.at).collect();
-        done.found += record_findings(&mut tx, clause_id, &here, rules.version, &now).await?;
+        let here = findings.get(&c.at).map_or(&[][..], Vec::as_slice);
+        done.found += record_findings(&mut tx, clause_id, here, rules.version, &now).await?;
     }
     for (key, (cid, _, status)) in &standing {
         if !seen.contains(key) && status != "removed" {
@@ -208,7 +211,7 @@ pub async fn import(
 async fn record_findings(
     tx: &mut Tx,
     clause_id: i64,
-    found: &[&super::scan::Finding],
+    found: &[super::scan::Finding],
     rules_version: u32,
     now: &str,
 ) -> Result<usize, sqlx::Error> {
