@@ -201,6 +201,20 @@ pub fn wareki_date(date: Date) -> String {
 }
 
 /// 令和8年12月25日(金): a date as people read it on a form or a deadline.
+/// 令和6年11月20日(水) 10:00〜11:30: a span of time on one day, in Japan time.
+pub fn jst_span(start: time::OffsetDateTime, end: time::OffsetDateTime) -> String {
+    let jst = time::macros::offset!(+9);
+    let (s, e) = (start.to_offset(jst), end.to_offset(jst));
+    format!(
+        "{} {:02}:{:02}〜{:02}:{:02}",
+        wareki_date_weekday(s.date()),
+        s.hour(),
+        s.minute(),
+        e.hour(),
+        e.minute()
+    )
+}
+
 pub fn wareki_date_weekday(date: Date) -> String {
     let day = match date.weekday() {
         time::Weekday::Monday => "月",

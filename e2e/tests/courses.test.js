@@ -37,6 +37,11 @@ test('a resident books, another waits and is offered the freed place, staff book
     await staff.getByRole('button', { name: '回を追加する' }).click();
     await staff.getByText('回を追加しました').or(staff.getByText('回を登録しました')).waitFor();
     problems.push(...await audit(staff, 'courses'));
+    // The month's flyer, as it will be printed.
+    await staff.goto(`${base}/staff/courses/flyer?month=${year}-01`);
+    assert.match(await staff.locator('main').innerText(), /はじめてのスマホ[\s\S]*中央公民館/);
+    problems.push(...await audit(staff, 'flyer'));
+    await staff.screenshot({ path: join(OUT, 'courses-flyer.png'), fullPage: true });
 
     const phone = async () => (await browser.newContext({ locale: 'ja-JP', bypassCSP: true, viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true })).newPage();
     const first = await phone();

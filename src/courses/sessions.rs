@@ -41,18 +41,7 @@ impl SessionView {
     }
     /// 令和6年11月20日(水) 10:00〜11:30, in Japan time.
     pub fn when(&self) -> String {
-        let jst = time::UtcOffset::from_hms(9, 0, 0).expect("JST");
-        let (s, e) = (self.starts_at.to_offset(jst), self.ends_at.to_offset(jst));
-        const DAYS: [&str; 7] = ["月", "火", "水", "木", "金", "土", "日"];
-        format!(
-            "{}({}) {:02}:{:02}〜{:02}:{:02}",
-            crate::fiscal::wareki_date(s.date()),
-            DAYS[s.weekday().number_days_from_monday() as usize],
-            s.hour(),
-            s.minute(),
-            e.hour(),
-            e.minute()
-        )
+        crate::fiscal::jst_span(self.starts_at, self.ends_at)
     }
 }
 

@@ -78,10 +78,11 @@ async fn list_page(
     let trainings = store::trainings(&state.db, Some(year)).await?;
     let members = directory::all(&state.db).await?;
     let atts = store::attendances(&state.db, Some(year)).await?;
+    let counts = store::session_counts(&state.db, year).await?;
     let mut lines = Vec::new();
     for t in trainings.iter().cloned() {
         lines.push(Line {
-            sessions: store::sessions(&state.db, t.id).await?.len(),
+            sessions: counts.get(&t.id).copied().unwrap_or(0),
             held: rates::held(&t, &atts),
             rate: rates::rate(&t, &members, &atts),
             t,
@@ -289,16 +290,7 @@ fn attendance_detail(a: &Attendance, sessions: &[Session]) -> String {
 
 /// 令和6年6月10日(月) 14:00〜15:30
 pub fn when(s: &Session) -> String {
-    let start = s.starts_at.to_offset(time::macros::offset!(+9));
-    let end = s.ends_at.to_offset(time::macros::offset!(+9));
-    format!(
-        "{} {:02}:{:02}〜{:02}:{:02}",
-        crate::fiscal::wareki_date_weekday(start.date()),
-        start.hour(),
-        start.minute(),
-        end.hour(),
-        end.minute()
-    )
+    crate::fiscal::jst_span(s.starts_at, s.ends_at)
 }
 
 pub(super) async fn training_page(

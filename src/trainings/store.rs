@@ -192,14 +192,46 @@ pub async fn sessions(db: &Db, training_id: i64) -> Result<Vec<Session>, sqlx::E
     .collect()
 }
 
-pub async fn session_by_code(db: &Db, code: &str) -> Result<Session, TrainingError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SESSION} WHERE self_code = $1"
-    )))
-    .bind(code)
-    .fetch_optional(&mut *db.conn().await?)
+/// How many sessions each training of a 年度 has (one query, for the list).
+pub async fn session_counts(
+    db: &Db,
+    year: FiscalYear,
+) -> Result<std::collections::HashMap<i64, usize>, sqlx::Error> {
+    sqlx::query(
+        "SELECT s.training_id, CAST(COUNT(*) AS BIGINT) AS n FROM training_sessions s
+         JOIN trainings t ON t.id = s.training_id WHERE t.fiscal_year = $1 GROUP BY s.training_id",
+    )
+    .bind(i64::from(year.0))
+    .fetch_all(&mut *db.conn().await?)
     .await?
-    .ok_or(TrainingError::NotFound)?;
+    .into_iter()
+    .map(|r| {
+        Ok((
+            r.try_get("training_id")?,
+            r.try_get::<i64, _>("n")? as usize,
+        ))
+    })
+    .collect()
+}
+
+pub async fn session_by_code(db: &Db, code: &str) -> Result<Session, TrainingError> {
+    session_where(db, "self_code = $1", code.to_string()).await
+}
+
+/// One session by a column of its own.
+async fn session_where<T>(
+    db: &Db,
+    condition: &'static str,
+    value: T,
+) -> Result<Session, TrainingError>
+where
+    T: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
+{
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SESSION} WHERE {condition}")))
+        .bind(value)
+        .fetch_optional(&mut *db.conn().await?)
+        .await?
+        .ok_or(TrainingError::NotFound)?;
     Ok(session(&row)?)
 }
 
@@ -571,10 +603,5 @@ pub async fn material(
 }
 
 pub async fn session_by_id(db: &Db, id: i64) -> Result<Session, TrainingError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SESSION} WHERE id = $1")))
-        .bind(id)
-        .fetch_optional(&mut *db.conn().await?)
-        .await?
-        .ok_or(TrainingError::NotFound)?;
-    Ok(session(&row)?)
+    session_where(db, "id = $1", id).await
 }
