@@ -70,7 +70,8 @@ where
     match cmd {
         OrdinancesCommand::Import { paths } => {
             let town = town().await?;
-            let rules = Rules::bundled();
+            // The town's own rules when it saved any.
+            let rules = super::rescan::current(&town.db).await?.rules;
             let (mut ok, mut refused) = (0, 0);
             for r in read_paths(&paths) {
                 match r {
@@ -83,7 +84,7 @@ where
                             &town.db,
                             &o,
                             &sha,
-                            rules,
+                            &rules,
                             &crate::audit::Actor::cli(),
                         )
                         .await?;

@@ -38,7 +38,7 @@ pub async fn workbook(db: &Db) -> anyhow::Result<Vec<u8>> {
     }
     let mut row = 3u32;
     for o in store::ordinances(db).await? {
-        let Some((title, _, clauses)) = store::ordinance(db, o.id).await? else {
+        let Some((head, clauses)) = store::ordinance(db, o.id).await? else {
             continue;
         };
         for c in clauses
@@ -73,7 +73,7 @@ pub async fn workbook(db: &Db) -> anyhow::Result<Vec<u8>> {
             let amended = joined(f.iter().map(|x| x.amended_number.as_str()));
             let amended_on = joined(f.iter().map(|x| x.amended_on.as_str()));
             let cells = [
-                title.clone(),
+                head.title.clone(),
                 at,
                 c.text.clone(),
                 joined(f.iter().map(|x| x.category.as_str())),

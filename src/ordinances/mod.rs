@@ -5,16 +5,22 @@
 //! (routes); `machi ordinances import|scan|eval` (commands). docs/ordinances.md.
 
 pub mod commands;
+pub mod comments;
 pub mod eval;
 pub mod export;
 pub mod input;
 pub mod numbers;
 pub mod parse;
+pub mod progress;
+pub mod rescan;
 pub mod review;
 mod routes;
 pub mod rules;
+mod rules_routes;
 pub mod scan;
 pub mod store;
+mod summary_routes;
+mod view;
 
 use crate::app::AppState;
 use crate::auth::model::Role;
@@ -62,9 +68,7 @@ impl crate::modules::Module for OrdinancesModule {
             label: "アナログ規制の点検の記録(取り込んだ例規のうち、候補をすべて判断し、該当には見直しの方向を決めた例規の割合)",
             figures: |state, _key, years, today| {
                 Box::pin(async move {
-                    let c = review::completion(&state.db)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let c = progress::completion(&state.db).await?;
                     let year = crate::fiscal::FiscalYear::of_date(today);
                     // Only once 例規 were imported; the figure is where the review stands now.
                     let values = match c.percent() {
@@ -77,6 +81,7 @@ impl crate::modules::Module for OrdinancesModule {
                             columns: vec![
                                 "例規".into(),
                                 "点検済み".into(),
+                                "判断を終え、点検済の印を待つ例規".into(),
                                 "判断していない候補".into(),
                                 "方向が未定の該当".into(),
                             ],
@@ -85,12 +90,14 @@ impl crate::modules::Module for OrdinancesModule {
                                 vec![
                                     c.ordinances.to_string(),
                                     c.complete.to_string(),
+                                    c.unchecked.to_string(),
                                     c.open_candidates.to_string(),
                                     c.open_directions.to_string(),
                                 ],
                             )],
-                            note: "点検済みは、規則が示した候補をすべて判断し(該当・非該当・改正済)、該当には見直しの方向を決めた例規です。候補のない例規も含みます。".into(),
+                            note: "点検済みは、職員が全条文を確かめて点検済の印を付け、規則が示した候補をすべて判断し(該当・非該当・改正済)、該当には見直しの方向を決めた例規です。類型別・担当課別の内訳は公開ページにあります。".into(),
                         }),
+                        link: Some("/analog-regulation".into()),
                         values,
                         ..SourceFigures::default()
                     })
@@ -107,7 +114,27 @@ impl crate::modules::Module for OrdinancesModule {
                     .layer(DefaultBodyLimit::max(input::MAX_ZIP as usize + 64 * 1024)),
             )
             .route("/staff/ordinances/export.xlsx", get(routes::export))
+            .route("/staff/ordinances/check", post(routes::check))
+            .route(
+                "/staff/ordinances/rules",
+                get(rules_routes::rules_page).post(rules_routes::save_rules),
+            )
+            .route("/staff/ordinances/rescan", post(rules_routes::rescan_now))
+            .route(
+                "/staff/ordinances/rescans/{id}",
+                get(rules_routes::rescan_page),
+            )
             .route("/staff/ordinances/{id}", get(routes::ordinance))
+            .route("/staff/ordinances/{id}/print", get(summary_routes::print))
+            .route("/staff/ordinances/{id}/assign", post(routes::assign))
+            .route("/staff/ordinances/{id}/uncheck", post(routes::uncheck))
             .route("/staff/ordinances/findings/{id}", post(routes::decide))
+            .route(
+                "/staff/ordinances/findings/{id}/comments",
+                post(routes::comment),
+            )
+    }
+    fn public_routes(&self) -> Router<AppState> {
+        Router::new().route("/analog-regulation", get(summary_routes::public_summary))
     }
 }

@@ -319,55 +319,6 @@ pub async fn decide_same(
     Ok(others.len() + 1)
 }
 
-/// KPI 1-⑤-1's parts: 例規 whose every candidate is decided (該当 with a 見直しの方向, or
-/// 非該当, or 改正済), of all imported 例規.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Completion {
-    pub ordinances: usize,
-    pub complete: usize,
-    /// Candidates still undecided, and 該当 without a direction.
-    pub open_candidates: usize,
-    pub open_directions: usize,
-}
-
-impl Completion {
-    pub fn percent(&self) -> Option<f64> {
-        (self.ordinances > 0).then(|| self.complete as f64 * 100.0 / self.ordinances as f64)
-    }
-}
-
-pub async fn completion(db: &Db) -> Result<Completion, ReviewError> {
-    let mut conn = db.conn().await?;
-    let ordinances: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM ordinances")
-        .fetch_one(&mut *conn)
-        .await?;
-    let rows = sqlx::query(
-        "SELECT c.ordinance_id, f.state, f.direction FROM ordinance_findings f
-         JOIN ordinance_clauses c ON c.id = f.clause_id WHERE c.status <> 'removed'",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut open: std::collections::BTreeSet<i64> = Default::default();
-    let mut out = Completion {
-        ordinances: ordinances as usize,
-        ..Completion::default()
-    };
-    for r in rows {
-        let id: i64 = r.try_get("ordinance_id")?;
-        let state: String = r.try_get("state")?;
-        let direction: String = r.try_get("direction")?;
-        if state == "candidate" {
-            out.open_candidates += 1;
-            open.insert(id);
-        } else if state == "applies" && direction.is_empty() {
-            out.open_directions += 1;
-            open.insert(id);
-        }
-    }
-    out.complete = out.ordinances - open.len();
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

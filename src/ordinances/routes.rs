@@ -1,8 +1,11 @@
-//! The staff pages of the review: the 例規 imported with their candidates counted, the upload
-//! (a file or a 例規集 zip), and one 例規's text with its candidates marked and decided.
+//! The staff pages of the review: the 例規 imported with their candidates counted and the
+//! figures by category and 課, the upload (a file or a 例規集 zip), the 点検済 mark, and one
+//! 例規's text with its candidates marked, decided, assigned and commented on.
 
+use super::progress::{self, Summary};
 use super::review::{self, Decision, Direction, ReviewError, State};
-use super::store::{self, ClauseView, FindingView, OrdinanceLine};
+use super::store::{self, Head, OrdinanceLine};
+use super::view::{ClauseLine, FindingLine, parts_of};
 use super::{MANAGE_ORDINANCES, REVIEW_ORDINANCES};
 use crate::app::AppState;
 use crate::auth::permissions::Subject as On;
@@ -33,10 +36,11 @@ fn may_read(staff: &Staff) -> Result<(), AppError> {
 struct ListPage {
     layout: Layout,
     lines: Vec<OrdinanceLine>,
-    completion: review::Completion,
+    summary: Summary,
     results: Vec<String>,
     refused: Vec<String>,
     manager: bool,
+    rules_version: u32,
 }
 
 async fn list_page(
@@ -48,10 +52,15 @@ async fn list_page(
     Ok(ListPage {
         layout: Layout::staff(staff, "ordinances"),
         lines: store::ordinances(&state.db).await?,
-        completion: review::completion(&state.db).await.map_err(internal)?,
+        summary: progress::summary(&state.db).await?,
         results,
         refused,
         manager: staff.can(MANAGE_ORDINANCES, On::None),
+        rules_version: super::rescan::current(&state.db)
+            .await
+            .map_err(AppError::Internal)?
+            .rules
+            .version,
     })
 }
 
@@ -63,9 +72,24 @@ fn internal(e: ReviewError) -> AppError {
     }
 }
 
-pub async fn list(Axum(state): Axum<AppState>, staff: Staff) -> Result<Response, AppError> {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Checked {
+    checked: String,
+}
+
+pub async fn list(
+    Axum(state): Axum<AppState>,
+    staff: Staff,
+    axum::extract::Query(q): axum::extract::Query<Checked>,
+) -> Result<Response, AppError> {
     may_read(&staff)?;
-    Ok(list_page(&state, &staff, Vec::new(), Vec::new())
+    let results = if q.checked.is_empty() {
+        Vec::new()
+    } else {
+        vec![format!("{}件の例規を点検済にしました。", q.checked)]
+    };
+    Ok(list_page(&state, &staff, results, Vec::new())
         .await?
         .into_response())
 }
@@ -96,20 +120,18 @@ pub async fn import(
         reads.push(super::input::read_bytes(name, bytes));
     }
     let (mut results, mut refused) = (Vec::new(), Vec::new());
+    let rules = super::rescan::current(&state.db)
+        .await
+        .map_err(AppError::Internal)?
+        .rules;
     for r in reads {
         match r {
             super::input::Read::Ok(o) => {
-                let n = store::import(
-                    &state.db,
-                    &o,
-                    &o.digest(),
-                    super::rules::Rules::bundled(),
-                    &staff.actor(),
-                )
-                .await
-                .map_err(AppError::Internal)?;
+                let n = store::import(&state.db, &o, &o.digest(), &rules, &staff.actor())
+                    .await
+                    .map_err(AppError::Internal)?;
                 results.push(format!(
-                    "{}: {}({}) 変わらない項・号 {}、変わった {}、新しい {}、なくなった {}、新しい候補 {}{}",
+                    "取り込みました: {}: {}({}) 変わらない項・号 {}、変わった {}、新しい {}、なくなった {}、新しい候補 {}{}",
                     o.file,
                     n.title,
                     if n.new { "新規" } else { "更新" },
@@ -139,68 +161,38 @@ pub async fn import(
     Ok((status, list_page(&state, &staff, results, refused).await?).into_response())
 }
 
-/// A candidate as the review page shows it, with how many share its wording.
-pub struct FindingLine {
-    pub f: FindingView,
-    pub same: usize,
-    pub may_decide: bool,
-}
-
-impl FindingLine {
-    pub fn state_label(&self) -> &'static str {
-        State::parse(&self.f.state).map_or("", State::label)
-    }
-    pub fn direction_label(&self) -> &'static str {
-        Direction::parse(&self.f.direction).map_or("", Direction::label)
-    }
-}
-
-/// A clause's text cut where its candidates' phrases are, to mark them.
-pub struct ClauseLine {
-    pub c: ClauseView,
-    pub parts: Vec<(String, bool)>,
-    pub findings: Vec<FindingLine>,
-}
-
-fn parts_of(text: &str, phrases: &[&str]) -> Vec<(String, bool)> {
-    let mut cuts: Vec<(usize, usize)> = phrases
-        .iter()
-        .filter(|p| !p.is_empty())
-        .filter_map(|p| text.find(*p).map(|i| (i, i + p.len())))
-        .collect();
-    cuts.sort();
-    let mut out = Vec::new();
-    let mut at = 0;
-    for (s, e) in cuts {
-        if s < at {
-            continue;
-        }
-        if s > at {
-            out.push((text[at..s].to_string(), false));
-        }
-        out.push((text[s..e].to_string(), true));
-        at = e;
-    }
-    if at < text.len() {
-        out.push((text[at..].to_string(), false));
-    }
-    out
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "ordinances/templates/ordinance.html")]
 struct OrdinancePage {
     layout: Layout,
-    title: String,
-    number: String,
+    head: Head,
     clauses: Vec<ClauseLine>,
     error: String,
     done: String,
+    manager: bool,
+    departments: Vec<String>,
+    /// Nothing left to decide.
+    ready: bool,
 }
 
 impl OrdinancePage {
     fn directions(&self) -> [Direction; 4] {
         Direction::ALL
+    }
+    fn notice(&self) -> String {
+        match self.done.as_str() {
+            "" => String::new(),
+            "checked" => "点検済にしました。".into(),
+            "unchecked" => "点検済を取り消しました。".into(),
+            d if d.starts_with("assigned") => format!(
+                "候補{}件を担当課に割り当てました。",
+                d.trim_start_matches("assigned")
+            ),
+            d => format!(
+                "判断を記録しました({}件)。",
+                d.parse::<usize>().unwrap_or(0)
+            ),
+        }
     }
 }
 
@@ -217,43 +209,71 @@ async fn ordinance_page(
     error: String,
     done: String,
 ) -> Result<OrdinancePage, AppError> {
-    let (title, number, clauses) = store::ordinance(&state.db, id)
+    let manager = staff.can(MANAGE_ORDINANCES, On::None);
+    let (head, clauses) = lines(state, staff, id, manager).await?;
+    let ready = clauses
+        .iter()
+        .flat_map(|c| &c.findings)
+        .all(|f| f.f.state != "candidate" && !(f.f.state == "applies" && f.f.direction.is_empty()));
+    Ok(OrdinancePage {
+        layout: Layout::staff(staff, "ordinances"),
+        head,
+        clauses,
+        error,
+        done,
+        manager,
+        departments: departments(state).await?,
+        ready,
+    })
+}
+
+/// The 課 staff already use (the town's list, users' and the plan's), for 担当課.
+async fn departments(state: &AppState) -> Result<Vec<String>, AppError> {
+    let data = state.plan_data().await?;
+    crate::plan::assign::known_departments(state, &data.plan)
+        .await
+        .map_err(AppError::Internal)
+}
+
+/// A 例規's clauses with their candidates and comments, for its page and its print.
+pub(super) async fn lines(
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+    manager: bool,
+) -> Result<(Head, Vec<ClauseLine>), AppError> {
+    let (mut head, clauses) = store::ordinance(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let manager = staff.can(MANAGE_ORDINANCES, On::None);
+    head.imported_at = crate::fiscal::jst(&head.imported_at);
+    head.checked_at = crate::fiscal::jst(&head.checked_at);
     let same = review::same_wording_counts(&state.db, id)
         .await
         .map_err(internal)?;
+    let mut comments = super::comments::of_ordinance(&state.db, id).await?;
     let mut lines = Vec::new();
     for c in clauses {
         let phrases: Vec<&str> = c.findings.iter().map(|f| f.phrase.as_str()).collect();
         let parts = parts_of(&c.text, &phrases);
-        let mut findings = Vec::new();
-        for f in &c.findings {
-            let same = same.get(&f.id).copied().unwrap_or(0);
-            let may_decide = manager
-                || staff.can(
-                    REVIEW_ORDINANCES,
-                    On::Department {
-                        department: &f.department,
-                    },
-                );
-            findings.push(FindingLine {
+        let findings = c
+            .findings
+            .iter()
+            .map(|f| FindingLine {
+                same: same.get(&f.id).copied().unwrap_or(0),
+                may_decide: manager
+                    || staff.can(
+                        REVIEW_ORDINANCES,
+                        On::Department {
+                            department: &f.department,
+                        },
+                    ),
+                comments: comments.remove(&f.id).unwrap_or_default(),
                 f: f.clone(),
-                same,
-                may_decide,
-            });
-        }
+            })
+            .collect();
         lines.push(ClauseLine { parts, findings, c });
     }
-    Ok(OrdinancePage {
-        layout: Layout::staff(staff, "ordinances"),
-        title,
-        number,
-        clauses: lines,
-        error,
-        done,
-    })
+    Ok((head, lines))
 }
 
 pub async fn ordinance(
@@ -283,21 +303,21 @@ pub struct DecisionForm {
     same: String,
 }
 
-pub async fn decide(
-    Axum(state): Axum<AppState>,
-    Path(finding): Path<i64>,
-    StaffForm(staff, f): StaffForm<DecisionForm>,
-) -> Result<Response, AppError> {
-    may_read(&staff)?;
-    let ordinance = store::ordinance_of(&state.db, finding)
-        .await?
-        .ok_or(AppError::NotFound)?;
+/// The coordinating department decides any candidate; a 課 the ones assigned to it. Returns
+/// the candidate's 例規.
+async fn may_decide(state: &AppState, staff: &Staff, finding: i64) -> Result<i64, AppError> {
+    may_read(staff)?;
+    let row = sqlx::query(
+        "SELECT c.ordinance_id, f.department FROM ordinance_findings f
+         JOIN ordinance_clauses c ON c.id = f.clause_id WHERE f.id = $1",
+    )
+    .bind(finding)
+    .fetch_optional(&mut *state.db.conn().await?)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    use sqlx::Row as _;
+    let department: String = row.try_get("department")?;
     if !staff.can(MANAGE_ORDINANCES, On::None) {
-        let department: String =
-            sqlx::query_scalar("SELECT department FROM ordinance_findings WHERE id = $1")
-                .bind(finding)
-                .fetch_one(&mut *state.db.conn().await?)
-                .await?;
         staff.require(
             REVIEW_ORDINANCES,
             On::Department {
@@ -305,6 +325,15 @@ pub async fn decide(
             },
         )?;
     }
+    Ok(row.try_get("ordinance_id")?)
+}
+
+pub async fn decide(
+    Axum(state): Axum<AppState>,
+    Path(finding): Path<i64>,
+    StaffForm(staff, f): StaffForm<DecisionForm>,
+) -> Result<Response, AppError> {
+    let ordinance = may_decide(&state, &staff, finding).await?;
     let d = Decision {
         to: State::parse(&f.to),
         reason: f.reason,
@@ -339,6 +368,134 @@ pub async fn decide(
     }
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CommentForm {
+    text: String,
+}
+
+pub async fn comment(
+    Axum(state): Axum<AppState>,
+    Path(finding): Path<i64>,
+    StaffForm(staff, f): StaffForm<CommentForm>,
+) -> Result<Response, AppError> {
+    let ordinance = may_decide(&state, &staff, finding).await?;
+    match super::comments::add(
+        &state.db,
+        finding,
+        &f.text,
+        &staff.user.department,
+        &staff.actor(),
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(
+            &staff.path(&format!("/staff/ordinances/{ordinance}#f{finding}")),
+        )
+        .into_response()),
+        Err(ReviewError::Refused(m)) => {
+            let page = ordinance_page(&state, &staff, ordinance, m, String::new()).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(internal(e)),
+    }
+}
+
+/// 点検済: the 例規 ticked on the list (or the one on its page), all or nothing.
+pub async fn check(
+    Axum(state): Axum<AppState>,
+    StaffForm(staff, f): StaffForm<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    staff.require(MANAGE_ORDINANCES, On::None)?;
+    let ids: Vec<i64> = f
+        .iter()
+        .filter(|(k, _)| k == "id")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let back = f
+        .iter()
+        .find(|(k, _)| k == "from")
+        .and_then(|(_, v)| v.parse::<i64>().ok());
+    let refuse = |m: String| async {
+        let page = list_page(&state, &staff, Vec::new(), vec![m]).await?;
+        Ok::<_, AppError>((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    };
+    if ids.is_empty() {
+        return refuse("点検済にする例規を選んでください".into()).await;
+    }
+    match progress::mark_checked(&state.db, &ids, &staff.actor()).await {
+        Ok(n) => {
+            state.invalidate_plan();
+            let to = match back {
+                Some(id) => format!("/staff/ordinances/{id}?done=checked"),
+                None => format!("/staff/ordinances?checked={n}"),
+            };
+            Ok(Redirect::to(&staff.path(&to)).into_response())
+        }
+        Err(ReviewError::Refused(m)) => match back {
+            Some(id) => {
+                let page = ordinance_page(&state, &staff, id, m, String::new()).await?;
+                Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            }
+            None => refuse(m).await,
+        },
+        Err(e) => Err(internal(e)),
+    }
+}
+
+pub async fn uncheck(
+    Axum(state): Axum<AppState>,
+    Path(id): Path<i64>,
+    StaffForm(staff, _): StaffForm<Done>,
+) -> Result<Response, AppError> {
+    staff.require(MANAGE_ORDINANCES, On::None)?;
+    progress::unmark_checked(&state.db, id, &staff.actor())
+        .await
+        .map_err(internal)?;
+    state.invalidate_plan();
+    Ok(
+        Redirect::to(&staff.path(&format!("/staff/ordinances/{id}?done=unchecked")))
+            .into_response(),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AssignForm {
+    department: String,
+}
+
+/// The 例規's candidates still to be worked on, to one 課.
+pub async fn assign(
+    Axum(state): Axum<AppState>,
+    Path(id): Path<i64>,
+    StaffForm(staff, f): StaffForm<AssignForm>,
+) -> Result<Response, AppError> {
+    staff.require(MANAGE_ORDINANCES, On::None)?;
+    let known = departments(&state).await?;
+    let department = f.department.trim();
+    let result =
+        if !department.is_empty() && !known.is_empty() && !known.iter().any(|d| d == department) {
+            Err(ReviewError::Refused(format!(
+                "「{department}」はmachiに登録されていない課です(登録されている課: {})",
+                known.join("、")
+            )))
+        } else {
+            progress::assign(&state.db, id, department, &staff.actor()).await
+        };
+    match result {
+        Ok(n) => Ok(
+            Redirect::to(&staff.path(&format!("/staff/ordinances/{id}?done=assigned{n}")))
+                .into_response(),
+        ),
+        Err(ReviewError::Refused(m)) => {
+            let page = ordinance_page(&state, &staff, id, m, String::new()).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(internal(e)),
+    }
+}
+
 /// 点検・見直し結果一覧.xlsx
 pub async fn export(Axum(state): Axum<AppState>, staff: Staff) -> Result<Response, AppError> {
     may_read(&staff)?;
@@ -351,23 +508,4 @@ pub async fn export(Axum(state): Axum<AppState>, staff: Staff) -> Result<Respons
         "analog-regulation-review.xlsx",
         "アナログ規制_点検・見直し結果一覧.xlsx",
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn phrases_are_cut_out_to_be_marked() {
-        let p = super::parts_of(
-            "条例の公布は、掲示場に掲示してこれを行う。",
-            &["掲示場に掲示"],
-        );
-        assert_eq!(
-            p,
-            [
-                ("条例の公布は、".to_string(), false),
-                ("掲示場に掲示".to_string(), true),
-                ("してこれを行う。".to_string(), false)
-            ]
-        );
-    }
 }

@@ -185,6 +185,13 @@ pub async fn import(
             done.removed += 1;
         }
     }
+    if !done.new && done.changed + done.added + done.removed > 0 {
+        // The words changed: whoever marked it 点検済 read other words.
+        sqlx::query("UPDATE ordinances SET checked_by = '', checked_at = '' WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
     audit::record(
         &mut tx,
         actor,
@@ -324,16 +331,29 @@ pub struct OrdinanceLine {
     pub number: String,
     pub file_name: String,
     pub imported_at: String,
+    pub checked_at: String,
     pub candidate: i64,
     pub applies: i64,
     pub not_applicable: i64,
     pub amended: i64,
+    /// 該当 without a 見直しの方向.
+    pub undirected: i64,
+}
+
+impl OrdinanceLine {
+    pub fn checked(&self) -> bool {
+        !self.checked_at.is_empty()
+    }
+    /// Nothing left to decide: it may be marked 点検済.
+    pub fn ready(&self) -> bool {
+        self.candidate == 0 && self.undirected == 0
+    }
 }
 
 pub async fn ordinances(db: &Db) -> Result<Vec<OrdinanceLine>, sqlx::Error> {
     let mut conn = db.conn().await?;
     let mut out: Vec<OrdinanceLine> = sqlx::query(
-        "SELECT id, title, number, file_name, imported_at FROM ordinances ORDER BY title",
+        "SELECT id, title, number, file_name, imported_at, checked_at FROM ordinances ORDER BY title",
     )
     .fetch_all(&mut *conn)
     .await?
@@ -345,12 +365,15 @@ pub async fn ordinances(db: &Db) -> Result<Vec<OrdinanceLine>, sqlx::Error> {
             number: r.try_get("number")?,
             file_name: r.try_get("file_name")?,
             imported_at: r.try_get("imported_at")?,
+            checked_at: r.try_get("checked_at")?,
             ..OrdinanceLine::default()
         })
     })
     .collect::<Result<_, sqlx::Error>>()?;
     for r in sqlx::query(
-        "SELECT c.ordinance_id, f.state, CAST(COUNT(*) AS BIGINT) AS n FROM ordinance_findings f
+        "SELECT c.ordinance_id, f.state, CAST(COUNT(*) AS BIGINT) AS n,
+                CAST(SUM(CASE WHEN f.direction = '' THEN 1 ELSE 0 END) AS BIGINT) AS undirected
+         FROM ordinance_findings f
          JOIN ordinance_clauses c ON c.id = f.clause_id WHERE c.status <> 'removed'
          GROUP BY c.ordinance_id, f.state",
     )
@@ -362,7 +385,10 @@ pub async fn ordinances(db: &Db) -> Result<Vec<OrdinanceLine>, sqlx::Error> {
         if let Some(o) = out.iter_mut().find(|o| o.id == id) {
             match r.try_get::<String, _>("state")?.as_str() {
                 "candidate" => o.candidate += n,
-                "applies" => o.applies += n,
+                "applies" => {
+                    o.applies += n;
+                    o.undirected += r.try_get::<i64, _>("undirected")?;
+                }
                 "not_applicable" => o.not_applicable += n,
                 "amended" => o.amended += n,
                 _ => {}
@@ -402,18 +428,41 @@ pub struct FindingView {
     pub amended_on: String,
 }
 
-/// The 例規's title and its clauses in order, each with its candidates.
-pub async fn ordinance(
-    db: &Db,
-    id: i64,
-) -> Result<Option<(String, String, Vec<ClauseView>)>, sqlx::Error> {
+/// What is known of a 例規 besides its clauses.
+#[derive(Debug, Clone, Default)]
+pub struct Head {
+    pub id: i64,
+    pub title: String,
+    pub number: String,
+    pub enacted: String,
+    pub file_name: String,
+    pub imported_at: String,
+    pub checked_by: String,
+    pub checked_at: String,
+}
+
+/// The 例規 and its clauses in order, each with its candidates.
+pub async fn ordinance(db: &Db, id: i64) -> Result<Option<(Head, Vec<ClauseView>)>, sqlx::Error> {
     let mut conn = db.conn().await?;
-    let Some(o) = sqlx::query("SELECT title, number FROM ordinances WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
+    let Some(o) = sqlx::query(
+        "SELECT id, title, number, enacted, file_name, imported_at, checked_by, checked_at
+         FROM ordinances WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
     else {
         return Ok(None);
+    };
+    let head = Head {
+        id: o.try_get("id")?,
+        title: o.try_get("title")?,
+        number: o.try_get("number")?,
+        enacted: o.try_get("enacted")?,
+        file_name: o.try_get("file_name")?,
+        imported_at: o.try_get("imported_at")?,
+        checked_by: o.try_get("checked_by")?,
+        checked_at: o.try_get("checked_at")?,
     };
     let mut clauses: Vec<(i64, ClauseView)> = sqlx::query(
         "SELECT id, article, caption, paragraph, item, text, status FROM ordinance_clauses
@@ -469,11 +518,7 @@ pub async fn ordinance(
             });
         }
     }
-    Ok(Some((
-        o.try_get("title")?,
-        o.try_get("number")?,
-        clauses.into_iter().map(|(_, c)| c).collect(),
-    )))
+    Ok(Some((head, clauses.into_iter().map(|(_, c)| c).collect())))
 }
 
 /// The 例規 a candidate belongs to.

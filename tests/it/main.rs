@@ -25,6 +25,7 @@ mod kpi_examples;
 mod kpi_record;
 mod mynumber;
 mod opendata;
+mod ordinance_pages;
 mod ordinances;
 mod pages;
 mod plan_file;

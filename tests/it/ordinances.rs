@@ -220,8 +220,9 @@ async fn a_newer_version_keeps_what_was_decided_about_unchanged_clauses() {
 
 #[tokio::test]
 async fn candidates_are_decided_one_by_one_or_for_the_same_wording() {
+    use machi::ordinances::progress::{completion, mark_checked};
     use machi::ordinances::review::{
-        Decision, Direction, ReviewError, State, completion, decide, decide_same, same_wording,
+        Decision, Direction, ReviewError, State, decide, decide_same, same_wording,
     };
     use machi::ordinances::store::{findings, import};
     crate::support::each_backend(|t| async move {
@@ -294,6 +295,32 @@ async fn candidates_are_decided_one_by_one_or_for_the_same_wording() {
             .unwrap()
             .id;
         decide(&t.db, sakae_3, &applies, &actor).await.unwrap();
+        // Every candidate decided is not yet done: a person marks the 例規 点検済 (every clause
+        // read), all or nothing.
+        let c = completion(&t.db).await.unwrap();
+        assert_eq!((c.ordinances, c.complete, c.unchecked), (3, 0, 2), "{c:?}");
+        let id_of = |title: &'static str| {
+            let db = t.db.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>("SELECT id FROM ordinances WHERE title = $1")
+                    .bind(title)
+                    .fetch_one(&mut *db.conn().await.unwrap())
+                    .await
+                    .unwrap()
+            }
+        };
+        let (m, s, j) = (
+            id_of("牟岐町公告式条例").await,
+            id_of("栄町公告式条例").await,
+            id_of("浄化槽法").await,
+        );
+        let refused = mark_checked(&t.db, &[m, s, j], &actor).await;
+        assert!(
+            matches!(&refused, Err(ReviewError::Refused(msg)) if msg.contains("浄化槽法") && !msg.contains("栄町")),
+            "{refused:?}"
+        );
+        assert_eq!(completion(&t.db).await.unwrap().complete, 0);
+        assert_eq!(mark_checked(&t.db, &[m, s], &actor).await.unwrap(), 2);
         let c = completion(&t.db).await.unwrap();
         assert_eq!((c.ordinances, c.complete), (3, 2), "{c:?}");
         assert_eq!(c.percent().map(|p| p.round()), Some(67.0));
@@ -389,7 +416,20 @@ async fn the_review_runs_through_the_pages() {
             .await;
         assert_eq!(r.status, 303, "{}", r.body);
         assert!(r.location().contains("done=2"));
+        // Every candidate of 牟岐 is decided: it waits for a person's 点検済 mark.
         let r = dx.get("/staff/ordinances").await;
+        assert!(
+            r.body.contains("点検が済んだ例規</dt><dd>0件(0.0%)"),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains(&format!("name=\"id\" value=\"{mugi}\"")));
+        let r = dx
+            .post("/staff/ordinances/check", &[("id", &mugi.to_string())])
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let r = dx.get(&r.location()).await;
+        assert!(r.body.contains("1件の例規を点検済にしました"), "{}", r.body);
         assert!(
             r.body.contains("点検が済んだ例規</dt><dd>1件(50.0%)"),
             "{}",
