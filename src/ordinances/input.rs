@@ -103,10 +103,11 @@ pub fn read_bytes(name: &str, bytes: &[u8]) -> Read {
         .get(..200)
         .unwrap_or(text.trim_start())
         .to_ascii_lowercase();
-    if head.starts_with("<?xml") && text.contains("<Law") {
-        return refused(
-            "法令標準XMLはまだ読めません。e-Gov のテキストかHTMLで取り込んでください".into(),
-        );
+    if super::lawxml::looks_like(&text) {
+        return match super::lawxml::parse(name, &text) {
+            Ok(o) => Read::Ok(o),
+            Err(e) => refused(format!("法令標準XML: {e}")),
+        };
     }
     let text = if head.starts_with('<') || head.contains("<html") {
         html_text(&text)

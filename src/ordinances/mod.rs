@@ -9,6 +9,7 @@ pub mod comments;
 pub mod eval;
 pub mod export;
 pub mod input;
+pub mod lawxml;
 pub mod numbers;
 pub mod parse;
 pub mod progress;

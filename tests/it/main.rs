@@ -26,6 +26,7 @@ mod kpi_record;
 mod mynumber;
 mod opendata;
 mod ordinance_pages;
+mod ordinance_xml;
 mod ordinances;
 mod pages;
 mod plan_file;
