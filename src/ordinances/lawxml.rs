@@ -42,11 +42,11 @@ impl Node {
     /// The text inside, ruby readings (Rt) and figures left out.
     fn text(&self) -> String {
         let mut s = String::new();
-        self.text_into(&mut s, "");
+        self.text_into(&mut s);
         s
     }
-    /// Text with `sep` between block children (columns of a row, sentences of an item).
-    fn text_into(&self, out: &mut String, sep: &str) {
+    /// Columns spaced, table rows on their own lines.
+    fn text_into(&self, out: &mut String) {
         for c in &self.children {
             match c {
                 Child::Text(t) => out.push_str(t),
@@ -55,15 +55,15 @@ impl Node {
                     if !out.is_empty() && !out.ends_with(['\n', ' ']) {
                         out.push(' ');
                     }
-                    n.text_into(out, sep);
+                    n.text_into(out);
                 }
                 Child::Node(n) if n.name == "TableRow" => {
                     if !out.is_empty() && !out.ends_with('\n') {
                         out.push('\n');
                     }
-                    n.text_into(out, sep);
+                    n.text_into(out);
                 }
-                Child::Node(n) => n.text_into(out, sep),
+                Child::Node(n) => n.text_into(out),
             }
         }
     }
@@ -187,7 +187,7 @@ fn article_label(num: &str) -> Option<String> {
 fn sentences(n: Option<&Node>) -> String {
     let mut s = String::new();
     if let Some(n) = n {
-        n.text_into(&mut s, " ");
+        n.text_into(&mut s);
     }
     fold(s.trim())
 }
@@ -222,7 +222,7 @@ fn subitems(n: &Node, out: &mut String) {
             .unwrap_or_default();
         let text = sentences(s.nodes().find(|c| c.name.ends_with("Sentence")));
         out.push('\n');
-        out.push_str(&format!("{title} {text}").trim().to_string());
+        out.push_str(format!("{title} {text}").trim());
         subitems(s, out);
     }
 }
