@@ -124,7 +124,7 @@ async fn the_review_is_assigned_commented_printed_and_published() {
         // The public page: figures from the decisions, by category and 課, and where they come from.
         let r = resident.get("/analog-regulation").await;
         assert!(r.body.contains("1 / 2 件(50.0%)"), "{}", r.body);
-        assert!(r.body.contains("<th scope=\"row\">書面掲示</th><td class=\"num\">3</td><td class=\"num\">1</td><td class=\"num\">1</td>"), "{}", r.body);
+        assert!(r.body.contains("<th scope=\"row\">書面掲示</th><td class=\"num\" data-label=\"候補\">3</td><td class=\"num\" data-label=\"判断済み\">1</td><td class=\"num\" data-label=\"該当\">1</td>"), "{}", r.body);
         assert!(r.body.contains("<th scope=\"row\">総務課</th>"), "{}", r.body);
         assert!(r.body.contains("<th scope=\"row\">未割り当て</th>"), "{}", r.body);
         assert!(r.body.contains("担当の職員が一つずつ判断して記録したもの"));
