@@ -30,11 +30,24 @@ pub fn html_text(html: &str) -> String {
             regex::Regex::new(r"(?s)<[^>]*>").unwrap(),
         )
     });
-    let t = drop.replace_all(html, "");
+    let t = drop.replace_all(main_text(html), "");
     let t = cell.replace_all(&t, " ");
     let t = block.replace_all(&t, "\n");
     let t = tag.replace_all(&t, "");
     decode_entities(&t)
+}
+
+/// The 例規's own text of a 例規集 page: the pages most 例規集 systems publish put a sidebar
+/// after it (the 条項目次 with every 第N条 again, the 沿革 with every amending 例規's number, and
+/// hidden lists of anchors), which would read as more clauses.
+fn main_text(html: &str) -> &str {
+    let start = html.find("<!-- 本文 -->").unwrap_or(0);
+    let end = html
+        .find("<!-- /本文 -->")
+        .or_else(|| html.find("<div id=\"secondary\""))
+        .filter(|e| *e > start)
+        .unwrap_or(html.len());
+    &html[start..end]
 }
 
 fn decode_entities(s: &str) -> String {

@@ -1,6 +1,7 @@
-//! e-Gov 法令標準XML reads into the same clauses as the text of the same law: 浄化槽法's parts in
-//! tests/fixtures/ordinances/jokaso-ho-excerpt.xml (scripts/lawxml-fixture.py) against the same
-//! lines of jokaso-ho.txt, and the XML goes through the upload like any 例規.
+//! 例規 in the formats they are published in: e-Gov 法令標準XML reads into the same clauses as the
+//! text of the same law (浄化槽法's parts in tests/fixtures/ordinances/jokaso-ho-excerpt.xml,
+//! written by scripts/lawxml-fixture.py, against the same lines of jokaso-ho.txt), and a 例規集
+//! system's page reads without its sidebar.
 
 use machi::ordinances::input::{Read, read_bytes};
 use machi::ordinances::rules::Rules;
@@ -110,4 +111,32 @@ fn broken_or_foreign_xml_is_refused_with_its_reason() {
             Read::Ok(o) => panic!("{name} read: {o:?}"),
         }
     }
+}
+
+#[test]
+fn a_reiki_system_page_reads_without_its_sidebar() {
+    let html =
+        std::fs::read(Path::new(FIXTURES).join("holdout3/katsuragi-chushajo.html")).unwrap();
+    let o = read("katsuragi-chushajo.html", &html);
+    assert_eq!(o.title, "かつらぎ町駐車場等設置条例");
+    assert_eq!(o.number, "条例第25号");
+    let clauses = o.clauses();
+    // 第1条–第9条 with their items, the original 附則 and eight amending ones: each once.
+    let last = clauses.last().unwrap();
+    assert_eq!(last.at.article, "附則(平成28年6月23日条例第18号)");
+    assert_eq!(last.text, "この条例は、公布の日から施行する。");
+    assert!(
+        clauses
+            .iter()
+            .all(|c| !c.text.contains("条項目次") && !c.text.contains("沿革")),
+        "{:?}",
+        clauses.iter().map(|c| c.text).collect::<Vec<_>>()
+    );
+    let supplements = o
+        .articles
+        .iter()
+        .filter(|a| a.label.starts_with("附則"))
+        .count();
+    assert_eq!(supplements, 9);
+    assert!(o.problems.is_empty(), "{:?}", o.problems);
 }

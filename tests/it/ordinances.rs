@@ -18,6 +18,7 @@ fn the_labelled_sets_stay_above_the_floors() {
         "labels.jsonl",
         "holdout/labels.jsonl",
         "holdout2/labels.jsonl",
+        "holdout3/labels.jsonl",
     ] {
         let r = evaluate(&Path::new(FIXTURES).join(set), Rules::bundled()).unwrap();
         assert!(r.unread.is_empty(), "{set}: {:?}", r.unread);
