@@ -29,3 +29,14 @@ KW='目視|巡視|巡回|監視|実地|立入|立ち入|臨検|定期|毎年|点
 /usr/bin/time -f "%e s, %M KB max RSS" grep -rEc "$KW" "$WORK/reiki" > "$WORK/grep.txt" 2> "$WORK/grep.log" || true
 tail -1 "$WORK/grep.log"
 echo "lines hit: $(awk -F: '{s+=$2} END {print s}' "$WORK/grep.txt")"
+echo "== machi ordinances import + rescan (the .txt files, each title made distinct: one 例規 each)"
+mkdir -p "$WORK/distinct"
+for f in "$WORK"/reiki/*.txt; do
+  n=$(basename "$f" | cut -c1-4)
+  awk -v n="$n" '/^# /{print; next} !done && NF {print $0 " その" n; done=1; next} {print}' "$f" > "$WORK/distinct/$(basename "$f")"
+done
+export MACHI_DATA_DIR="$WORK/data"
+/usr/bin/time -f "%e s, %M KB max RSS" "$BIN" ordinances import "$WORK/distinct" > /dev/null 2> "$WORK/import.log" || true
+tail -2 "$WORK/import.log"
+/usr/bin/time -f "%e s, %M KB max RSS" "$BIN" ordinances rescan > /dev/null 2> "$WORK/rescan.log" || true
+tail -2 "$WORK/rescan.log"

@@ -1,3 +1,4 @@
+//! `machi ordinances import PATH…` and `rescan` (the town's 例規 and their candidates),
 //! `machi ordinances scan PATH… [--json]` and `machi ordinances eval LABELS.jsonl`: the
 //! アナログ規制 candidates of 例規 files, and how well the rules do against hand labels.
 
@@ -16,6 +17,10 @@ pub enum OrdinancesCommand {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Read every imported 例規 again with the rules in force (the town's saved version, or the
+    /// bundled rules after an upgrade of machi): new candidates are added, undecided ones no
+    /// longer proposed are withdrawn, decided ones are kept. Prints what changed.
+    Rescan,
     /// Propose アナログ規制 candidates for every clause of the 例規 given (text or HTML files,
     /// folders, zips of a 例規集). Files that cannot be read are listed with the reason.
     Scan {
@@ -108,6 +113,34 @@ where
                 }
             }
             eprintln!("{ok}件の例規を取り込みました(読めなかったファイル {refused}件)");
+            Ok(())
+        }
+        OrdinancesCommand::Rescan => {
+            let town = town().await?;
+            let started = std::time::Instant::now();
+            let id = super::rescan::rescan_now(&town.db, &crate::audit::Actor::cli()).await?;
+            let r = super::rescan::recorded(&town.db, id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("the re-scan {id} was not recorded"))?;
+            for c in &r.changes {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    c.kind.label(),
+                    c.title,
+                    c.place,
+                    c.category,
+                    c.phrase
+                );
+            }
+            let count = |k| r.changes.iter().filter(|c| c.kind == k).count();
+            eprintln!(
+                "規則 第{}版で読み直しました: 新しい候補 {}、取り下げ {}、判断済みで提案されなくなった {}({:.2}秒)",
+                r.rules_version,
+                count(super::rescan::ChangeKind::Added),
+                count(super::rescan::ChangeKind::Withdrawn),
+                count(super::rescan::ChangeKind::Kept),
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         OrdinancesCommand::Scan {

@@ -115,8 +115,7 @@ fn broken_or_foreign_xml_is_refused_with_its_reason() {
 
 #[test]
 fn a_reiki_system_page_reads_without_its_sidebar() {
-    let html =
-        std::fs::read(Path::new(FIXTURES).join("holdout3/katsuragi-chushajo.html")).unwrap();
+    let html = std::fs::read(Path::new(FIXTURES).join("holdout3/katsuragi-chushajo.html")).unwrap();
     let o = read("katsuragi-chushajo.html", &html);
     assert_eq!(o.title, "かつらぎ町駐車場等設置条例");
     assert_eq!(o.number, "条例第25号");
