@@ -45,3 +45,6 @@ CREATE INDEX ordinance_finding_comments_finding ON ordinance_finding_comments (f
 -- when a newer text changes a clause.
 ALTER TABLE ordinances ADD COLUMN checked_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE ordinances ADD COLUMN checked_at TEXT NOT NULL DEFAULT '';
+-- The rules version each 例規 was last read with (an upgrade of machi or a saved version makes
+-- older ones stale until re-scanned).
+ALTER TABLE ordinances ADD COLUMN rules_version INTEGER NOT NULL DEFAULT 1;

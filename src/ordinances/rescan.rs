@@ -498,6 +498,10 @@ async fn apply(
         .execute(&mut *tx)
         .await?;
     }
+    sqlx::query("UPDATE ordinances SET rules_version = $1")
+        .bind(i64::from(version))
+        .execute(&mut *tx)
+        .await?;
     for (f, phrase, reason, confidence) in &d.reworded {
         sqlx::query(
             "UPDATE ordinance_findings SET phrase = $1, reason = $2, confidence = $3, rules_version = $4 WHERE id = $5",
@@ -586,6 +590,15 @@ pub async fn recorded(db: &Db, id: i64) -> Result<Option<Recorded>, sqlx::Error>
         username: r.try_get("username")?,
         changes,
     }))
+}
+
+/// How many 例規 were last read with rules older than these (after an upgrade of machi brought
+/// new bundled rules): they need a re-scan.
+pub async fn stale(db: &Db, version: u32) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM ordinances WHERE rules_version < $1")
+        .bind(i64::from(version))
+        .fetch_one(&mut *db.conn().await?)
+        .await
 }
 
 /// The latest re-scans (id, version, when, who, added, withdrawn, kept), newest first.

@@ -41,6 +41,8 @@ struct ListPage {
     refused: Vec<String>,
     manager: bool,
     rules_version: u32,
+    /// 例規 last read with older rules.
+    stale: i64,
 }
 
 async fn list_page(
@@ -49,6 +51,11 @@ async fn list_page(
     results: Vec<String>,
     refused: Vec<String>,
 ) -> Result<ListPage, AppError> {
+    let rules_version = super::rescan::current(&state.db)
+        .await
+        .map_err(AppError::Internal)?
+        .rules
+        .version;
     Ok(ListPage {
         layout: Layout::staff(staff, "ordinances"),
         lines: store::ordinances(&state.db).await?,
@@ -56,11 +63,8 @@ async fn list_page(
         results,
         refused,
         manager: staff.can(MANAGE_ORDINANCES, On::None),
-        rules_version: super::rescan::current(&state.db)
-            .await
-            .map_err(AppError::Internal)?
-            .rules
-            .version,
+        stale: super::rescan::stale(&state.db, rules_version).await?,
+        rules_version,
     })
 }
 

@@ -185,6 +185,11 @@ pub async fn import(
             done.removed += 1;
         }
     }
+    sqlx::query("UPDATE ordinances SET rules_version = $1 WHERE id = $2")
+        .bind(i64::from(rules.version))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     if !done.new && done.changed + done.added + done.removed > 0 {
         // The words changed: whoever marked it 点検済 read other words.
         sqlx::query("UPDATE ordinances SET checked_by = '', checked_at = '' WHERE id = $1")

@@ -183,6 +183,26 @@ async fn rules_are_versioned_and_a_rescan_shows_what_changed() {
             .await;
         assert_eq!(r.status, 303, "{}", r.body);
 
+        // A 例規 read with older rules (as after an upgrade of machi) is pointed out, and the
+        // re-scan with the rules in force brings it up to date.
+        sqlx::query("UPDATE ordinances SET rules_version = 1 WHERE id = $1")
+            .bind(mugi)
+            .execute(&mut *t.db.conn().await.unwrap())
+            .await
+            .unwrap();
+        let r = dx.get("/staff/ordinances").await;
+        assert!(r.body.contains("1件の例規は、いまの規則"), "{}", r.body);
+        let r = dx.post("/staff/ordinances/rescan", &[]).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let r = dx.get(&r.location()).await;
+        assert!(
+            r.body.contains("候補に変わりはありませんでした"),
+            "{}",
+            r.body
+        );
+        let r = dx.get("/staff/ordinances").await;
+        assert!(!r.body.contains("いまの規則で読み直す"), "{}", r.body);
+
         // The rules in force, readable by a 課 too, changeable only by the coordinating department.
         let r = dx.get("/staff/ordinances/rules").await;
         let bundled = Rules::bundled().version;
