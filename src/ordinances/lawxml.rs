@@ -239,6 +239,11 @@ fn paragraph(p: &Node) -> Paragraph {
         .filter(|c| c.name == "Item")
         .map(|i| {
             let mut text = sentences(i.child("ItemSentence"));
+            // Lists and tables under an item continue it.
+            for t in i.nodes().filter(|c| c.name == "List" || c.name == "TableStruct") {
+                text.push('\n');
+                text.push_str(&fold(t.text().trim()));
+            }
             subitems(i, &mut text);
             Item {
                 label: item_label(i),
