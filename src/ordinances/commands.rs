@@ -119,7 +119,7 @@ where
             let town = town().await?;
             let started = std::time::Instant::now();
             let id = super::rescan::rescan_now(&town.db, &crate::audit::Actor::cli()).await?;
-            let r = super::rescan::recorded(&town.db, id)
+            let r = super::rescans::recorded(&town.db, id)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("the re-scan {id} was not recorded"))?;
             for c in &r.changes {

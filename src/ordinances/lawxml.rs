@@ -240,7 +240,10 @@ fn paragraph(p: &Node) -> Paragraph {
         .map(|i| {
             let mut text = sentences(i.child("ItemSentence"));
             // Lists and tables under an item continue it.
-            for t in i.nodes().filter(|c| c.name == "List" || c.name == "TableStruct") {
+            for t in i
+                .nodes()
+                .filter(|c| c.name == "List" || c.name == "TableStruct")
+            {
                 text.push('\n');
                 text.push_str(&fold(t.text().trim()));
             }

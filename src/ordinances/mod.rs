@@ -14,6 +14,7 @@ pub mod numbers;
 pub mod parse;
 pub mod progress;
 pub mod rescan;
+pub mod rescans;
 pub mod review;
 mod routes;
 pub mod rules;
@@ -130,6 +131,10 @@ impl crate::modules::Module for OrdinancesModule {
             .route("/staff/ordinances/{id}/assign", post(routes::assign))
             .route("/staff/ordinances/{id}/uncheck", post(routes::uncheck))
             .route("/staff/ordinances/findings/{id}", post(routes::decide))
+            .route(
+                "/staff/ordinances/findings/{id}/go",
+                get(routes::go_to_finding),
+            )
             .route(
                 "/staff/ordinances/findings/{id}/comments",
                 post(routes::comment),

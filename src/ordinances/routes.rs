@@ -63,7 +63,7 @@ async fn list_page(
         results,
         refused,
         manager: staff.can(MANAGE_ORDINANCES, On::None),
-        stale: super::rescan::stale(&state.db, rules_version).await?,
+        stale: super::rescans::stale(&state.db, rules_version).await?,
         rules_version,
     })
 }
@@ -255,6 +255,7 @@ pub(super) async fn lines(
         .await
         .map_err(internal)?;
     let mut comments = super::comments::of_ordinance(&state.db, id).await?;
+    let mut history = super::comments::history_of_ordinance(&state.db, id).await?;
     let mut lines = Vec::new();
     for c in clauses {
         let phrases: Vec<&str> = c.findings.iter().map(|f| f.phrase.as_str()).collect();
@@ -272,6 +273,7 @@ pub(super) async fn lines(
                         },
                     ),
                 comments: comments.remove(&f.id).unwrap_or_default(),
+                history: history.remove(&f.id).unwrap_or_default(),
                 f: f.clone(),
             })
             .collect();
@@ -498,6 +500,23 @@ pub async fn assign(
         }
         Err(e) => Err(internal(e)),
     }
+}
+
+/// A candidate by its number (a bulk decision's history names the one it was made on): its
+/// 例規's page, at the candidate.
+pub async fn go_to_finding(
+    Axum(state): Axum<AppState>,
+    staff: Staff,
+    Path(finding): Path<i64>,
+) -> Result<Response, AppError> {
+    may_read(&staff)?;
+    let ordinance = store::ordinance_of(&state.db, finding)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(
+        Redirect::to(&staff.path(&format!("/staff/ordinances/{ordinance}#f{finding}")))
+            .into_response(),
+    )
 }
 
 /// 点検・見直し結果一覧.xlsx

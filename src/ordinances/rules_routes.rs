@@ -3,6 +3,7 @@
 //! and each re-scan's changes clause by clause.
 
 use super::rescan::{self, ChangeKind, ChangeLine, Diff, RescanError, Saved};
+use super::rescans;
 use super::rules::Rules;
 use super::{MANAGE_ORDINANCES, REVIEW_ORDINANCES};
 use crate::app::AppState;
@@ -109,7 +110,7 @@ async fn page(
         saved: current.saved,
         note,
         versions: rescan::versions(&state.db).await?,
-        rescans: rescan::rescans(&state.db).await?,
+        rescans: rescans::rescans(&state.db).await?,
         manager: staff.can(MANAGE_ORDINANCES, On::None),
         error,
         preview,
@@ -195,7 +196,7 @@ pub async fn rescan_now(
 #[template(path = "ordinances/templates/rescan.html")]
 struct RescanPage {
     layout: Layout,
-    r: rescan::Recorded,
+    r: rescans::Recorded,
 }
 
 impl RescanPage {
@@ -213,7 +214,7 @@ pub async fn rescan_page(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     may_read(&staff)?;
-    let mut r = rescan::recorded(&state.db, id)
+    let mut r = rescans::recorded(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
     r.at = crate::fiscal::jst(&r.at);

@@ -2,7 +2,7 @@
 //! candidates' phrases are (to mark them), each candidate with its comments and whether the
 //! person looking may decide it.
 
-use super::comments::Comment;
+use super::comments::{Comment, Event};
 use super::review::{Direction, State};
 use super::store::{ClauseView, FindingView};
 
@@ -13,6 +13,7 @@ pub struct FindingLine {
     pub same: usize,
     pub may_decide: bool,
     pub comments: Vec<Comment>,
+    pub history: Vec<Event>,
 }
 
 impl FindingLine {

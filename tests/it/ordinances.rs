@@ -437,6 +437,19 @@ async fn the_review_runs_through_the_pages() {
             r.body
         );
 
+        // 栄町's candidate shows its history: decided with 牟岐's, linked to it.
+        let sakae = lines
+            .iter()
+            .find(|l| l.title == "栄町公告式条例")
+            .unwrap()
+            .id;
+        let r = dx.get(&format!("/staff/ordinances/{sakae}")).await;
+        let link = format!("/staff/ordinances/findings/{finding}/go");
+        assert!(r.body.contains(&link), "{}", r.body);
+        assert!(r.body.contains("dxoffice: 該当(同じ文言の"), "{}", r.body);
+        let r = dx.get(&link).await;
+        assert_eq!(r.location(), format!("/staff/ordinances/{mugi}#f{finding}"));
+
         // 総務課 decides its own candidate (改正済); 税務課 may not; a viewer sees nothing.
         user(&t.db, "somu", Role::DepartmentEditor, "総務課").await;
         let mut somu = Client::new(&t);
