@@ -50,6 +50,83 @@ fn applies() -> &'static Regex {
     })
 }
 
+/// 「第3条から第5条までの規定は」「前各条の規定は」「前2条の規定は」 … 準用する: a range.
+fn applies_range() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        let n = "[0-9一二三四五六七八九十百千]+";
+        Regex::new(&format!(
+            r"^(?:第({n})条(?:の{n})*から第({n})条(?:の{n})*まで|(前各条)|前({n})条)の規定は、?.*?準用する"
+        ))
+        .unwrap()
+    })
+}
+
+/// 第12条の4 → 12, for articles of the 本則 (not 附則 or 別表).
+fn main_number(label: &str) -> Option<u32> {
+    let rest = label.strip_prefix('第')?;
+    let end = rest.find('条')?;
+    rest[..end].parse().ok()
+}
+
+/// An article (and a paragraph of it, or all of it) that a clause applies.
+type Target = (String, Option<u32>);
+
+/// The clauses the i-th clause applies (準用), and the words that say so.
+fn applied_targets(
+    clauses: &[super::parse::Clause<'_>],
+    i: usize,
+    main_numbers: &[(String, u32)],
+) -> Option<(Vec<Target>, String)> {
+    let clause = &clauses[i];
+    if let Some(c) = applies().captures(clause.text) {
+        let target = match c.get(1).map(|m| m.as_str()) {
+            Some("前項") => (
+                clause.at.article.clone(),
+                clause.at.paragraph.map(|p| p.saturating_sub(1)),
+            ),
+            Some(_) => {
+                // The article before this one.
+                let prev = clauses[..i]
+                    .iter()
+                    .rev()
+                    .map(|c| &c.at.article)
+                    .find(|a| **a != clause.at.article)?;
+                (prev.clone(), None)
+            }
+            None => (
+                super::parse::article_label(&c[2], c.get(3).map_or("", |m| m.as_str())),
+                c.get(4).and_then(|m| kanji_number(m.as_str())),
+            ),
+        };
+        return Some((vec![target], c[0].chars().take(40).collect()));
+    }
+    let c = applies_range().captures(clause.text)?;
+    // Where this article stands among the 本則's articles (前各条, 前2条 count them in order:
+    // 前二条 of 第12条の10 are 第12条の8 and 第12条の9).
+    let at = main_numbers
+        .iter()
+        .position(|(label, _)| *label == clause.at.article)?;
+    let before = &main_numbers[..at];
+    let targets: Vec<&(String, u32)> = if let (Some(a), Some(b)) = (c.get(1), c.get(2)) {
+        let (from, to) = (kanji_number(a.as_str())?, kanji_number(b.as_str())?);
+        main_numbers
+            .iter()
+            .filter(|(label, n)| (from..=to).contains(n) && *label != clause.at.article)
+            .collect()
+    } else if c.get(3).is_some() {
+        before.iter().collect()
+    } else {
+        let n = kanji_number(c.get(4)?.as_str())? as usize;
+        before[before.len().saturating_sub(n)..].iter().collect()
+    };
+    let targets = targets
+        .into_iter()
+        .map(|(label, _)| (label.clone(), None))
+        .collect();
+    Some((targets, c[0].chars().take(40).collect()))
+}
+
 pub fn scan(o: &Ordinance, rules: &Rules) -> Vec<Finding> {
     let penal: Vec<&str> = o
         .articles
@@ -102,42 +179,28 @@ pub fn scan(o: &Ordinance, rules: &Rules) -> Vec<Finding> {
         }
     }
     // Applied clauses, followed through a chain (前条 that itself applies 第2条 …).
+    let main_numbers: Vec<(String, u32)> = o
+        .articles
+        .iter()
+        .filter_map(|a| main_number(&a.label).map(|n| (a.label.clone(), n)))
+        .collect();
     for _ in 0..3 {
         let mut added = Vec::new();
         for (i, clause) in clauses.iter().enumerate() {
             if clause.at.item.is_some() || penal.contains(&clause.at.article.as_str()) {
                 continue;
             }
-            let Some(c) = applies().captures(clause.text) else {
+            let Some((targets, applied)) = applied_targets(&clauses, i, &main_numbers) else {
                 continue;
-            };
-            let (article, paragraph) = match c.get(1).map(|m| m.as_str()) {
-                Some("前項") => (
-                    clause.at.article.clone(),
-                    clause.at.paragraph.map(|p| p.saturating_sub(1)),
-                ),
-                Some(_) => {
-                    // The article before this one.
-                    let Some(prev) = clauses[..i]
-                        .iter()
-                        .rev()
-                        .map(|c| &c.at.article)
-                        .find(|a| **a != clause.at.article)
-                    else {
-                        continue;
-                    };
-                    (prev.clone(), None)
-                }
-                None => (
-                    super::parse::article_label(&c[2], c.get(3).map_or("", |m| m.as_str())),
-                    c.get(4).and_then(|m| kanji_number(m.as_str())),
-                ),
             };
             let sources: Vec<&Finding> = out
                 .iter()
+                .filter(|f| f.article != clause.at.article || f.paragraph != clause.at.paragraph)
                 .filter(|f| {
-                    f.article == article
-                        && (paragraph.is_none() || f.paragraph.or(Some(1)) == paragraph)
+                    targets.iter().any(|(article, paragraph)| {
+                        f.article == *article
+                            && (paragraph.is_none() || f.paragraph.or(Some(1)) == *paragraph)
+                    })
                 })
                 .collect();
             for s in sources {
@@ -160,7 +223,7 @@ pub fn scan(o: &Ordinance, rules: &Rules) -> Vec<Finding> {
                     paragraph: clause.at.paragraph,
                     item: None,
                     category: s.category,
-                    phrase: c[0].chars().take(40).collect(),
+                    phrase: applied.clone(),
                     reason: format!("{named}(「{}」)を準用しています", s.phrase),
                     confidence: (s.confidence - 0.1).max(0.5),
                     line: clause.line,
@@ -245,6 +308,23 @@ mod tests {
                 ("第7条", "常駐専任"),
                 ("第8条", "往訪閲覧"),
                 ("第9条", "記録媒体"),
+            ]
+        );
+    }
+
+    #[test]
+    fn ranges_of_articles_are_followed_where_applied() {
+        let f = findings(
+            "○公告式条例\n条例第1号\n第2条 条例の公布は、役場前の掲示場に掲示してこれを行う。\n第3条 規則は、町長が署名する。\n第4条 第2条から第3条までの規定は、規程に準用する。\n第5条 前各条の規定は、告示について準用する。\n第6条 前2条の規定は、訓令について準用する。\n第7条 この条例の施行に関し必要な事項は、規則で定める。\n",
+        );
+        let got: Vec<(&str, &str)> = f.iter().map(|(a, _, c)| (a.as_str(), *c)).collect();
+        assert_eq!(
+            got,
+            [
+                ("第2条", "書面掲示"),
+                ("第4条", "書面掲示"),
+                ("第5条", "書面掲示"),
+                ("第6条", "書面掲示"),
             ]
         );
     }
