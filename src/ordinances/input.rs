@@ -96,12 +96,38 @@ fn decode_entities(s: &str) -> String {
     out
 }
 
+/// Files people have 例規 in that are not text: named, to say what to do instead.
+fn binary_kind(name: &str, bytes: &[u8]) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    if bytes.starts_with(b"%PDF") {
+        return Some("PDF");
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Some(if lower.ends_with(".docx") {
+            "Wordのファイル(.docx)"
+        } else if lower.ends_with(".xlsx") {
+            "Excelのファイル(.xlsx)"
+        } else {
+            "zipでない圧縮ファイル"
+        });
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Some("Word・Excel(97-2003形式)のファイル");
+    }
+    crate::filetype::image(bytes).map(|_| "画像")
+}
+
 /// Reads one file's bytes.
 pub fn read_bytes(name: &str, bytes: &[u8]) -> Read {
     let refused = |reason: String| Read::Refused {
         file: name.to_string(),
         reason,
     };
+    if let Some(kind) = binary_kind(name, bytes) {
+        return refused(format!(
+            "{kind}は読めません。例規集のページ(HTML)、テキスト、e-Govの法令XMLにしてください(Wordなら「名前を付けて保存」でテキストにできます)"
+        ));
+    }
     let (text, _) = match crate::textfile::decode_text(bytes) {
         Ok(t) => t,
         Err(_) => {
@@ -232,7 +258,22 @@ pub fn read_zip(name: &str, bytes: &[u8], out: &mut Vec<Read>) {
         let Ok(entry_name) = entry.name().map(|n| n.to_string()) else {
             continue;
         };
-        if entry.is_dir() || !readable(Path::new(&entry_name)) {
+        if entry.is_dir() {
+            continue;
+        }
+        if !readable(Path::new(&entry_name)) {
+            // Documents people keep 例規 in are named (a 例規集 saved from the web also has its
+            // stylesheets, scripts and images, which are left alone).
+            let lower = entry_name.to_ascii_lowercase();
+            if [".pdf", ".doc", ".docx", ".rtf", ".xls", ".xlsx", ".jtd"]
+                .iter()
+                .any(|e| lower.ends_with(e))
+            {
+                out.push(Read::Refused {
+                    file: entry_name.rsplit('/').next().unwrap_or(&entry_name).to_string(),
+                    reason: "PDF・Word・Excel・一太郎のファイルは読めません。例規集のページ(HTML)、テキスト、e-Govの法令XMLにしてください".into(),
+                });
+            }
             continue;
         }
         let file = entry_name
@@ -273,6 +314,28 @@ mod tests {
         match read_bytes("t.html", html.as_bytes()) {
             Read::Ok(o) => assert_eq!(o.articles[0].paragraphs.len(), 2),
             Read::Refused { reason, .. } => panic!("{reason}"),
+        }
+    }
+
+    #[test]
+    fn office_files_pdfs_and_images_are_named() {
+        for (name, bytes, says) in [
+            ("reiki.pdf", &b"%PDF-1.4\n"[..], "PDFは読めません"),
+            (
+                "jorei.docx",
+                &b"PK\x03\x04rest"[..],
+                "Wordのファイル(.docx)は読めません",
+            ),
+            (
+                "jorei.doc",
+                &[0xD0, 0xCF, 0x11, 0xE0, 0, 0][..],
+                "97-2003形式",
+            ),
+        ] {
+            match super::read_bytes(name, bytes) {
+                super::Read::Refused { reason, .. } => assert!(reason.contains(says), "{reason}"),
+                super::Read::Ok(_) => panic!("{name} read"),
+            }
         }
     }
 

@@ -155,7 +155,9 @@ pub async fn import(
     // KPI 1-⑤-1 counts the imported 例規.
     state.invalidate_plan();
     if results.is_empty() && refused.is_empty() {
-        refused.push(format!("{name}: 例規のファイル(.txt、.html)がありません"));
+        refused.push(format!(
+            "{name}: 例規のファイル(.txt、.html、.xml)がありません"
+        ));
     }
     let status = if results.is_empty() {
         StatusCode::UNPROCESSABLE_ENTITY

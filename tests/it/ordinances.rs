@@ -367,6 +367,10 @@ async fn the_review_runs_through_the_pages() {
             }
             z.start_file("memo.txt", opts).unwrap();
             z.write_all("打合せメモ\n".as_bytes()).unwrap();
+            z.start_file("reiki/jorei.pdf", opts).unwrap();
+            z.write_all(b"%PDF-1.4\n").unwrap();
+            z.start_file("reiki/reiki.css", opts).unwrap();
+            z.write_all(b"body { color: #000 }").unwrap();
             z.finish().unwrap();
         }
         let r = dx
@@ -375,6 +379,8 @@ async fn the_review_runs_through_the_pages() {
         assert_eq!(r.status, 200, "{}", r.body);
         assert!(r.body.contains("牟岐町公告式条例(新規)"), "{}", r.body);
         assert!(r.body.contains("memo.txt: 条文"), "{}", r.body);
+        assert!(r.body.contains("jorei.pdf: PDF・Word・Excel"), "{}", r.body);
+        assert!(!r.body.contains("reiki.css"), "{}", r.body);
         let lines = machi::ordinances::store::ordinances(&t.db).await.unwrap();
         let mugi = lines
             .iter()
