@@ -48,3 +48,11 @@ ALTER TABLE ordinances ADD COLUMN checked_at TEXT NOT NULL DEFAULT '';
 -- The rules version each 例規 was last read with (an upgrade of machi or a saved version makes
 -- older ones stale until re-scanned).
 ALTER TABLE ordinances ADD COLUMN rules_version BIGINT NOT NULL DEFAULT 1;
+
+-- KPI 1-⑤-1 as it stood at the last record in each 年度: a 年度 that is over keeps its figure.
+CREATE TABLE ordinance_progress (
+    fiscal_year BIGINT PRIMARY KEY,
+    ordinances BIGINT NOT NULL,
+    complete BIGINT NOT NULL,
+    recorded_at TEXT NOT NULL
+);

@@ -112,6 +112,7 @@ where
                     }
                 }
             }
+            super::progress::record_year(&town.db, town.today()).await?;
             eprintln!("{ok}件の例規を取り込みました(読めなかったファイル {refused}件)");
             Ok(())
         }
@@ -119,6 +120,7 @@ where
             let town = town().await?;
             let started = std::time::Instant::now();
             let id = super::rescan::rescan_now(&town.db, &crate::audit::Actor::cli()).await?;
+            super::progress::record_year(&town.db, town.today()).await?;
             let r = super::rescans::recorded(&town.db, id)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("the re-scan {id} was not recorded"))?;

@@ -9,6 +9,7 @@ pub mod comments;
 pub mod eval;
 pub mod export;
 pub mod input;
+mod kpi;
 pub mod lawxml;
 pub mod numbers;
 pub mod parse;
@@ -27,7 +28,7 @@ mod view;
 use crate::app::AppState;
 use crate::auth::model::Role;
 use crate::auth::permissions::{Action, Grant};
-use crate::modules::{KpiSource, NavEntry, SourceFigures};
+use crate::modules::{Job, KpiSource, NavEntry};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -67,42 +68,19 @@ impl crate::modules::Module for OrdinancesModule {
     fn kpi_sources(&self) -> Vec<KpiSource> {
         vec![KpiSource {
             key: "ordinances.review_complete",
-            label: "アナログ規制の点検の記録(取り込んだ例規のうち、候補をすべて判断し、該当には見直しの方向を決めた例規の割合)",
-            figures: |state, _key, years, today| {
+            label: "アナログ規制の点検の記録(取り込んだ例規のうち、職員が全条文を確かめて点検済とし、候補をすべて判断して該当には見直しの方向を決めた例規の割合)",
+            figures: |state, _key, years, today| Box::pin(kpi::figures(state, years, today)),
+        }]
+    }
+    fn jobs(&self) -> Vec<Job> {
+        vec![Job {
+            name: "ordinances.progress",
+            every: std::time::Duration::from_secs(60 * 60),
+            // The 年度's last record is its KPI figure once it is over (the day it turns counts).
+            run: |state| {
                 Box::pin(async move {
-                    let c = progress::completion(&state.db).await?;
-                    let year = crate::fiscal::FiscalYear::of_date(today);
-                    // Only once 例規 were imported; the figure is where the review stands now.
-                    let values = match c.percent() {
-                        Some(p) if years.contains(&year) => vec![(year, (p * 10.0).round() / 10.0)],
-                        _ => Vec::new(),
-                    };
-                    Ok(SourceFigures {
-                        details: (!values.is_empty()).then(|| crate::modules::Details {
-                            caption: "アナログ規制の点検の進み具合".into(),
-                            columns: vec![
-                                "例規".into(),
-                                "点検済み".into(),
-                                "判断を終え、点検済の印を待つ例規".into(),
-                                "判断していない候補".into(),
-                                "方向が未定の該当".into(),
-                            ],
-                            rows: vec![(
-                                year,
-                                vec![
-                                    c.ordinances.to_string(),
-                                    c.complete.to_string(),
-                                    c.unchecked.to_string(),
-                                    c.open_candidates.to_string(),
-                                    c.open_directions.to_string(),
-                                ],
-                            )],
-                            note: "点検済みは、職員が全条文を確かめて点検済の印を付け、規則が示した候補をすべて判断し(該当・非該当・改正済)、該当には見直しの方向を決めた例規です。類型別・担当課別の内訳は公開ページにあります。".into(),
-                        }),
-                        link: Some("/analog-regulation".into()),
-                        values,
-                        ..SourceFigures::default()
-                    })
+                    progress::record_year(&state.db, state.today()).await?;
+                    Ok(None)
                 })
             },
         }]

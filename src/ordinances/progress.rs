@@ -331,3 +331,55 @@ pub async fn assign(
     tx.commit().await?;
     Ok(ids.len())
 }
+
+/// Records where the review stands for the 年度 a day falls in (called after every change and
+/// by the hourly job): the last record of a 年度 is its figure once the 年度 is over.
+pub async fn record_year(db: &Db, today: time::Date) -> Result<Option<Completion>, sqlx::Error> {
+    let c = completion(db).await?;
+    if c.ordinances == 0 {
+        return Ok(None);
+    }
+    let year = crate::fiscal::FiscalYear::of_date(today);
+    sqlx::query(
+        "INSERT INTO ordinance_progress (fiscal_year, ordinances, complete, recorded_at)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (fiscal_year) DO UPDATE SET ordinances = excluded.ordinances,
+           complete = excluded.complete, recorded_at = excluded.recorded_at",
+    )
+    .bind(i64::from(year.0))
+    .bind(c.ordinances as i64)
+    .bind(c.complete as i64)
+    .bind(crate::db::now_text())
+    .execute(&mut *db.conn().await?)
+    .await?;
+    Ok(Some(c))
+}
+
+/// The figure recorded for each 年度: (年度, 例規, done).
+pub async fn recorded_years(
+    db: &Db,
+) -> Result<Vec<(crate::fiscal::FiscalYear, i64, i64)>, sqlx::Error> {
+    sqlx::query(
+        "SELECT fiscal_year, ordinances, complete FROM ordinance_progress ORDER BY fiscal_year",
+    )
+    .fetch_all(&mut *db.conn().await?)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok((
+            crate::fiscal::FiscalYear(r.try_get::<i64, _>("fiscal_year")? as i32),
+            r.try_get("ordinances")?,
+            r.try_get("complete")?,
+        ))
+    })
+    .collect()
+}
+
+/// After a change to the review: the plan's KPI figures are read again, and the 年度's record
+/// follows (a failure to record is logged; the next change or the hourly job records again).
+pub async fn changed(state: &crate::app::AppState) {
+    state.invalidate_plan();
+    if let Err(e) = record_year(&state.db, state.today()).await {
+        tracing::warn!("ordinances: recording the 年度's progress failed: {e}");
+    }
+}

@@ -153,7 +153,7 @@ pub async fn import(
         }
     }
     // KPI 1-⑤-1 counts the imported 例規.
-    state.invalidate_plan();
+    super::progress::changed(&state).await;
     if results.is_empty() && refused.is_empty() {
         refused.push(format!(
             "{name}: 例規のファイル(.txt、.html、.xml)がありません"
@@ -362,7 +362,7 @@ pub async fn decide(
     };
     match result {
         Ok(n) => {
-            state.invalidate_plan();
+            super::progress::changed(&state).await;
             Ok(Redirect::to(&staff.path(&format!(
                 "/staff/ordinances/{ordinance}?done={n}#f{finding}"
             )))
@@ -433,7 +433,7 @@ pub async fn check(
     }
     match progress::mark_checked(&state.db, &ids, &staff.actor()).await {
         Ok(n) => {
-            state.invalidate_plan();
+            super::progress::changed(&state).await;
             let to = match back {
                 Some(id) => format!("/staff/ordinances/{id}?done=checked"),
                 None => format!("/staff/ordinances?checked={n}"),
@@ -460,7 +460,7 @@ pub async fn uncheck(
     progress::unmark_checked(&state.db, id, &staff.actor())
         .await
         .map_err(internal)?;
-    state.invalidate_plan();
+    super::progress::changed(&state).await;
     Ok(
         Redirect::to(&staff.path(&format!("/staff/ordinances/{id}?done=unchecked")))
             .into_response(),

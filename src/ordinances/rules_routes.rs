@@ -147,7 +147,7 @@ pub async fn save_rules(
     if f.action == "save" {
         match rescan::save(&state.db, &f.text, &f.note, &staff.actor()).await {
             Ok(id) => {
-                state.invalidate_plan();
+                super::progress::changed(&state).await;
                 return Ok(
                     Redirect::to(&staff.path(&format!("/staff/ordinances/rescans/{id}")))
                         .into_response(),
@@ -188,7 +188,7 @@ pub async fn rescan_now(
     let id = rescan::rescan_now(&state.db, &staff.actor())
         .await
         .map_err(AppError::Internal)?;
-    state.invalidate_plan();
+    super::progress::changed(&state).await;
     Ok(Redirect::to(&staff.path(&format!("/staff/ordinances/rescans/{id}"))).into_response())
 }
 

@@ -132,6 +132,53 @@ async fn the_review_is_assigned_commented_printed_and_published() {
         let r = resident.get("/plan/measures/1-5-1").await;
         assert!(r.body.contains("/analog-regulation\""), "{}", r.body);
 
+        // KPI 1-⑤-1: 令和6年度 (the test town's today) at 50%. In 令和7年度 栄町 is finished
+        // too: 令和7年度 shows 100% and 令和6年度 keeps the figure it ended with.
+        let csv = dx.get("/plan/kpis.csv").await.body;
+        let line = |csv: &str| {
+            csv.lines()
+                .filter(|l| l.contains("アナログ規制の点検・見直しの実施"))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert!(line(&csv).contains(",50,2024,自動集計,"), "{}", line(&csv));
+        let next = t.on_day(time::macros::date!(2025 - 06 - 01)).await;
+        let mut dx7 = Client::new(&next);
+        assert_eq!(dx7.sign_in("dxoffice", PASSWORD).await.status, 303);
+        let sakae = id_of(&t, "栄町公告式条例").await;
+        dx7.get(&format!("/staff/ordinances/{sakae}")).await;
+        for (article, _) in [("第2条", ()), ("第3条", ())] {
+            let (f, state) = finding(&t, "栄町公告式条例", article, "書面掲示").await;
+            assert_eq!(state, "candidate");
+            let r = dx7
+                .post(
+                    &format!("/staff/ordinances/findings/{f}"),
+                    &[("to", "not_applicable"), ("reason", "公布の方法は地方自治法が定める")],
+                )
+                .await;
+            assert_eq!(r.status, 303, "{}", r.body);
+        }
+        let r = dx7
+            .post("/staff/ordinances/check", &[("id", &sakae.to_string())])
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let csv = dx7.get("/plan/kpis.csv").await.body;
+        let l = line(&csv);
+        assert!(l.contains(",100,2025,自動集計,"), "{l}");
+        let series: serde_json::Value =
+            serde_json::from_str(&dx7.get("/plan/measures/1-5-1/series.json").await.body).unwrap();
+        let actual = |year: i64| {
+            series["series"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["fiscal_year"] == year)
+                .map(|x| x["actual"].clone())
+                .unwrap()
+        };
+        assert_eq!((actual(2024), actual(2025)), (50.0.into(), 100.0.into()));
+
         // A newer text of 牟岐 with a changed clause takes the mark back.
         let text = std::fs::read_to_string(Path::new(FIXTURES).join("mugi-kokokushiki.txt")).unwrap();
         let newer = text.replacen("公布", "公布(改)", 1);
@@ -144,7 +191,7 @@ async fn the_review_is_assigned_commented_printed_and_published() {
             .await
             .unwrap();
         let c = machi::ordinances::progress::completion(&t.db).await.unwrap();
-        assert_eq!(c.complete, 0, "{c:?}");
+        assert_eq!((c.complete, c.unchecked), (1, 1), "{c:?}");
     })
     .await;
 }
