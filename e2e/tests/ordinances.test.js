@@ -104,6 +104,9 @@ test('the review runs from import to the public summary and the KPI', async () =
     await d.emulateMedia({ media: 'screen' });
     await d.goto(`${machi.base}/staff/ordinances/rules`);
     problems.push(...await audit(d, 'ordinance rules'));
+    await d.screenshot({ path: join(OUT, 'ordinance-rules.png') });
+    await d.goto(`${machi.base}/staff/ordinances`);
+    await d.screenshot({ path: join(OUT, 'ordinances-desktop.png'), fullPage: true });
 
     // The public summary, as a resident on a phone.
     const resident = await (await browser.newContext({ locale: 'ja-JP', bypassCSP: true, viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true })).newPage();
