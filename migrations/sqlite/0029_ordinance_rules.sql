@@ -56,3 +56,7 @@ CREATE TABLE ordinance_progress (
     complete INTEGER NOT NULL,
     recorded_at TEXT NOT NULL
 );
+
+-- Whether the rules in force still propose a decided candidate (a re-scan lists a decided one
+-- the first time the rules stop proposing it, and its page says so).
+ALTER TABLE ordinance_findings ADD COLUMN proposed INTEGER NOT NULL DEFAULT 1;

@@ -131,6 +131,8 @@ pub struct Diff {
     pub changes: Vec<ChangeLine>,
     /// Candidates still proposed whose phrase or reason the new rules word differently.
     pub reworded: Vec<(i64, String, String, f64)>,
+    /// Decided candidates the rules propose again.
+    pub proposed_again: Vec<i64>,
     pub ordinances: usize,
     pub clauses: usize,
 }
@@ -167,6 +169,8 @@ struct StoredFinding {
     phrase: String,
     reason: String,
     state: String,
+    /// The rules proposed it when last read (a decided one may no longer be).
+    proposed: bool,
 }
 
 /// A 例規 as stored, back into 条 → 項 → 号 for the scan (which follows 準用 between clauses).
@@ -239,10 +243,11 @@ pub async fn diff(conn: &mut sqlx::AnyConnection, rules: &Rules) -> Result<Diff,
         }
     }
     let mut findings: HashMap<i64, Vec<StoredFinding>> = HashMap::new();
-    for r in
-        sqlx::query("SELECT id, clause_id, category, phrase, reason, state FROM ordinance_findings")
-            .fetch_all(&mut *conn)
-            .await?
+    for r in sqlx::query(
+        "SELECT id, clause_id, category, phrase, reason, state, proposed FROM ordinance_findings",
+    )
+    .fetch_all(&mut *conn)
+    .await?
     {
         findings
             .entry(r.try_get("clause_id")?)
@@ -253,6 +258,7 @@ pub async fn diff(conn: &mut sqlx::AnyConnection, rules: &Rules) -> Result<Diff,
                 phrase: r.try_get("phrase")?,
                 reason: r.try_get("reason")?,
                 state: r.try_get("state")?,
+                proposed: r.try_get::<i64, _>("proposed")? != 0,
             });
     }
     for (ordinance_id, (title, clauses)) in &ordinances {
@@ -292,6 +298,9 @@ pub async fn diff(conn: &mut sqlx::AnyConnection, rules: &Rules) -> Result<Diff,
                         ..line(f.category, &f.phrase, ChangeKind::Added, Some(h.id))
                     }),
                     Some(h) => {
+                        if !h.proposed {
+                            out.proposed_again.push(h.id);
+                        }
                         if h.state == "candidate" && (h.phrase != f.phrase || h.reason != f.reason)
                         {
                             out.reworded.push((
@@ -315,8 +324,11 @@ pub async fn diff(conn: &mut sqlx::AnyConnection, rules: &Rules) -> Result<Diff,
                 }
                 let kind = if h.state == "candidate" {
                     ChangeKind::Withdrawn
-                } else {
+                } else if h.proposed {
                     ChangeKind::Kept
+                } else {
+                    // Listed once, when the rules stopped proposing it.
+                    continue;
                 };
                 out.changes
                     .push(line(&h.category, &h.phrase, kind, Some(h.id)));
@@ -484,6 +496,12 @@ async fn apply(
                     .execute(&mut *tx)
                     .await?;
             }
+            (ChangeKind::Kept, Some(f)) => {
+                sqlx::query("UPDATE ordinance_findings SET proposed = 0 WHERE id = $1")
+                    .bind(f)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             _ => {}
         }
         sqlx::query(
@@ -502,6 +520,12 @@ async fn apply(
         .bind(i64::from(version))
         .execute(&mut *tx)
         .await?;
+    for f in &d.proposed_again {
+        sqlx::query("UPDATE ordinance_findings SET proposed = 1 WHERE id = $1")
+            .bind(f)
+            .execute(&mut *tx)
+            .await?;
+    }
     for (f, phrase, reason, confidence) in &d.reworded {
         sqlx::query(
             "UPDATE ordinance_findings SET phrase = $1, reason = $2, confidence = $3, rules_version = $4 WHERE id = $5",

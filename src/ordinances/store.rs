@@ -227,18 +227,25 @@ async fn record_findings(
     rules_version: u32,
     now: &str,
 ) -> Result<usize, sqlx::Error> {
-    let have: Vec<(String, String)> =
-        sqlx::query("SELECT category, state FROM ordinance_findings WHERE clause_id = $1")
-            .bind(clause_id)
-            .fetch_all(&mut **tx)
-            .await?
-            .into_iter()
-            .map(|r| Ok((r.try_get("category")?, r.try_get("state")?)))
-            .collect::<Result<_, sqlx::Error>>()?;
+    let have: Vec<(String, String, bool)> = sqlx::query(
+        "SELECT category, state, proposed FROM ordinance_findings WHERE clause_id = $1",
+    )
+    .bind(clause_id)
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok((
+            r.try_get("category")?,
+            r.try_get("state")?,
+            r.try_get::<i64, _>("proposed")? != 0,
+        ))
+    })
+    .collect::<Result<_, sqlx::Error>>()?;
     let mut added = 0;
     for f in found {
-        match have.iter().find(|(c, _)| c == f.category) {
-            Some((_, state)) if state == "withdrawn" => {
+        match have.iter().find(|(c, _, _)| c == f.category) {
+            Some((_, state, _)) if state == "withdrawn" => {
                 sqlx::query(
                     "UPDATE ordinance_findings SET state = 'candidate', phrase = $1, reason = $2,
                      confidence = $3, rules_version = $4, found_at = $5 WHERE clause_id = $6 AND category = $7",
@@ -253,6 +260,16 @@ async fn record_findings(
                 .execute(&mut **tx)
                 .await?;
                 added += 1;
+            }
+            // The rules propose it again (after a version that did not).
+            Some((_, _, false)) => {
+                sqlx::query(
+                    "UPDATE ordinance_findings SET proposed = 1 WHERE clause_id = $1 AND category = $2",
+                )
+                .bind(clause_id)
+                .bind(f.category)
+                .execute(&mut **tx)
+                .await?;
             }
             Some(_) => {}
             None => {
@@ -273,16 +290,24 @@ async fn record_findings(
             }
         }
     }
-    for (category, state) in &have {
-        if state == "candidate" && !found.iter().any(|f| f.category == category) {
-            sqlx::query(
-                "UPDATE ordinance_findings SET state = 'withdrawn' WHERE clause_id = $1 AND category = $2",
-            )
-            .bind(clause_id)
-            .bind(category)
-            .execute(&mut **tx)
-            .await?;
+    for (category, state, proposed) in &have {
+        if found.iter().any(|f| f.category == category) {
+            continue;
         }
+        // Undecided: withdrawn. Decided: kept, saying the rules no longer propose it.
+        let change = match state.as_str() {
+            "candidate" => "state = 'withdrawn'",
+            "withdrawn" => continue,
+            _ if *proposed => "proposed = 0",
+            _ => continue,
+        };
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE ordinance_findings SET {change} WHERE clause_id = $1 AND category = $2"
+        )))
+        .bind(clause_id)
+        .bind(category)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(added)
 }
@@ -431,6 +456,8 @@ pub struct FindingView {
     pub planned: String,
     pub amended_number: String,
     pub amended_on: String,
+    /// The rules in force still propose it.
+    pub proposed: bool,
 }
 
 /// What is known of a 例規 besides its clauses.
@@ -495,7 +522,7 @@ pub async fn ordinance(db: &Db, id: i64) -> Result<Option<(Head, Vec<ClauseView>
     for r in sqlx::query(
         "SELECT f.id, f.clause_id, f.category, f.phrase, f.reason, f.confidence, f.state,
                 f.decision_reason, f.phase_now, f.phase_target, f.direction, f.department,
-                f.planned, f.amended_number, f.amended_on
+                f.planned, f.amended_number, f.amended_on, f.proposed
          FROM ordinance_findings f JOIN ordinance_clauses c ON c.id = f.clause_id
          WHERE c.ordinance_id = $1 AND f.state <> 'withdrawn' ORDER BY f.id",
     )
@@ -520,6 +547,7 @@ pub async fn ordinance(db: &Db, id: i64) -> Result<Option<(Head, Vec<ClauseView>
                 planned: r.try_get("planned")?,
                 amended_number: r.try_get("amended_number")?,
                 amended_on: r.try_get("amended_on")?,
+                proposed: r.try_get::<i64, _>("proposed")? != 0,
             });
         }
     }

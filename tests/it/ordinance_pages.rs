@@ -371,6 +371,22 @@ async fn rules_are_versioned_and_a_rescan_shows_what_changed() {
             r.body
         );
         assert!(r.body.contains("書面掲示を別の担当で点検するため外す"));
+        // The decided candidate says the rules no longer propose it; a re-scan does not list
+        // it again.
+        let r = dx.get(&format!("/staff/ordinances/{mugi}")).await;
+        assert!(
+            r.body.contains("いまの規則では候補になりません"),
+            "{}",
+            r.body
+        );
+        let r = dx.post("/staff/ordinances/rescan", &[]).await;
+        let r = dx.get(&r.location()).await;
+        assert!(
+            r.body.contains("候補に変わりはありませんでした"),
+            "{}",
+            r.body
+        );
+
         // An import now uses the town's rules.
         import(&t, &["rifu-kokokushiki.txt"]).await;
         assert!(
@@ -392,6 +408,12 @@ async fn rules_are_versioned_and_a_rescan_shows_what_changed() {
         assert!(r.body.contains("新しい候補("), "{}", r.body);
         let (_, state) = finding(&t, "栄町公告式条例", "第2条", "書面掲示").await;
         assert_eq!(state, "candidate");
+        let r = dx.get(&format!("/staff/ordinances/{mugi}")).await;
+        assert!(
+            !r.body.contains("いまの規則では候補になりません"),
+            "{}",
+            r.body
+        );
         let v: i64 =
             sqlx::query_scalar("SELECT CAST(MAX(rules_version) AS BIGINT) FROM ordinance_findings")
                 .fetch_one(&mut *t.db.conn().await.unwrap())
