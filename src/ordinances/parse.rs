@@ -164,6 +164,39 @@ enum Part {
     Table,
 }
 
+/// Some 例規集 pages put a 項 or 号 number in its own block, apart from its text (「2」 then the
+/// sentence on the next line): the number is joined to the line after it, as a text layout
+/// prints it. Line numbers stay where they were (the joined line becomes empty).
+fn join_lone_numbers(text: &str) -> String {
+    static LONE: OnceLock<Regex> = OnceLock::new();
+    let lone = LONE.get_or_init(|| {
+        Regex::new(
+            r"^(?:[0-9０-９]+|[(（][0-9０-９一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+)$",
+        )
+        .unwrap()
+    });
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let here = lines[i].trim();
+        // The next line with something on it.
+        let next = (i + 1..lines.len()).find(|j| !lines[*j].trim().is_empty());
+        match next {
+            Some(j) if lone.is_match(here) && !lone.is_match(lines[j].trim()) => {
+                out.push(format!("{here} {}", lines[j].trim()));
+                out.extend((i + 1..=j).map(|_| String::new()));
+                i = j + 1;
+            }
+            _ => {
+                out.push(lines[i].to_string());
+                i += 1;
+            }
+        }
+    }
+    out.join("\n")
+}
+
 /// Reads a 例規's text (HTML already turned into text). Problems are listed, never fatal; a
 /// text with no article at all is refused.
 pub fn parse(file: &str, text: &str) -> Result<Ordinance, String> {
@@ -176,6 +209,7 @@ pub fn parse(file: &str, text: &str) -> Result<Ordinance, String> {
     let mut caption = String::new();
     let mut supplement = String::new();
     let mut seen_article = false;
+    let text = join_lone_numbers(text);
     for (i, raw) in text.lines().enumerate() {
         let line_no = i + 1;
         if raw.starts_with("# ") {
@@ -441,6 +475,20 @@ mod tests {
         assert_eq!(o.articles[2].paragraphs.len(), 2);
         assert!(o.articles[4].paragraphs[0].text.contains("牟岐町大字中村"));
         assert!(o.problems.is_empty(), "{:?}", o.problems);
+    }
+
+    #[test]
+    fn numbers_in_their_own_block_are_joined_to_their_text() {
+        let text = "○試験条例\n条例第1号\n第1条\nこの条例は、目的とする。\n2\n\n条例の公布は、掲示場に掲示してこれを行う。\n(1)\n町長\n";
+        let o = parse("t.txt", text).unwrap();
+        let a = &o.articles[0];
+        assert_eq!(a.paragraphs.len(), 2, "{a:?}");
+        assert_eq!(
+            a.paragraphs[1].text,
+            "条例の公布は、掲示場に掲示してこれを行う。"
+        );
+        assert_eq!(a.paragraphs[1].items[0].label, "1");
+        assert_eq!(a.paragraphs[1].line, 5);
     }
 
     #[test]
