@@ -77,9 +77,16 @@ impl crate::modules::Module for OrdinancesModule {
             name: "ordinances.progress",
             every: std::time::Duration::from_secs(60 * 60),
             // The 年度's last record is its KPI figure once it is over (the day it turns counts).
+            // A change made outside this server (`machi ordinances import` or `rescan` on the
+            // command line) shows within the hour: the KPI figures are read again.
             run: |state| {
                 Box::pin(async move {
-                    progress::record_year(&state.db, state.today()).await?;
+                    if progress::record_year(&state.db, state.today())
+                        .await?
+                        .is_some()
+                    {
+                        state.invalidate_plan();
+                    }
                     Ok(None)
                 })
             },

@@ -423,3 +423,31 @@ async fn rules_are_versioned_and_a_rescan_shows_what_changed() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_import_from_the_command_line_shows_on_the_kpi_after_the_hourly_job() {
+    crate::support::each_backend(|t| async move {
+        let mut dx = signed_in(&t, "dxoffice", Role::DxOffice, "企画課").await;
+        let kpi = |csv: String| {
+            csv.lines()
+                .find(|l| l.contains("アナログ規制の点検・見直しの実施"))
+                .unwrap()
+                .to_string()
+        };
+        let before = kpi(dx.get("/plan/kpis.csv").await.body);
+        assert!(!before.contains("自動集計"), "{before}");
+        // As `machi ordinances import` does, in another process: the server's figures are
+        // cached until its hourly job reads the record again.
+        import(&t, &["mugi-kokokushiki.txt"]).await;
+        let job = machi::modules::registry()
+            .modules
+            .iter()
+            .flat_map(|m| m.jobs())
+            .find(|j| j.name == "ordinances.progress")
+            .unwrap();
+        (job.run)(t.state.clone()).await.unwrap();
+        let after = kpi(dx.get("/plan/kpis.csv").await.body);
+        assert!(after.contains(",0,2024,自動集計,"), "{after}");
+    })
+    .await;
+}
