@@ -46,20 +46,7 @@ pub async fn workbook(db: &Db) -> anyhow::Result<Vec<u8>> {
             .filter(|c| !c.findings.is_empty() && c.status != "removed")
         {
             let f = &c.findings;
-            let at = format!(
-                "{}{}{}",
-                c.article,
-                if c.paragraph > 0 {
-                    format!("第{}項", c.paragraph)
-                } else {
-                    String::new()
-                },
-                if c.item.is_empty() {
-                    String::new()
-                } else {
-                    format!("第{}号", c.item)
-                }
-            );
+            let at = super::rescan::place(&c.article, c.paragraph, &c.item);
             let overview = joined(
                 f.iter()
                     .map(|x| Direction::parse(&x.direction).map_or("", Direction::label)),

@@ -3,7 +3,7 @@
 //! same labels (第12条の4, 附則(…)第1条, 別表第1), the same width folding, so a law read from
 //! its XML and from its text has the same clauses.
 
-use super::numbers::{fold, kanji_number};
+use super::numbers::fold;
 use super::parse::{Article, Item, Ordinance, Paragraph};
 use quick_xml::events::Event;
 
@@ -170,17 +170,16 @@ fn caption(n: Option<&Node>) -> String {
         .to_string()
 }
 
-/// Num="12_4" → 第12条の4; None for a range of deleted articles (Num="13:15").
+/// Num="12_4" → 第12条の4 (as the text layout labels it); None for a range of deleted articles
+/// (Num="13:15").
 fn article_label(num: &str) -> Option<String> {
     if num.contains(':') || num.is_empty() {
         return None;
     }
     let mut parts = num.split('_');
-    let mut label = format!("第{}条", parts.next()?);
-    for p in parts {
-        label.push_str(&format!("の{p}"));
-    }
-    Some(label)
+    let main = parts.next()?;
+    let branches: String = parts.map(|p| format!("の{p}")).collect();
+    Some(super::parse::article_label(main, &branches))
 }
 
 /// The sentences of a paragraph or item, with its columns spaced as the text layout prints them.
@@ -294,17 +293,7 @@ fn articles(n: &Node, prefix: &str, out: &mut Vec<Article>) {
 
 /// 「別表第一(第二条関係)」 → 別表第1
 fn table_label(title: &str) -> String {
-    let t = fold(title.trim());
-    let t = t.trim_start_matches("別表");
-    let n: String = t
-        .trim_start_matches('第')
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || "〇一二三四五六七八九十百".contains(*c))
-        .collect();
-    match kanji_number(&n) {
-        Some(v) => format!("別表第{v}"),
-        None => "別表".to_string(),
-    }
+    super::parse::table_label(&fold(title.trim())).unwrap_or_else(|| "別表".to_string())
 }
 
 /// Reads a 法令標準XML text. Refused when it is not XML or has no `Law` with articles.
@@ -324,22 +313,13 @@ pub fn parse(file: &str, xml: &str) -> Result<Ordinance, String> {
     if title.is_empty() {
         return Err("LawTitle(法令名)がありません".into());
     }
-    static NUMBER: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let number_re = NUMBER.get_or_init(|| {
-        regex::Regex::new(
-            r"(?:条例|規則|法律|政令|省令|規程|告示|訓令)第[0-9一二三四五六七八九十百千]+号",
-        )
-        .unwrap()
-    });
     let law_num = fold(
         law.child("LawNum")
             .map(Node::text)
             .unwrap_or_default()
             .trim(),
     );
-    let number = number_re
-        .find(&law_num)
-        .map_or(law_num.clone(), |m| m.as_str().to_string());
+    let number = super::parse::ordinance_number(&law_num).map_or(law_num.clone(), str::to_string);
     let era = match law.attr("Era").unwrap_or("") {
         "Meiji" => "明治",
         "Taisho" => "大正",

@@ -155,6 +155,21 @@ pub(super) fn article_label(main: &str, branches: &str) -> String {
     out
 }
 
+/// The 例規番号 in a line (「(昭和五十八年法律第四十三号)」 → 法律第四十三号).
+pub(super) fn ordinance_number(line: &str) -> Option<&str> {
+    patterns().number.find(line).map(|m| m.as_str())
+}
+
+/// A 別表's heading as its label: 「別表第一(第二条関係)」 → 別表第1, 「別表(第3条関係)」 → 別表.
+pub(super) fn table_label(line: &str) -> Option<String> {
+    let c = patterns().table.captures(line)?;
+    let n = c.get(1).map_or("", |m| m.as_str()).trim_start_matches('第');
+    Some(match kanji_number(n) {
+        Some(v) => format!("別表第{v}"),
+        None => "別表".to_string(),
+    })
+}
+
 /// Where the reader is.
 #[derive(PartialEq, Eq, Clone, Copy)]
 enum Part {
@@ -227,9 +242,9 @@ pub fn parse(file: &str, text: &str) -> Result<Ordinance, String> {
         }
         if o.number.is_empty()
             && !seen_article
-            && let Some(m) = p.number.find(&line)
+            && let Some(m) = ordinance_number(&line)
         {
-            o.number = m.as_str().to_string();
+            o.number = m.to_string();
             if let Some(d) = p.date.find(&line) {
                 o.enacted = d.as_str().to_string();
             }
@@ -253,14 +268,8 @@ pub fn parse(file: &str, text: &str) -> Result<Ordinance, String> {
             }
             continue;
         }
-        if seen_article && let Some(c) = p.table.captures(&line) {
+        if seen_article && let Some(label) = table_label(&line) {
             part = Part::Table;
-            let n = c.get(1).map_or("", |m| m.as_str());
-            let n = n.trim_start_matches('第');
-            let label = match kanji_number(n) {
-                Some(v) => format!("別表第{v}"),
-                None => "別表".to_string(),
-            };
             o.articles.push(Article {
                 label,
                 line: line_no,

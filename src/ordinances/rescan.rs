@@ -57,6 +57,14 @@ pub async fn current(db: &Db) -> anyhow::Result<Current> {
     })
 }
 
+/// The version of the rules in force, without reading them (for pages that only name it).
+pub async fn current_version(db: &Db) -> Result<u32, sqlx::Error> {
+    let saved: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM ordinance_rules")
+        .fetch_one(&mut *db.conn().await?)
+        .await?;
+    Ok(saved.map_or(Rules::bundled().version, |v| v as u32))
+}
+
 /// Every saved version, newest first.
 pub async fn versions(db: &Db) -> Result<Vec<Saved>, sqlx::Error> {
     sqlx::query(

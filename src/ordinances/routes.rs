@@ -19,7 +19,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-fn may_read(staff: &Staff) -> Result<(), AppError> {
+/// Every page of the review: the coordinating department, or a 課 (which decides what is
+/// assigned to it).
+pub(super) fn may_read(staff: &Staff) -> Result<(), AppError> {
     if staff.can(MANAGE_ORDINANCES, On::None) {
         return Ok(());
     }
@@ -51,11 +53,7 @@ async fn list_page(
     results: Vec<String>,
     refused: Vec<String>,
 ) -> Result<ListPage, AppError> {
-    let rules_version = super::rescan::current(&state.db)
-        .await
-        .map_err(AppError::Internal)?
-        .rules
-        .version;
+    let rules_version = super::rescan::current_version(&state.db).await?;
     Ok(ListPage {
         layout: Layout::staff(staff, "ordinances"),
         lines: store::ordinances(&state.db).await?,

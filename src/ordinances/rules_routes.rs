@@ -2,10 +2,11 @@
 //! definition, the versions saved, a preview of what a change would do to the imported 例規,
 //! and each re-scan's changes clause by clause.
 
+use super::MANAGE_ORDINANCES;
 use super::rescan::{self, ChangeKind, ChangeLine, Diff, RescanError, Saved};
 use super::rescans;
+use super::routes::may_read;
 use super::rules::Rules;
-use super::{MANAGE_ORDINANCES, REVIEW_ORDINANCES};
 use crate::app::AppState;
 use crate::auth::permissions::Subject as On;
 use crate::auth::{Staff, StaffForm};
@@ -17,18 +18,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-
-fn may_read(staff: &Staff) -> Result<(), AppError> {
-    if staff.can(MANAGE_ORDINANCES, On::None) {
-        return Ok(());
-    }
-    staff.require(
-        REVIEW_ORDINANCES,
-        On::Department {
-            department: &staff.user.department,
-        },
-    )
-}
 
 /// A category's definition and its rules, to read.
 pub struct CategoryRules {

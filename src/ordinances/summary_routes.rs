@@ -3,13 +3,11 @@
 //! one 例規 with its candidates marked in the text, for the 課 that reviews it on paper.
 
 use super::progress::{self, Summary};
-use super::routes::lines;
+use super::routes::{lines, may_read};
 use super::store::Head;
 use super::view::ClauseLine;
-use super::{MANAGE_ORDINANCES, REVIEW_ORDINANCES};
 use crate::app::AppState;
 use crate::auth::Staff;
-use crate::auth::permissions::Subject as On;
 use crate::error::AppError;
 use crate::web::Layout;
 use askama::Template;
@@ -58,15 +56,7 @@ pub async fn print(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let manager = staff.can(MANAGE_ORDINANCES, On::None);
-    if !manager {
-        staff.require(
-            REVIEW_ORDINANCES,
-            On::Department {
-                department: &staff.user.department,
-            },
-        )?;
-    }
+    may_read(&staff)?;
     let (head, clauses) = lines(&state, &staff, id, false).await?;
     Ok(PrintPage {
         layout: Layout::staff(&staff, "ordinances"),
