@@ -14,6 +14,7 @@ pub mod lawxml;
 pub mod numbers;
 pub mod parse;
 pub mod progress;
+mod reconcile;
 pub mod rescan;
 pub mod rescans;
 pub mod review;

@@ -4,6 +4,7 @@
 //! kept and listed, so the person can look at it again.
 
 use super::parse::{Article, Item, Ordinance, Paragraph};
+use super::reconcile::{self, Step};
 use super::rules::{BUNDLED, Rules};
 use super::scan::scan;
 use crate::audit::{self, Actor, Change};
@@ -127,20 +128,14 @@ pub struct ChangeLine {
     pub category: String,
     pub phrase: String,
     pub kind: ChangeKind,
-    /// For Added: the reason and confidence of the new candidate.
-    pub reason: String,
-    pub confidence: f64,
-    /// The finding that exists already (Withdrawn, Kept, or Added after a withdrawal).
-    pub finding: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct Diff {
+    /// What people are shown: candidates added, withdrawn, and decided ones no longer proposed.
     pub changes: Vec<ChangeLine>,
-    /// Candidates still proposed whose phrase or reason the new rules word differently.
-    pub reworded: Vec<(i64, String, String, f64)>,
-    /// Decided candidates the rules propose again.
-    pub proposed_again: Vec<i64>,
+    /// Every change to write, by clause (the listed ones, new wordings, marks).
+    steps: Vec<(i64, Step)>,
     pub ordinances: usize,
     pub clauses: usize,
 }
@@ -148,6 +143,13 @@ pub struct Diff {
 impl Diff {
     pub fn count(&self, kind: ChangeKind) -> usize {
         self.changes.iter().filter(|c| c.kind == kind).count()
+    }
+    /// Candidates still proposed whose phrase or reason the new rules word differently.
+    pub fn reworded(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|(_, s)| matches!(s, Step::Reword(..)))
+            .count()
     }
 }
 
@@ -169,16 +171,6 @@ struct StoredClause {
     paragraph: i64,
     item: String,
     text: String,
-}
-
-struct StoredFinding {
-    id: i64,
-    category: String,
-    phrase: String,
-    reason: String,
-    state: String,
-    /// The rules proposed it when last read (a decided one may no longer be).
-    proposed: bool,
 }
 
 /// A 例規 as stored, back into 条 → 項 → 号 for the scan (which follows 準用 between clauses).
@@ -250,25 +242,7 @@ pub async fn diff(conn: &mut sqlx::AnyConnection, rules: &Rules) -> Result<Diff,
             });
         }
     }
-    let mut findings: HashMap<i64, Vec<StoredFinding>> = HashMap::new();
-    for r in sqlx::query(
-        "SELECT id, clause_id, category, phrase, reason, state, proposed FROM ordinance_findings",
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    {
-        findings
-            .entry(r.try_get("clause_id")?)
-            .or_default()
-            .push(StoredFinding {
-                id: r.try_get("id")?,
-                category: r.try_get("category")?,
-                phrase: r.try_get("phrase")?,
-                reason: r.try_get("reason")?,
-                state: r.try_get("state")?,
-                proposed: r.try_get::<i64, _>("proposed")? != 0,
-            });
-    }
+    let findings = reconcile::have(&mut *conn, None).await?;
     for (ordinance_id, (title, clauses)) in &ordinances {
         out.clauses += clauses.len();
         let o = rebuild(title, clauses);
@@ -286,60 +260,31 @@ pub async fn diff(conn: &mut sqlx::AnyConnection, rules: &Rules) -> Result<Diff,
             let key = (c.article.clone(), c.paragraph, c.item.clone());
             let new = proposed.get(&key).map_or(&[][..], Vec::as_slice);
             let have = findings.get(&c.id).map_or(&[][..], Vec::as_slice);
-            let line = |category: &str, phrase: &str, kind, finding| ChangeLine {
-                ordinance_id: *ordinance_id,
-                title: title.clone(),
-                clause_id: c.id,
-                place: place(&c.article, c.paragraph, &c.item),
-                category: category.to_string(),
-                phrase: phrase.to_string(),
-                kind,
-                reason: String::new(),
-                confidence: 0.0,
-                finding,
-            };
-            for f in new {
-                match have.iter().find(|h| h.category == f.category) {
-                    Some(h) if h.state == "withdrawn" => out.changes.push(ChangeLine {
-                        reason: f.reason.clone(),
-                        confidence: f.confidence,
-                        ..line(f.category, &f.phrase, ChangeKind::Added, Some(h.id))
-                    }),
-                    Some(h) => {
-                        if !h.proposed {
-                            out.proposed_again.push(h.id);
-                        }
-                        if h.state == "candidate" && (h.phrase != f.phrase || h.reason != f.reason)
-                        {
-                            out.reworded.push((
-                                h.id,
-                                f.phrase.clone(),
-                                f.reason.clone(),
-                                f.confidence,
-                            ));
-                        }
+            for step in reconcile::steps(have, new) {
+                let listed = match &step {
+                    Step::Insert(f) | Step::Repropose(_, f) => {
+                        Some((f.category.to_string(), f.phrase.clone(), ChangeKind::Added))
                     }
-                    None => out.changes.push(ChangeLine {
-                        reason: f.reason.clone(),
-                        confidence: f.confidence,
-                        ..line(f.category, &f.phrase, ChangeKind::Added, None)
-                    }),
-                }
-            }
-            for h in have {
-                if h.state == "withdrawn" || new.iter().any(|f| f.category == h.category) {
-                    continue;
-                }
-                let kind = if h.state == "candidate" {
-                    ChangeKind::Withdrawn
-                } else if h.proposed {
-                    ChangeKind::Kept
-                } else {
-                    // Listed once, when the rules stopped proposing it.
-                    continue;
+                    Step::Withdraw(_, category, phrase) => {
+                        Some((category.clone(), phrase.clone(), ChangeKind::Withdrawn))
+                    }
+                    Step::Unpropose(_, category, phrase) => {
+                        Some((category.clone(), phrase.clone(), ChangeKind::Kept))
+                    }
+                    Step::Reword(..) | Step::ProposeAgain(_) => None,
                 };
-                out.changes
-                    .push(line(&h.category, &h.phrase, kind, Some(h.id)));
+                if let Some((category, phrase, kind)) = listed {
+                    out.changes.push(ChangeLine {
+                        ordinance_id: *ordinance_id,
+                        title: title.clone(),
+                        clause_id: c.id,
+                        place: place(&c.article, c.paragraph, &c.item),
+                        category,
+                        phrase,
+                        kind,
+                    });
+                }
+                out.steps.push((c.id, step));
             }
         }
     }
@@ -467,51 +412,10 @@ async fn apply(
     .fetch_one(&mut *tx)
     .await?
     .try_get("id")?;
+    for (clause_id, step) in &d.steps {
+        reconcile::apply(tx, *clause_id, step, version, now).await?;
+    }
     for c in &d.changes {
-        match (c.kind, c.finding) {
-            (ChangeKind::Added, None) => {
-                sqlx::query(
-                    "INSERT INTO ordinance_findings (clause_id, category, phrase, reason, confidence, rules_version, found_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(c.clause_id)
-                .bind(&c.category)
-                .bind(&c.phrase)
-                .bind(&c.reason)
-                .bind(c.confidence)
-                .bind(i64::from(version))
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            }
-            (ChangeKind::Added, Some(f)) => {
-                sqlx::query(
-                    "UPDATE ordinance_findings SET state = 'candidate', phrase = $1, reason = $2,
-                     confidence = $3, rules_version = $4, found_at = $5 WHERE id = $6",
-                )
-                .bind(&c.phrase)
-                .bind(&c.reason)
-                .bind(c.confidence)
-                .bind(i64::from(version))
-                .bind(now)
-                .bind(f)
-                .execute(&mut *tx)
-                .await?;
-            }
-            (ChangeKind::Withdrawn, Some(f)) => {
-                sqlx::query("UPDATE ordinance_findings SET state = 'withdrawn' WHERE id = $1")
-                    .bind(f)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            (ChangeKind::Kept, Some(f)) => {
-                sqlx::query("UPDATE ordinance_findings SET proposed = 0 WHERE id = $1")
-                    .bind(f)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            _ => {}
-        }
         sqlx::query(
             "INSERT INTO ordinance_rescan_changes (rescan_id, clause_id, category, change, phrase)
              VALUES ($1, $2, $3, $4, $5)",
@@ -528,24 +432,6 @@ async fn apply(
         .bind(i64::from(version))
         .execute(&mut *tx)
         .await?;
-    for f in &d.proposed_again {
-        sqlx::query("UPDATE ordinance_findings SET proposed = 1 WHERE id = $1")
-            .bind(f)
-            .execute(&mut *tx)
-            .await?;
-    }
-    for (f, phrase, reason, confidence) in &d.reworded {
-        sqlx::query(
-            "UPDATE ordinance_findings SET phrase = $1, reason = $2, confidence = $3, rules_version = $4 WHERE id = $5",
-        )
-        .bind(phrase)
-        .bind(reason)
-        .bind(confidence)
-        .bind(i64::from(version))
-        .bind(f)
-        .execute(&mut *tx)
-        .await?;
-    }
     audit::record(
         tx,
         actor,
@@ -557,7 +443,7 @@ async fn apply(
             after: Some(serde_json::json!({
                 "rules_version": version, "added": d.count(ChangeKind::Added),
                 "withdrawn": d.count(ChangeKind::Withdrawn), "kept": d.count(ChangeKind::Kept),
-                "reworded": d.reworded.len()
+                "reworded": d.reworded()
             })),
             note: "",
         },

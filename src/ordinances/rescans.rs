@@ -48,9 +48,6 @@ pub async fn recorded(db: &Db, id: i64) -> Result<Option<Recorded>, sqlx::Error>
             phrase: c.try_get("phrase")?,
             kind: ChangeKind::parse(&c.try_get::<String, _>("change")?)
                 .unwrap_or(ChangeKind::Kept),
-            reason: String::new(),
-            confidence: 0.0,
-            finding: None,
         })
     })
     .collect::<Result<_, sqlx::Error>>()?;

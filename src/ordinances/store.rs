@@ -218,8 +218,8 @@ pub async fn import(
     Ok(done)
 }
 
-/// Adds the candidates a clause does not have yet; a candidate no longer proposed (and not yet
-/// decided) is withdrawn. Returns how many were added.
+/// Brings a clause's candidates in line with what the scan found (`reconcile`). Returns how
+/// many were newly proposed.
 async fn record_findings(
     tx: &mut Tx,
     clause_id: i64,
@@ -227,87 +227,17 @@ async fn record_findings(
     rules_version: u32,
     now: &str,
 ) -> Result<usize, sqlx::Error> {
-    let have: Vec<(String, String, bool)> = sqlx::query(
-        "SELECT category, state, proposed FROM ordinance_findings WHERE clause_id = $1",
-    )
-    .bind(clause_id)
-    .fetch_all(&mut **tx)
-    .await?
-    .into_iter()
-    .map(|r| {
-        Ok((
-            r.try_get("category")?,
-            r.try_get("state")?,
-            r.try_get::<i64, _>("proposed")? != 0,
-        ))
-    })
-    .collect::<Result<_, sqlx::Error>>()?;
+    let mut have = super::reconcile::have(tx, Some(clause_id)).await?;
+    let have = have.remove(&clause_id).unwrap_or_default();
     let mut added = 0;
-    for f in found {
-        match have.iter().find(|(c, _, _)| c == f.category) {
-            Some((_, state, _)) if state == "withdrawn" => {
-                sqlx::query(
-                    "UPDATE ordinance_findings SET state = 'candidate', phrase = $1, reason = $2,
-                     confidence = $3, rules_version = $4, found_at = $5 WHERE clause_id = $6 AND category = $7",
-                )
-                .bind(&f.phrase)
-                .bind(&f.reason)
-                .bind(f.confidence)
-                .bind(i64::from(rules_version))
-                .bind(now)
-                .bind(clause_id)
-                .bind(f.category)
-                .execute(&mut **tx)
-                .await?;
-                added += 1;
-            }
-            // The rules propose it again (after a version that did not).
-            Some((_, _, false)) => {
-                sqlx::query(
-                    "UPDATE ordinance_findings SET proposed = 1 WHERE clause_id = $1 AND category = $2",
-                )
-                .bind(clause_id)
-                .bind(f.category)
-                .execute(&mut **tx)
-                .await?;
-            }
-            Some(_) => {}
-            None => {
-                sqlx::query(
-                    "INSERT INTO ordinance_findings (clause_id, category, phrase, reason, confidence, rules_version, found_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(clause_id)
-                .bind(f.category)
-                .bind(&f.phrase)
-                .bind(&f.reason)
-                .bind(f.confidence)
-                .bind(i64::from(rules_version))
-                .bind(now)
-                .execute(&mut **tx)
-                .await?;
-                added += 1;
-            }
+    for step in super::reconcile::steps(&have, found) {
+        if matches!(
+            step,
+            super::reconcile::Step::Insert(_) | super::reconcile::Step::Repropose(..)
+        ) {
+            added += 1;
         }
-    }
-    for (category, state, proposed) in &have {
-        if found.iter().any(|f| f.category == category) {
-            continue;
-        }
-        // Undecided: withdrawn. Decided: kept, saying the rules no longer propose it.
-        let change = match state.as_str() {
-            "candidate" => "state = 'withdrawn'",
-            "withdrawn" => continue,
-            _ if *proposed => "proposed = 0",
-            _ => continue,
-        };
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE ordinance_findings SET {change} WHERE clause_id = $1 AND category = $2"
-        )))
-        .bind(clause_id)
-        .bind(category)
-        .execute(&mut **tx)
-        .await?;
+        super::reconcile::apply(tx, clause_id, &step, rules_version, now).await?;
     }
     Ok(added)
 }
