@@ -105,6 +105,16 @@ test('the review runs from import to the public summary and the KPI', async () =
     await d.goto(`${machi.base}/staff/ordinances/rules`);
     problems.push(...await audit(d, 'ordinance rules'));
     await d.screenshot({ path: join(OUT, 'ordinance-rules.png') });
+    // A preview of a changed rule, then the re-scan with the rules in force and its page.
+    const rules = await d.locator('#rules-text').inputValue();
+    await d.locator('#rules-text').fill(rules.replace('pattern = "目視|視認"', 'pattern = "目視|視認|立ち入り"'));
+    await d.getByRole('button', { name: '変わることを見る(保存しない)' }).click();
+    await d.getByText(/まだ保存していません/).waitFor();
+    problems.push(...await audit(d, 'ordinance rules preview'));
+    await d.screenshot({ path: join(OUT, 'ordinance-rules-preview.png'), fullPage: true });
+    await d.getByRole('button', { name: 'いまの規則で読み直す' }).click();
+    await d.getByRole('heading', { name: /再スキャンの結果/ }).waitFor();
+    problems.push(...await audit(d, 'ordinance rescan'));
     await d.goto(`${machi.base}/staff/ordinances`);
     await d.screenshot({ path: join(OUT, 'ordinances-desktop.png'), fullPage: true });
 
